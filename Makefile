@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Both install any missing Debian package first (apt-get; through sudo when not root).
+
+PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase \
+            libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+            libssl-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev \
+            libgtest-dev libgmock-dev libbenchmark-dev
+
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+JOBS ?= $(shell nproc)
+
+.PHONY: run test deps release debug clean
+
+run: release
+	./build/release/apps/sockit/sockit --help
+
+test: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+debug: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+
+# Installs only what is missing, so a machine that has everything asks nothing of apt.
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf build

@@ -1,0 +1,45 @@
+// sockit: one command, many socket tools. Exit codes: 0 success, 1 runtime failure, 2 usage.
+#include <csignal>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "command.hpp"
+#include "sockit/core/version.hpp"
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app{"sockit: sockets, servers and network tools", "sockit"};
+  app.set_version_flag("--version", std::string{sockit::version()});
+  app.require_subcommand(1);
+
+  sockit::app::Action action;
+  sockit::app::add_ip_command(app, action);
+  sockit::app::add_lookup_commands(app, action);
+  sockit::app::add_ping_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return action ? action() : 0;
+  } catch (const sockit::app::usage_error& e) {
+    fmt::print(stderr, "sockit: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sockit: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed peer is an EPIPE error, never a dead process
+  return run(argc, argv);
+}
