@@ -35,7 +35,7 @@ std::chrono::milliseconds to_ms(double seconds) {
 Address target_of(const PingArgs& args) {
   ResolveOptions options;
   options.family = args.v4 ? AF_INET : (args.v6 ? AF_INET6 : AF_UNSPEC);
-  options.type = SOCK_RAW;
+  options.type = SOCK_DGRAM;  // any type with ports will do: only the address is used
   try {
     return resolve(args.host, 0, options).at(0).address;
   } catch (const parse_error& e) {

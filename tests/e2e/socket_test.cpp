@@ -91,6 +91,7 @@ TEST(SocketLoopback, UdpRoundTripWithRecvfrom) {
   Socket server(AF_INET, SOCK_DGRAM);
   server.bind(Address::loopback4(0));
   Socket client(AF_INET, SOCK_DGRAM);
+  client.bind(Address::loopback4(0));
   client.settimeout(5s);
   server.settimeout(5s);
   const std::string payload("binary\0data", 11);

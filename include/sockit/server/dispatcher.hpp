@@ -1,0 +1,49 @@
+// Dispatcher: where a server runs each request — inline, on a thread, or in a child process.
+// The three blocking models are siblings behind this one interface.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "sockit/server/config.hpp"
+#include "sockit/socket/socket.hpp"
+
+namespace sockit::server {
+
+/// One request to run. `connection` is the accepted socket (empty for datagrams).
+struct Job {
+  Socket connection;
+  std::function<void(Socket&)> run;  ///< runs the handler; must not throw
+};
+
+/// Used by the serving thread only, except where a member says otherwise.
+class Dispatcher {
+ public:
+  virtual ~Dispatcher();
+  /// Runs `job` by this model. May block while the model is at its limit; returns false
+  /// (dropping the job) if stop was requested meanwhile.
+  virtual bool dispatch(Job job) = 0;
+  /// Reaps finished threads or children. Called on every turn of the serving loop.
+  virtual void reap() {}
+  /// Lets in-flight requests finish within `grace`, then cuts them off (shutting their
+  /// sockets, or SIGTERM then SIGKILL to children) and waits for all of them.
+  virtual void stop(std::chrono::milliseconds grace) = 0;
+  /// Requests now in flight. Thread safe.
+  virtual std::size_t active() const = 0;
+  /// Makes dispatch() stop waiting for a free slot. Thread safe; async-signal-safe.
+  void interrupt() noexcept { interrupted_.store(true); }
+
+ protected:
+  bool interrupted() const noexcept { return interrupted_.load(); }
+
+ private:
+  std::atomic<bool> interrupted_{false};  // lock-free, so safe in a signal handler
+};
+
+/// The dispatcher for config.model (sequential, threading or forking); throws
+/// std::invalid_argument for Model::async, which AsyncServer runs instead.
+std::unique_ptr<Dispatcher> make_dispatcher(const ServerConfig& config);
+
+}  // namespace sockit::server
