@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <set>
@@ -19,9 +20,13 @@ namespace {
 
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
@@ -69,6 +74,23 @@ bool second_byte_ok(unsigned char lead, unsigned char second) {
   return second >= 0x80 && second <= 0xbf;
 }
 
+// Offset of the first byte that is not part of well-formed UTF-8, npos if there is none.
+std::size_t first_bad_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = utf8_length(lead);
+    if (length == 0 || i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      const bool ok = k == 1 ? second_byte_ok(lead, byte) : (byte >= 0x80 && byte <= 0xbf);
+      if (!ok) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 bool has_control(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
@@ -88,12 +110,14 @@ std::string position(std::string_view text, std::size_t offset) {
   const std::string_view before = text.substr(0, offset);
   const auto line = std::count(before.begin(), before.end(), '\n') + 1;
   const std::size_t last_newline = before.rfind('\n');
-  const std::size_t column = last_newline == std::string_view::npos ? offset + 1
-                                                                    : offset - last_newline;
+  const std::size_t column =
+      last_newline == std::string_view::npos ? offset + 1 : offset - last_newline;
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 boost::json::value parse_json_text(std::string_view text) {
+  const std::size_t bad = first_bad_utf8(text);
+  if (bad != std::string_view::npos) throw parse_error("not valid UTF-8 at " + position(text, bad));
   boost::json::parser parser;
   boost::system::error_code ec;
   const std::size_t used = parser.write(text.data(), text.size(), ec);
@@ -175,7 +199,9 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 bool ascii_iequal(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    const auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    };
     return lower(x) == lower(y);
   });
 }
@@ -254,8 +280,8 @@ std::int64_t parse_price(std::string_view text) {
 std::string format_price(std::int64_t cents) {
   const bool negative = cents < 0;
   // Unsigned magnitude, so the smallest int64 has a magnitude too.
-  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(cents)
-                                           : static_cast<std::uint64_t>(cents);
+  const std::uint64_t magnitude =
+      negative ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
   std::string text = (negative ? "-" : "") + std::to_string(magnitude / 100);
   const std::uint64_t fraction = magnitude % 100;
   if (fraction == 0) return text;
@@ -275,19 +301,7 @@ std::int64_t parse_count(std::string_view text) {
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = utf8_length(lead);
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto byte = static_cast<unsigned char>(text[i + k]);
-      const bool ok = k == 1 ? second_byte_ok(lead, byte) : (byte >= 0x80 && byte <= 0xbf);
-      if (!ok) return false;
-    }
-    i += length;
-  }
-  return true;
+  return first_bad_utf8(text) == std::string_view::npos;
 }
 
 void check_item_name(std::string_view name) {
@@ -304,6 +318,9 @@ void check_catalog(const Catalog& catalog) {
   if (catalog.empty()) throw parse_error("catalog has no items");
   std::set<std::string_view> seen;  // views into `catalog`, which does not change here
   for (const Item& item : catalog) {
+    check_item_name(item.name);
+    if (item.price_cents < 0) throw parse_error("price of " + shown(item.name) + " is negative");
+    if (item.stock < 0) throw parse_error("stock of " + shown(item.name) + " is negative");
     if (!seen.insert(item.name).second) {
       throw parse_error("duplicate item name " + shown(item.name));
     }

@@ -3,11 +3,13 @@
 #include "sockit/shop/store.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <sqlite3.h>
@@ -118,7 +120,6 @@ class Use {
   Use(const Use&) = delete;
   Use& operator=(const Use&) = delete;
   ~Use() { statement_.reset(); }
-  Statement& operator*() { return statement_; }
   Statement* operator->() { return &statement_; }
 
  private:
@@ -174,6 +175,24 @@ void make_parent_directories(const std::filesystem::path& file) {
   if (ec) throw store_error("shop store: cannot create " + parent.string() + ": " + ec.message());
 }
 
+// Creates the tables and merges the catalog: new items in, prices updated, stock kept.
+// Runs before any other statement is prepared, since those need the tables.
+void set_up(sqlite3* db, const Catalog& catalog) {
+  Transaction transaction(db);
+  exec(db, kSchema, "create tables");
+  Statement upsert(db,
+                   "INSERT INTO items(name, price_cents, stock) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT(name) DO UPDATE SET price_cents = excluded.price_cents");
+  for (const Item& item : catalog) {
+    Use use(upsert);
+    use->bind(1, item.name);
+    use->bind(2, item.price_cents);
+    use->bind(3, item.stock);
+    use->step();
+  }
+  transaction.commit();
+}
+
 }  // namespace
 
 struct ShopStore::Impl {
@@ -185,29 +204,12 @@ struct ShopStore::Impl {
         insert_order(db.get(),
                      "INSERT INTO orders(ts_ms, customer, item, price_cents, balance_after_cents)"
                      " VALUES (?1, ?2, ?3, ?4, ?5)"),
-        select_stock(db.get(), "SELECT name, stock FROM items"),
+        select_stock(db.get(), "SELECT name, price_cents, stock FROM items"),
         count_orders(db.get(), "SELECT count(*) FROM orders"),
         select_orders(db.get(),
                       "SELECT id, ts_ms, customer, item, price_cents, balance_after_cents"
                       " FROM orders WHERE customer = ?1 ORDER BY id") {
     for (std::size_t i = 0; i < catalog.size(); ++i) position.emplace(catalog[i].name, i);
-  }
-
-  // Creates the tables and merges the catalog: new items in, prices updated, stock kept.
-  void set_up() {
-    Transaction transaction(db.get());
-    exec(db.get(), kSchema, "create tables");
-    Statement upsert(db.get(),
-                     "INSERT INTO items(name, price_cents, stock) VALUES (?1, ?2, ?3)"
-                     " ON CONFLICT(name) DO UPDATE SET price_cents = excluded.price_cents");
-    for (const Item& item : catalog) {
-      Use use(upsert);
-      use->bind(1, item.name);
-      use->bind(2, item.price_cents);
-      use->bind(3, item.stock);
-      use->step();
-    }
-    transaction.commit();
   }
 
   // Price and stock of a stored item.
@@ -254,21 +256,18 @@ ShopStore::~ShopStore() = default;
 
 ShopStore ShopStore::open_file(const std::filesystem::path& file, const Catalog& catalog) {
   check_catalog(catalog);
-  for (const Item& item : catalog) check_item_name(item.name);
   make_parent_directories(file);
   DbHandle db = open_db(file.string());
   use_wal(db.get());
-  ShopStore store(std::make_unique<Impl>(std::move(db), catalog));
-  store.impl_->set_up();
-  return store;
+  set_up(db.get(), catalog);
+  return ShopStore(std::make_unique<Impl>(std::move(db), catalog));
 }
 
 ShopStore ShopStore::open_memory(const Catalog& catalog) {
   check_catalog(catalog);
-  for (const Item& item : catalog) check_item_name(item.name);
-  ShopStore store(std::make_unique<Impl>(open_db(":memory:"), catalog));
-  store.impl_->set_up();
-  return store;
+  DbHandle db = open_db(":memory:");
+  set_up(db.get(), catalog);
+  return ShopStore(std::make_unique<Impl>(std::move(db), catalog));
 }
 
 BuyResult ShopStore::buy(std::string_view customer, std::string_view item,
@@ -300,7 +299,9 @@ Catalog ShopStore::items() const {
   Use use(impl_->select_stock);
   while (use->step()) {
     const auto found = impl_->position.find(use->text(0));
-    if (found != impl_->position.end()) items[found->second].stock = use->integer(1);
+    if (found == impl_->position.end()) continue;  // no longer in the catalog
+    items[found->second].price_cents = use->integer(1);
+    items[found->second].stock = use->integer(2);
   }
   return items;
 }

@@ -27,7 +27,8 @@ TEST(Cli, HelpVersionAndUsageErrors) {
   EXPECT_EQ(run_sockit({}).exit_code, 2);
   const auto unknown = run_sockit({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_FALSE(unknown.err.empty());
+  EXPECT_EQ(unknown.err.rfind("sockit: ", 0), 0u) << unknown.err;
+  EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1);
   const auto bad_flag = run_sockit({"port", "http", "--nope"});
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_EQ(run_sockit({"resolve", "--help"}).exit_code, 0);

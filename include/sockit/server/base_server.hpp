@@ -14,6 +14,7 @@
 #include "sockit/server/config.hpp"
 #include "sockit/server/dispatcher.hpp"
 #include "sockit/server/handler.hpp"
+#include "sockit/server/stoppable.hpp"
 #include "sockit/socket/endpoint.hpp"
 #include "sockit/socket/socket.hpp"
 
@@ -22,12 +23,12 @@ namespace sockit::server {
 /// Binds and listens in the constructor (as Python's bind_and_activate=True).
 /// serve_forever()/handle_request() run on one thread; shutdown() and request_stop() may be
 /// called from any other thread, and request_stop() from a signal handler.
-class BaseServer {
+class BaseServer : public Stoppable {
  public:
   /// `type` is SOCK_STREAM or SOCK_DGRAM; the endpoint picks TCP/UDP or Unix.
   /// config.model must not be async (see AsyncServer). Throws socket_error on bind/listen.
   BaseServer(const Endpoint& endpoint, int type, HandlerFactory factory, ServerConfig config = {});
-  virtual ~BaseServer();
+  ~BaseServer() override;
   BaseServer(const BaseServer&) = delete;
   BaseServer& operator=(const BaseServer&) = delete;
 
@@ -44,7 +45,7 @@ class BaseServer {
   /// serving thread (it would wait for itself).
   void shutdown();
   /// Makes serve_forever() return, without waiting. Thread safe and async-signal-safe.
-  void request_stop() noexcept;
+  void request_stop() noexcept override;
   /// Whether a stop was requested. Thread safe.
   bool stop_requested() const noexcept { return stop_.load(); }
 

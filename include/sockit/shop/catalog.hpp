@@ -61,7 +61,8 @@ bool is_valid_utf8(std::string_view text) noexcept;
 /// Throws parse_error unless `name` is a valid item name (see Item::name). Thread safe.
 void check_item_name(std::string_view name);
 
-/// Throws parse_error on duplicate names or an empty catalog. Thread safe.
+/// Throws parse_error on an empty catalog, a bad or duplicate name, or a negative price or
+/// stock. Thread safe.
 void check_catalog(const Catalog& catalog);
 
 }  // namespace sockit::shop

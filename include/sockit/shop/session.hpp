@@ -38,11 +38,12 @@ class ShopSession {
               std::int64_t balance_cents = kDefaultBalanceCents);
 
   /// The first line to send: "目前商店还有:瓜子(4.5),西瓜(2),矿泉水(2.5)。请问您需要什么?",
-  /// from current stock (sold-out items left out). Not thread safe (reads the shared store).
+  /// from current stock (sold-out items left out). Not thread safe. Throws store_error.
   std::string greeting() const;
 
   /// Answers one received line, with or without its '\n' / "\r\n". Pure function of the line,
-  /// the balance and the store; any bytes are safe (fuzzable). Not thread safe.
+  /// the balance and the store; any bytes are safe (fuzzable). Store failures are answered
+  /// with an apology and Reply::internal_error, never thrown. Not thread safe.
   Reply on_line(std::string_view line);
 
   /// The customer's balance in cents, never negative. Not thread safe.

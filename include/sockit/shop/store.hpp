@@ -32,7 +32,7 @@ struct BuyResult {
 
 /// One recorded purchase. A plain value.
 struct Order {
-  std::int64_t id = 0;  ///< Increasing in the order purchases committed.
+  std::int64_t id = 0;     ///< Increasing in the order purchases committed.
   std::int64_t ts_ms = 0;  ///< Unix time in milliseconds.
   std::string customer;
   std::string item;
@@ -40,9 +40,9 @@ struct Order {
   std::int64_t balance_after_cents = 0;
 };
 
-/// Stock and orders over one SQLite connection. Thread safe: every member may be called from
-/// any number of threads at once (calls are serialised on an internal mutex, and writes run
-/// in BEGIN IMMEDIATE transactions, so several processes may share one file too).
+/// Stock and orders over one SQLite connection. Thread safe: buy, items, orders_count and
+/// orders_for may be called from any number of threads at once (they are serialised on an
+/// internal mutex; writes run in BEGIN IMMEDIATE transactions, so processes may share a file).
 ///
 /// The catalog given at opening decides what is sold and at what price, in its order. Stock
 /// comes from the store: an item the store already knows keeps its stored stock; a new one
@@ -52,11 +52,13 @@ class ShopStore {
  public:
   /// Opens (creating if needed, parent directories too) the database file `file` in WAL mode
   /// with a busy timeout, and merges `catalog` into it as described above. Throws store_error,
-  /// or parse_error if `catalog` is invalid (check_catalog, check_item_name).
+  /// or parse_error if `catalog` is invalid (see check_catalog).
   static ShopStore open_file(const std::filesystem::path& file, const Catalog& catalog);
-  /// A private in-memory database seeded with `catalog` (for `--data none` and tests).
+  /// A private in-memory database seeded with `catalog` (for `--data none` and tests); nothing
+  /// survives it. Throws like open_file.
   static ShopStore open_memory(const Catalog& catalog);
 
+  /// A moved-from store may only be destroyed or assigned to. Not thread safe.
   ShopStore(ShopStore&&) noexcept;
   ShopStore& operator=(ShopStore&&) noexcept;
   ShopStore(const ShopStore&) = delete;
@@ -67,10 +69,11 @@ class ShopStore {
   /// Sells one `item` to `customer` holding `balance_cents`, atomically: checks that the item
   /// is in the catalog, in stock, and no dearer than the balance, then takes one from stock and
   /// records the order, all in one transaction. Never sells more than the stock. Thread safe.
-  /// Throws store_error if SQLite fails (nothing is then sold or recorded).
+  /// Throws store_error if SQLite fails (nothing is then sold or recorded), and
+  /// std::invalid_argument if `balance_cents` is negative.
   BuyResult buy(std::string_view customer, std::string_view item, std::int64_t balance_cents);
 
-  /// The catalog's items with their current stock, in catalog order. Thread safe.
+  /// The catalog's items with their stored price and stock, in catalog order. Thread safe.
   Catalog items() const;
   /// How many orders the store holds (across restarts). Thread safe.
   std::int64_t orders_count() const;

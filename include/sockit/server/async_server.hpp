@@ -1,0 +1,63 @@
+// AsyncServer: the async model — Asio C++20 coroutines on one io_context per core, for TCP,
+// UDP and Unix sockets. The coroutine handler owns nothing: the session's socket lives in
+// the server's session frame, so a stop can close it.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/datagram_protocol.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+
+#include "sockit/server/config.hpp"
+#include "sockit/server/stoppable.hpp"
+#include "sockit/socket/address.hpp"
+#include "sockit/socket/endpoint.hpp"
+
+namespace sockit::server {
+
+using AsyncStream = boost::asio::generic::stream_protocol::socket;
+using AsyncDatagram = boost::asio::generic::datagram_protocol::socket;
+
+/// Serves one connection. Runs on the io_context that accepted it; `socket` and `peer` stay
+/// valid until the coroutine completes. When the server stops, the socket is closed after
+/// config.grace, which completes pending operations with operation_aborted.
+using StreamCoroutine = std::function<boost::asio::awaitable<void>(AsyncStream& socket,
+                                                                   const Address& peer)>;
+/// Answers one datagram (reply with socket.async_send_to). Datagrams on one io_context are
+/// handled one after another.
+using DatagramCoroutine = std::function<boost::asio::awaitable<void>(
+    AsyncDatagram& socket, std::string packet, const Address& peer)>;
+
+/// Binds in the constructor; serve_forever() runs config.threads io_contexts (0: one per
+/// core), each accepting on the same listening socket. Sessions past
+/// config.max_connections are closed at once.
+class AsyncServer : public Stoppable {
+ public:
+  AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config = {});
+  AsyncServer(const Endpoint& endpoint, DatagramCoroutine handler, ServerConfig config = {});
+  ~AsyncServer() override;
+  AsyncServer(const AsyncServer&) = delete;
+  AsyncServer& operator=(const AsyncServer&) = delete;
+
+  /// Where the server listens. Thread safe.
+  const Address& server_address() const noexcept;
+  /// Serves until request_stop()/shutdown(); then stops accepting, lets sessions finish for
+  /// config.grace, closes the rest, and returns. Call once, from one thread.
+  void serve_forever();
+  /// Thread safe; async-signal-safe.
+  void request_stop() noexcept override;
+  /// request_stop() and wait for serve_forever() to return. Thread safe; not from a handler.
+  void shutdown();
+  /// Sessions open now. Thread safe.
+  std::size_t active_sessions() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sockit::server

@@ -1,0 +1,246 @@
+#include "sockit/server/async_server.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "sockit/core/error.hpp"
+#include "sockit/core/log.hpp"
+#include "sockit/socket/factories.hpp"
+
+namespace sockit::server {
+namespace asio = boost::asio;
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
+
+int dup_checked(int fd) {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) throw_errno("dup");
+  return copy;
+}
+
+void log_failure(std::exception_ptr error, const char* what) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log_error("{}: {}", what, e.what());
+  }
+}
+
+}  // namespace
+
+// One io_context and its thread; everything in it is touched only on that thread.
+struct AsyncWorker {
+  asio::io_context ctx{1};
+  std::optional<asio::basic_socket_acceptor<asio::generic::stream_protocol>> acceptor;
+  std::optional<AsyncDatagram> datagram;
+  std::set<AsyncStream*> sessions;
+  std::optional<asio::steady_timer> grace;
+  bool stopping = false;
+};
+
+struct AsyncServer::Impl {
+  ServerConfig config;
+  StreamCoroutine stream;
+  DatagramCoroutine datagram;
+  Socket listener;
+  Address address;
+  int wake_fd = -1;
+  std::vector<std::unique_ptr<AsyncWorker>> workers;
+  std::atomic<std::size_t> sessions{0};
+  std::atomic<bool> serving{false};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+
+  void open(const Endpoint& endpoint, int type);
+  void start(AsyncWorker& w);
+  awaitable<void> accept_loop(AsyncWorker& w);
+  awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer);
+  awaitable<void> datagram_loop(AsyncWorker& w);
+  awaitable<void> watch_stop(AsyncWorker& w);
+  void stop_worker(AsyncWorker& w);
+};
+
+void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
+  ServerOptions options;
+  options.type = type;
+  options.backlog = config.request_queue_size;
+  options.reuse_address = config.allow_reuse_address;
+  options.reuse_port = config.allow_reuse_port;
+  listener = create_server(endpoint, options);
+  listener.setblocking(false);
+  address = listener.getsockname();
+  wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) throw_errno("eventfd");
+  std::size_t n = config.threads ? config.threads : std::thread::hardware_concurrency();
+  for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
+    workers.push_back(std::make_unique<AsyncWorker>());
+  }
+}
+
+void AsyncServer::Impl::start(AsyncWorker& w) {
+  const int fd = dup_checked(listener.fileno());
+  if (stream) {
+    w.acceptor.emplace(w.ctx, asio::generic::stream_protocol(listener.family(), listener.proto()),
+                       fd);
+    asio::co_spawn(w.ctx, accept_loop(w), [](std::exception_ptr e) { log_failure(e, "accept"); });
+  } else {
+    w.datagram.emplace(w.ctx, asio::generic::datagram_protocol(listener.family(), listener.proto()),
+                       fd);
+    asio::co_spawn(w.ctx, datagram_loop(w),
+                   [](std::exception_ptr e) { log_failure(e, "datagram"); });
+  }
+  asio::co_spawn(w.ctx, watch_stop(w), [](std::exception_ptr e) { log_failure(e, "stop"); });
+}
+
+awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor->async_accept(tuple_awaitable);
+    if (w.stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      log_error("accept on {}: {}", address.to_string(), ec.message());
+      asio::steady_timer pause(w.ctx, std::chrono::milliseconds(100));
+      co_await pause.async_wait(tuple_awaitable);  // e.g. out of descriptors: let some close
+      continue;
+    }
+    if (sessions.load() >= config.max_connections) {
+      log_warn("connection limit {} reached; closing a new connection", config.max_connections);
+      continue;  // `socket` closes here
+    }
+    const auto ep = socket.remote_endpoint(ec);
+    Address peer = ec ? Address() : Address::from_sockaddr(ep.data(), static_cast<socklen_t>(ep.size()));
+    asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer)),
+                   [](std::exception_ptr e) { log_failure(e, "session"); });
+  }
+}
+
+awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer) {
+  ++sessions;
+  w.sessions.insert(&socket);
+  try {
+    co_await stream(socket, peer);
+  } catch (const std::exception& e) {
+    log_debug("session {} ended: {}", peer.to_string(), e.what());
+  }
+  w.sessions.erase(&socket);
+  --sessions;
+  if (w.stopping && w.sessions.empty() && w.grace) w.grace->cancel();
+}
+
+awaitable<void> AsyncServer::Impl::datagram_loop(AsyncWorker& w) {
+  std::string buffer(65536, '\0');
+  for (;;) {
+    asio::generic::datagram_protocol::endpoint from;
+    auto [ec, n] =
+        co_await w.datagram->async_receive_from(asio::buffer(buffer), from, tuple_awaitable);
+    if (w.stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      log_error("receive on {}: {}", address.to_string(), ec.message());
+      continue;
+    }
+    const auto peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
+    try {
+      co_await datagram(*w.datagram, buffer.substr(0, n), peer);
+    } catch (const std::exception& e) {
+      log_error("datagram from {}: {}", peer.to_string(), e.what());
+    }
+  }
+}
+
+awaitable<void> AsyncServer::Impl::watch_stop(AsyncWorker& w) {
+  asio::posix::stream_descriptor wake(w.ctx, dup_checked(wake_fd));
+  // The eventfd is shared by all workers, so it is waited on, never read: all of them wake.
+  auto [ec] = co_await wake.async_wait(asio::posix::stream_descriptor::wait_read, tuple_awaitable);
+  if (!ec) stop_worker(w);
+}
+
+void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
+  w.stopping = true;
+  boost::system::error_code ignored;  // closing a socket that is already closed is fine
+  if (w.acceptor) w.acceptor->close(ignored);
+  if (w.datagram) w.datagram->close(ignored);
+  if (w.sessions.empty()) return;
+  w.grace.emplace(w.ctx, config.grace);
+  w.grace->async_wait([&w](boost::system::error_code) {
+    boost::system::error_code ec;
+    for (AsyncStream* s : w.sessions) s->close(ec);  // pending operations end with aborted
+  });
+}
+
+AsyncServer::AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->stream = std::move(handler);
+  impl_->open(endpoint, SOCK_STREAM);
+}
+
+AsyncServer::AsyncServer(const Endpoint& endpoint, DatagramCoroutine handler, ServerConfig config)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->datagram = std::move(handler);
+  impl_->open(endpoint, SOCK_DGRAM);
+}
+
+AsyncServer::~AsyncServer() {
+  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+  const Address& a = impl_->address;
+  if (a.is_unix() && !a.is_abstract() && !a.path().empty()) ::unlink(a.path().c_str());
+}
+
+const Address& AsyncServer::server_address() const noexcept { return impl_->address; }
+
+std::size_t AsyncServer::active_sessions() const noexcept { return impl_->sessions.load(); }
+
+void AsyncServer::serve_forever() {
+  {
+    std::lock_guard lock(impl_->done_mu);
+    impl_->serving = true;
+  }
+  std::vector<std::thread> threads;
+  for (auto& w : impl_->workers) impl_->start(*w);
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i) {
+    threads.emplace_back([w = impl_->workers[i].get()] { w->ctx.run(); });
+  }
+  impl_->workers[0]->ctx.run();
+  for (auto& t : threads) t.join();
+  impl_->listener.close();
+  {
+    std::lock_guard lock(impl_->done_mu);
+    impl_->serving = false;
+  }
+  impl_->done_cv.notify_all();
+}
+
+void AsyncServer::request_stop() noexcept {
+  const std::uint64_t one = 1;
+  // Fails only if the counter would overflow, i.e. a stop is already pending.
+  [[maybe_unused]] const auto n = ::write(impl_->wake_fd, &one, sizeof one);
+}
+
+void AsyncServer::shutdown() {
+  request_stop();
+  std::unique_lock lock(impl_->done_mu);
+  impl_->done_cv.wait(lock, [this] { return !impl_->serving.load(); });
+}
+
+}  // namespace sockit::server
