@@ -24,5 +24,8 @@ class usage_error : public std::runtime_error {
 void add_ip_command(CLI::App& root, Action& action);
 void add_lookup_commands(CLI::App& root, Action& action);  // resolve, hostname, port
 void add_ping_command(CLI::App& root, Action& action);
+void add_echo_command(CLI::App& root, Action& action);
+void add_talk_command(CLI::App& root, Action& action);
+void add_shop_command(CLI::App& root, Action& action);
 
 }  // namespace sockit::app

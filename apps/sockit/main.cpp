@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
+#include "sockit/core/log.hpp"
 #include "sockit/core/version.hpp"
 
 namespace {
@@ -14,11 +15,16 @@ int run(int argc, char** argv) {
   CLI::App app{"sockit: sockets, servers and network tools", "sockit"};
   app.set_version_flag("--version", std::string{sockit::version()});
   app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "server log detail: trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
 
   sockit::app::Action action;
   sockit::app::add_ip_command(app, action);
   sockit::app::add_lookup_commands(app, action);
   sockit::app::add_ping_command(app, action);
+  sockit::app::add_echo_command(app, action);
 
   try {
     app.parse(argc, argv);
@@ -28,6 +34,7 @@ int run(int argc, char** argv) {
     return 2;
   }
   try {
+    sockit::init_logging(log_level);
     return action ? action() : 0;
   } catch (const sockit::app::usage_error& e) {
     fmt::print(stderr, "sockit: {}\n", e.what());

@@ -1,0 +1,64 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "command.hpp"
+#include "sockit/core/error.hpp"
+
+namespace sockit::app {
+
+Endpoint parse_endpoint(const std::string& text, std::optional<std::uint16_t> default_port) {
+  try {
+    return Endpoint::parse(text, default_port);
+  } catch (const parse_error& e) {
+    throw usage_error(e.what());
+  }
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+void add_model_option(CLI::App& cmd, std::string& model) {
+  cmd.add_option("--model", model, "concurrency model")
+      ->check(CLI::IsMember({"sequential", "threading", "forking", "async"}))
+      ->capture_default_str();
+}
+
+void ServerLimitArgs::add_to(CLI::App& cmd) {
+  cmd.add_option("--max-clients", max_clients, "clients served at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  cmd.add_option("--idle-timeout", idle_timeout_s, "seconds a client may stay silent")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-line", max_line, "longest accepted line in bytes")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20))
+      ->capture_default_str();
+  cmd.add_option("--grace", grace_s, "seconds in-flight clients get on stop")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+server::ServerConfig ServerLimitArgs::config(const std::string& model) const {
+  server::ServerConfig config;
+  try {
+    config.model = server::parse_model(model);
+  } catch (const parse_error& e) {
+    throw usage_error(e.what());
+  }
+  config.max_threads = max_clients;
+  config.max_children = max_clients;
+  config.max_connections = max_clients;
+  config.grace = seconds_to_ms(grace_s);
+  return config;
+}
+
+server::MessageLimits ServerLimitArgs::message_limits() const {
+  server::MessageLimits limits;
+  limits.max_line = max_line;
+  limits.idle = seconds_to_ms(idle_timeout_s);
+  return limits;
+}
+
+}  // namespace sockit::app

@@ -1,0 +1,40 @@
+// Flags shared by the server subcommands (model, limits) and argument helpers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sockit/server/config.hpp"
+#include "sockit/server/message_reader.hpp"
+#include "sockit/socket/endpoint.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace sockit::app {
+
+/// Parses an address argument; bad text is a usage error (exit 2).
+Endpoint parse_endpoint(const std::string& text, std::optional<std::uint16_t> default_port = {});
+
+/// Seconds from the command line (fractions allowed) as milliseconds.
+std::chrono::milliseconds seconds_to_ms(double seconds);
+
+/// --model sequential|threading|forking|async.
+void add_model_option(CLI::App& cmd, std::string& model);
+
+/// The limit flags every line-based server takes.
+struct ServerLimitArgs {
+  std::size_t max_clients = 1024;
+  double idle_timeout_s = 300;
+  std::size_t max_line = 4096;
+  double grace_s = 2;
+
+  void add_to(CLI::App& cmd);
+  server::ServerConfig config(const std::string& model) const;
+  server::MessageLimits message_limits() const;
+};
+
+}  // namespace sockit::app

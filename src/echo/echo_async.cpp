@@ -1,0 +1,101 @@
+// Echo for the async model: coroutines with an idle timeout on every read.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/core.h>
+
+#include "sockit/core/line_framer.hpp"
+#include "sockit/core/log.hpp"
+#include "sockit/echo/echo.hpp"
+
+namespace sockit::echo {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// Reads some bytes, or gives up after `limit`: 0 bytes means end of stream or error,
+// nullopt means the time ran out.
+awaitable<std::optional<std::size_t>> read_some_within(server::AsyncStream& socket,
+                                                       std::span<char> buffer,
+                                                       std::chrono::milliseconds limit) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  auto result = co_await (socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                                                 tuple_awaitable) ||
+                          timer.async_wait(tuple_awaitable));
+  if (result.index() == 1) co_return std::nullopt;
+  const auto [ec, n] = std::get<0>(result);
+  co_return ec ? 0 : n;
+}
+
+std::chrono::milliseconds idle_of(const EchoOptions& options) {
+  return options.limits.idle.value_or(std::chrono::hours(24 * 365));
+}
+
+awaitable<void> echo_bytes(server::AsyncStream& socket, const EchoOptions& options) {
+  std::array<char, 65536> buffer;
+  for (;;) {
+    const auto n = co_await read_some_within(socket, buffer, idle_of(options));
+    if (!n || *n == 0) co_return;
+    co_await asio::async_write(socket, asio::buffer(buffer.data(), *n), asio::use_awaitable);
+  }
+}
+
+awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,
+                       const EchoOptions& options) {
+  const std::string text = line.too_long ? fmt::format("error: line longer than {} bytes\n",
+                                                       options.limits.max_line)
+                                         : *options.reply + "\n";
+  co_await asio::async_write(socket, asio::buffer(text), asio::use_awaitable);
+}
+
+awaitable<void> answer_messages(server::AsyncStream& socket, const EchoOptions& options) {
+  LineFramer framer(options.limits.max_line);
+  std::array<char, 16384> buffer;
+  for (;;) {
+    while (auto line = framer.next()) co_await answer(socket, *line, options);
+    const bool partial = framer.pending() > 0;
+    const auto n =
+        co_await read_some_within(socket, buffer, partial ? options.limits.quiet : idle_of(options));
+    if (n && *n > 0) {
+      framer.feed(std::string_view(buffer.data(), *n));
+      continue;
+    }
+    // A pause after a message with no newline ends it; so does the end of the stream.
+    if (auto rest = framer.flush()) co_await answer(socket, *rest, options);
+    if (!n && partial) continue;
+    co_return;
+  }
+}
+
+}  // namespace
+
+server::StreamCoroutine stream_coroutine(const EchoOptions& options) {
+  return [options](server::AsyncStream& socket, const Address& peer) -> awaitable<void> {
+    log_info("{} connected", peer.to_string());
+    // The captures live in this lambda, which the server keeps for its lifetime.
+    if (options.reply) {
+      co_await answer_messages(socket, options);
+    } else {
+      co_await echo_bytes(socket, options);
+    }
+    log_info("{} left", peer.to_string());
+  };
+}
+
+server::DatagramCoroutine datagram_coroutine(const EchoOptions& options) {
+  return [options](server::AsyncDatagram& socket, std::string packet,
+                   const Address& peer) -> awaitable<void> {
+    const std::string& out = options.reply ? *options.reply : packet;
+    asio::generic::datagram_protocol::endpoint to(peer.data(), peer.size(), 0);
+    co_await socket.async_send_to(asio::buffer(out), to, asio::use_awaitable);
+  };
+}
+
+}  // namespace sockit::echo
