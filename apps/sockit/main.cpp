@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   sockit::app::add_ping_command(app, action);
   sockit::app::add_echo_command(app, action);
   sockit::app::add_talk_command(app, action);
+  sockit::app::add_shop_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -82,7 +82,7 @@ class Conversation {
     } else {
       send_line(text);
     }
-    if (text == kQuit) return End::local_quit;
+    if (options_.quit_word && text == kQuit) return End::local_quit;
     return std::nullopt;
   }
 
@@ -135,7 +135,7 @@ class Conversation {
       notify_("peer sent a line over " + std::to_string(options_.max_line) + " bytes; dropped");
       return std::nullopt;
     }
-    if (line.text == kQuit) return End::peer_quit;
+    if (options_.quit_word && line.text == kQuit) return End::peer_quit;
     std::fwrite(line.text.data(), 1, line.text.size(), output_);
     std::fputc('\n', output_);
     std::fflush(output_);

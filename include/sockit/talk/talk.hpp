@@ -27,6 +27,7 @@ struct TalkOptions {
   std::chrono::milliseconds quiet{150};  ///< a pause that ends a peer's line with no newline
   std::size_t max_line = 65536;          ///< longer lines from the peer are cut there
   std::size_t max_pending = 1000;        ///< UDP listen: lines typed before a peer appears
+  bool quit_word = true;                 ///< a line `quit` ends the conversation
 };
 
 /// Reports connection events ("connected to X") for the caller to print.

@@ -1,0 +1,91 @@
+#include "sockit/shop/server.hpp"
+
+#include <fmt/core.h>
+
+#include "sockit/core/error.hpp"
+#include "sockit/core/log.hpp"
+#include "sockit/server/base_server.hpp"
+#include "sockit/shop/catalog.hpp"
+#include "sockit/shop/session.hpp"
+#include "sockit/shop/store.hpp"
+
+namespace sockit::shop {
+namespace {
+
+using server::MessageReader;
+
+// One customer's visit: the greeting, then a reply to each line until goodbye.
+class Customer : public server::BaseRequestHandler {
+ public:
+  Customer(server::RequestContext& context, ShopStore& store, const ShopOptions& options)
+      : BaseRequestHandler(context), store_(store), options_(options) {}
+
+  void handle() override {
+    const std::string who = client_address.to_string();
+    log_info("{} came in", who);
+    std::string why = "left";
+    try {
+      why = visit(who);
+    } catch (const socket_error& e) {
+      why = e.what();
+    }
+    log_info("{} {}", who, why);
+  }
+
+ private:
+  std::string visit(const std::string& who) {
+    ShopSession session(store_, who, options_.balance_cents);
+    say(session.greeting());
+    MessageReader reader(request, options_.limits);
+    for (;;) {
+      auto m = reader.next();
+      switch (m.status) {
+        case MessageReader::Status::message: {
+          const auto reply = session.on_line(m.text);
+          if (!reply.internal_error.empty()) log_error("store: {}", reply.internal_error);
+          if (!reply.text.empty()) say(reply.text);
+          if (reply.close) return "said goodbye";
+          break;
+        }
+        case MessageReader::Status::too_long:
+          say(fmt::format("抱歉,您输入的内容太长了(最多 {} 字节)。", options_.limits.max_line));
+          break;
+        case MessageReader::Status::idle:
+          say("您很久没有操作了,再见。");
+          return "idle timeout";
+        case MessageReader::Status::end_of_stream:
+          return "left without goodbye";
+      }
+    }
+  }
+
+  void say(const std::string& text) {
+    request.settimeout(options_.limits.idle);  // a customer who never reads cannot hold us
+    request.sendall(text + "\n");
+  }
+
+  ShopStore& store_;
+  const ShopOptions& options_;
+};
+
+ShopStore open_store(const ShopOptions& options) {
+  const Catalog catalog = options.catalog ? load_catalog(*options.catalog) : default_catalog();
+  if (!options.data_dir) return ShopStore::open_memory(catalog);
+  return ShopStore::open_file(*options.data_dir / "shop.db", catalog);
+}
+
+}  // namespace
+
+void serve(const Endpoint& endpoint, const server::ServerConfig& config,
+           const ShopOptions& options, const std::function<void(const Address&)>& listening) {
+  ShopStore store = open_store(options);
+  auto factory = [&store, &options](server::RequestContext& context) {
+    return std::make_unique<Customer>(context, store, options);
+  };
+  server::TCPServer s(endpoint, factory, config);
+  server::StopOnSignals signals(s);
+  listening(s.server_address());
+  s.serve_forever(std::chrono::milliseconds(200));
+}
+
+}  // namespace sockit::shop
