@@ -18,15 +18,6 @@ namespace {
 
 const char* family_name(int family) { return family == AF_INET6 ? "ipv6" : "ipv4"; }
 
-bool is_literal(const std::string& host) {
-  try {
-    (void)Address::inet(host, 0);
-    return true;
-  } catch (const parse_error&) {
-    return false;
-  }
-}
-
 std::vector<Address> addresses_of(const std::string& name, int family) {
   ResolveOptions options;
   options.family = family;
@@ -41,7 +32,7 @@ std::vector<Address> addresses_of(const std::string& name, int family) {
 }
 
 int run_resolve(const std::string& name, int family, bool json) {
-  if (is_literal(name)) {
+  if (Address::is_literal(name)) {
     const auto host = reverse_lookup(Address::inet(name, 0));
     if (json) {
       print_json(boost::json::object{{"address", name}, {"name", host}});

@@ -85,6 +85,15 @@ Address Address::inet(std::string_view literal, std::uint16_t port) {
   return a;
 }
 
+bool Address::is_literal(std::string_view text) noexcept {
+  try {
+    (void)inet(text, 0);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 Address Address::any4(std::uint16_t port) { return inet("0.0.0.0", port); }
 Address Address::any6(std::uint16_t port) { return inet("::", port); }
 Address Address::loopback4(std::uint16_t port) { return inet("127.0.0.1", port); }

@@ -47,16 +47,6 @@ Service to_service(const servent& s) {
   return out;
 }
 
-// A literal IP (IPv6 possibly with %scope) never reaches the name checks.
-bool is_numeric_host(std::string_view host) {
-  try {
-    (void)Address::inet(host, 0);
-    return true;
-  } catch (const parse_error&) {
-    return false;
-  }
-}
-
 }  // namespace
 
 const std::error_category& resolve_category() noexcept {
@@ -66,7 +56,7 @@ const std::error_category& resolve_category() noexcept {
 
 std::vector<Resolved> resolve(std::string_view host, std::uint16_t port,
                               const ResolveOptions& options) {
-  if (!host.empty() && !is_numeric_host(host)) check_hostname(host);
+  if (!host.empty() && !Address::is_literal(host)) check_hostname(host);
   addrinfo hints{};
   hints.ai_family = options.family;
   hints.ai_socktype = options.type;

@@ -15,6 +15,9 @@ struct Endpoint;
 /// A sockaddr with its length. Value type: copyable, comparable; thread safe as any value.
 class Address {
  public:
+  /// Whether `text` is a numeric IPv4 or IPv6 address (IPv6 possibly with %scope). Thread safe.
+  static bool is_literal(std::string_view text) noexcept;
+
   /// An empty address (AF_UNSPEC), as filled in by accept/recvfrom.
   Address() noexcept;
 
