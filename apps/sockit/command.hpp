@@ -27,5 +27,6 @@ void add_ping_command(CLI::App& root, Action& action);
 void add_echo_command(CLI::App& root, Action& action);
 void add_talk_command(CLI::App& root, Action& action);
 void add_shop_command(CLI::App& root, Action& action);
+void add_chat_command(CLI::App& root, Action& action);
 
 }  // namespace sockit::app

@@ -15,6 +15,7 @@ int run(int argc, char** argv) {
   CLI::App app{"sockit: sockets, servers and network tools", "sockit"};
   app.set_version_flag("--version", std::string{sockit::version()});
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level may follow the subcommand too
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "server log detail: trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -27,6 +28,7 @@ int run(int argc, char** argv) {
   sockit::app::add_echo_command(app, action);
   sockit::app::add_talk_command(app, action);
   sockit::app::add_shop_command(app, action);
+  sockit::app::add_chat_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -68,6 +68,8 @@ struct AsyncServer::Impl {
   int wake_fd = -1;
   std::vector<std::unique_ptr<AsyncWorker>> workers;
   std::atomic<std::size_t> sessions{0};
+  std::function<void()> on_stop;
+  std::once_flag stop_once;
   std::atomic<bool> serving{false};
   std::mutex done_mu;
   std::condition_variable done_cv;
@@ -175,6 +177,7 @@ awaitable<void> AsyncServer::Impl::watch_stop(AsyncWorker& w) {
 }
 
 void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
+  if (on_stop) std::call_once(stop_once, on_stop);
   w.stopping = true;
   boost::system::error_code ignored;  // closing a socket that is already closed is fine
   if (w.acceptor) w.acceptor->close(ignored);
@@ -210,6 +213,8 @@ AsyncServer::~AsyncServer() {
 const Address& AsyncServer::server_address() const noexcept { return impl_->address; }
 
 std::size_t AsyncServer::active_sessions() const noexcept { return impl_->sessions.load(); }
+
+void AsyncServer::on_stop(std::function<void()> hook) { impl_->on_stop = std::move(hook); }
 
 void AsyncServer::serve_forever() {
   {

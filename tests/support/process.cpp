@@ -96,16 +96,52 @@ RunResult run_sockit(const std::vector<std::string>& args, const std::string& in
   return run(sockit_argv(args), input, timeout);
 }
 
-Child::Child(const std::vector<std::string>& argv) { pid_ = spawn(argv, in_, out_, err_); }
+Child::Child(const std::vector<std::string>& argv) {
+  pid_ = spawn(argv, in_, out_, err_);
+  pump_ = std::thread([this] { pump(); });
+}
 
 Child::~Child() {
   if (!status_) {
     signal(SIGKILL);
     wait(5s);
   }
-  for (int fd : {in_, out_, err_}) {
-    if (fd >= 0) ::close(fd);
+  if (in_ >= 0) ::close(in_);
+  stop_pump_ = true;  // a grandchild may still hold the pipes: do not wait for their EOF
+  if (pump_.joinable()) pump_.join();
+  ::close(out_);
+  ::close(err_);
+}
+
+void Child::pump() {
+  char chunk[65536];
+  bool out_open = true, err_open = true;
+  while (out_open || err_open) {
+    pollfd fds[2] = {{out_open ? out_ : -1, POLLIN, 0}, {err_open ? err_ : -1, POLLIN, 0}};
+    if (::poll(fds, 2, 100) <= 0) {
+      if (stop_pump_) break;
+      continue;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (!fds[i].revents) continue;
+      const ssize_t n = ::read(fds[i].fd, chunk, sizeof chunk);
+      std::lock_guard lock(mu_);
+      if (n > 0) {
+        (i == 0 ? out_buf_ : err_buf_).append(chunk, static_cast<std::size_t>(n));
+      } else {
+        (i == 0 ? out_open : err_open) = false;
+        (i == 0 ? out_ended_ : err_ended_) = true;
+      }
+      cv_.notify_all();
+    }
   }
+}
+
+template <class Ready>
+bool Child::wait_for(std::string& buffer, const bool& ended, std::chrono::milliseconds timeout,
+                     Ready ready) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return ready(buffer) || ended; }) && ready(buffer);
 }
 
 bool Child::write(const std::string& data) {
@@ -130,56 +166,37 @@ void Child::close_stdin() {
   in_ = -1;
 }
 
-bool Child::fill(int fd, std::string& buffer, Clock::time_point deadline) {
-  if (fd < 0) return false;
-  pollfd p{fd, POLLIN, 0};
-  const int ready = ::poll(&p, 1, remaining_ms(deadline));
-  if (ready <= 0) return false;
-  char chunk[65536];
-  const ssize_t n = ::read(fd, chunk, sizeof chunk);
-  if (n <= 0) return false;
-  buffer.append(chunk, static_cast<std::size_t>(n));
-  return true;
-}
-
 std::optional<std::string> Child::read_line(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const auto nl = out_buf_.find('\n');
-    if (nl != std::string::npos) {
-      std::string line = out_buf_.substr(0, nl);
-      out_buf_.erase(0, nl + 1);
-      return line;
-    }
-    if (!fill(out_, out_buf_, deadline)) return std::nullopt;
-  }
+  auto line = read_until("\n", timeout);
+  if (line) line->pop_back();
+  return line;
 }
 
 std::optional<std::string> Child::read_until(const std::string& needle,
                                              std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const auto at = out_buf_.find(needle);
-    if (at != std::string::npos) {
-      std::string text = out_buf_.substr(0, at + needle.size());
-      out_buf_.erase(0, at + needle.size());
-      return text;
-    }
-    if (!fill(out_, out_buf_, deadline)) return std::nullopt;
-  }
+  const auto has = [&](const std::string& b) { return b.find(needle) != std::string::npos; };
+  if (!wait_for(out_buf_, out_ended_, timeout, has)) return std::nullopt;
+  std::lock_guard lock(mu_);
+  const auto end = out_buf_.find(needle) + needle.size();
+  std::string text = out_buf_.substr(0, end);
+  out_buf_.erase(0, end);
+  return text;
 }
 
 std::optional<std::string> Child::read_err_line_containing(const std::string& needle,
                                                            std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    std::size_t nl;
-    while ((nl = err_buf_.find('\n')) != std::string::npos) {
-      std::string line = err_buf_.substr(0, nl);
-      err_buf_.erase(0, nl + 1);
-      if (line.find(needle) != std::string::npos) return line;
+    const auto has_line = [](const std::string& b) { return b.find('\n') != std::string::npos; };
+    if (!wait_for(err_buf_, err_ended_, std::chrono::milliseconds(remaining_ms(deadline)),
+                  has_line)) {
+      return std::nullopt;
     }
-    if (!fill(err_, err_buf_, deadline)) return std::nullopt;
+    std::lock_guard lock(mu_);
+    const auto nl = err_buf_.find('\n');
+    std::string line = err_buf_.substr(0, nl);
+    err_buf_.erase(0, nl + 1);
+    if (line.find(needle) != std::string::npos) return line;
   }
 }
 
@@ -199,22 +216,21 @@ std::optional<int> Child::wait(std::chrono::milliseconds timeout) {
     }
     if (r < 0 && errno != EINTR) return std::nullopt;
     if (Clock::now() >= deadline) return std::nullopt;
-    // Keep the pipes drained so a chatty child cannot block on a full pipe.
-    const bool progressed = fill(out_, out_buf_, Clock::now() + 5ms) |
-                            fill(err_, err_buf_, Clock::now() + 5ms);
-    if (!progressed) std::this_thread::sleep_for(2ms);
+    std::this_thread::sleep_for(2ms);
   }
 }
 
 std::string Child::drain_out(std::chrono::milliseconds quiet) {
-  while (fill(out_, out_buf_, Clock::now() + quiet)) {
-  }
+  const auto never = [](const std::string&) { return false; };
+  wait_for(out_buf_, out_ended_, quiet, never);  // until EOF or `quiet` passes
+  std::lock_guard lock(mu_);
   return std::exchange(out_buf_, {});
 }
 
 std::string Child::drain_err(std::chrono::milliseconds quiet) {
-  while (fill(err_, err_buf_, Clock::now() + quiet)) {
-  }
+  const auto never = [](const std::string&) { return false; };
+  wait_for(err_buf_, err_ended_, quiet, never);
+  std::lock_guard lock(mu_);
   return std::exchange(err_buf_, {});
 }
 

@@ -2,8 +2,12 @@
 // stdin, capture its output, and never wait without a deadline.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -33,7 +37,8 @@ RunResult run_sockit(const std::vector<std::string>& args, const std::string& in
 std::string sockit_binary();
 
 /// A long-running child (a server, an interactive client) with pipes to its stdin, stdout
-/// and stderr. The destructor kills it if still running. Not thread safe.
+/// and stderr. A pump thread keeps reading both outputs, so a chatty child never blocks on a
+/// full pipe. The destructor kills it if still running. Not thread safe.
 class Child {
  public:
   explicit Child(const std::vector<std::string>& argv);
@@ -63,11 +68,20 @@ class Child {
   pid_t pid() const { return pid_; }
 
  private:
-  bool fill(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline);
+  void pump();
+  // Waits until `ready(buffer)` holds or the deadline passes or the stream ended.
+  template <class Ready>
+  bool wait_for(std::string& buffer, const bool& ended, std::chrono::milliseconds timeout,
+                Ready ready);
 
   pid_t pid_ = -1;
   int in_ = -1, out_ = -1, err_ = -1;
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::string out_buf_, err_buf_;
+  bool out_ended_ = false, err_ended_ = false;
+  std::thread pump_;
+  std::atomic<bool> stop_pump_{false};  // set once the child is gone: drain, then stop
   std::optional<int> status_;
 };
 

@@ -26,10 +26,10 @@ std::optional<int> ServerProcess::stop(int signo) {
 }
 
 RunResult run_python(const std::string& script, const std::vector<std::string>& args,
-                     const std::string& input) {
+                     const std::string& input, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{"python3", "-c", script};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, input, 30s);
+  return run(argv, input, timeout);
 }
 
 }  // namespace sockit::test

@@ -31,6 +31,7 @@ class ServerProcess {
 
 /// Runs a Python 3 script (standard library only) with ARGS; 30 s hard timeout.
 RunResult run_python(const std::string& script, const std::vector<std::string>& args = {},
-                     const std::string& input = {});
+                     const std::string& input = {},
+                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace sockit::test

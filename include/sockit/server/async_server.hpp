@@ -54,6 +54,9 @@ class AsyncServer : public Stoppable {
   void shutdown();
   /// Sessions open now. Thread safe.
   std::size_t active_sessions() const noexcept;
+  /// Runs once when a stop begins, before sessions are given their grace: the place to tell
+  /// clients goodbye. Runs on one of the server's threads. Set before serve_forever().
+  void on_stop(std::function<void()> hook);
 
  private:
   struct Impl;

@@ -1,0 +1,101 @@
+// `sockit chat serve` and `sockit chat connect`: the chat room and its terminal client.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "command.hpp"
+#include "options.hpp"
+#include "sockit/chat/client.hpp"
+#include "sockit/chat/server.hpp"
+
+namespace sockit::app {
+namespace {
+
+struct ServeArgs {
+  std::string tcp = ":8000";
+  std::string data = "./sockit-data";
+  std::size_t threads = 0;
+  double login_timeout_s = 10;
+  double grace_s = 2;
+  chat::ChatLimits limits;
+};
+
+int run_serve(ServeArgs args) {
+  const Endpoint tcp = parse_endpoint(args.tcp, 8000);
+  chat::ChatOptions options;
+  options.limits = args.limits;
+  options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
+  options.limits.grace = seconds_to_ms(args.grace_s);
+  if (args.data != "none") options.data_dir = args.data;
+  options.threads = args.threads;
+  chat::serve(tcp, options, [&](const Address& where) {
+    fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(),
+               options.data_dir ? (*options.data_dir / "chat.db").string() : "none");
+    std::fflush(stdout);
+  });
+  return 0;
+}
+
+void add_serve(CLI::App& chat_cmd, Action& action) {
+  auto* cmd = chat_cmd.add_subcommand("serve", "Run the chat room (TCP :8000)");
+  auto args = std::make_shared<ServeArgs>();
+  auto& l = args->limits;
+  cmd->add_option("--tcp", args->tcp, "TCP address for protocol v1")->capture_default_str();
+  cmd->add_option("--data", args->data, "directory for chat.db (history); none: keep nothing")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "event-loop threads (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--max-clients", l.max_clients, "connections at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  cmd->add_option("--max-frame-bytes", l.max_frame_bytes, "largest JSON object accepted")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{16} << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-message-bytes", l.max_message_bytes, "longest message text")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20))
+      ->capture_default_str();
+  cmd->add_option("--rate", l.rate, "requests per second per client")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--burst", l.burst, "requests a client may send at once")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  cmd->add_option("--login-timeout", args->login_timeout_s, "seconds to log in")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-queue-bytes", l.max_queue_bytes, "unsent bytes before slow_consumer")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--grace", args->grace_s, "seconds for goodbyes on stop")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
+}
+
+void add_connect(CLI::App& chat_cmd, Action& action) {
+  auto* cmd = chat_cmd.add_subcommand("connect", "Chat from the terminal (or from a pipe)");
+  auto address = std::make_shared<std::string>("127.0.0.1:8000");
+  auto nick = std::make_shared<std::string>();
+  cmd->add_option("ADDR", *address, "the chat server")->capture_default_str();
+  cmd->add_option("--nick", *nick, "log in with this nickname at once");
+  cmd->callback([address, nick, &action] {
+    action = [address, nick] {
+      const auto endpoint = parse_endpoint(*address, 8000);
+      const std::optional<std::string> login =
+          nick->empty() ? std::nullopt : std::optional<std::string>(*nick);
+      return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO);
+    };
+  });
+}
+
+}  // namespace
+
+void add_chat_command(CLI::App& root, Action& action) {
+  auto* chat_cmd = root.add_subcommand("chat", "The chat room: server and terminal client");
+  chat_cmd->require_subcommand(1);
+  add_serve(*chat_cmd, action);
+  add_connect(*chat_cmd, action);
+}
+
+}  // namespace sockit::app

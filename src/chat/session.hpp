@@ -1,0 +1,74 @@
+// Internal: one chat connection — a reader coroutine (frames, requests, limits) and a writer
+// coroutine (a bounded queue of shared, already-encoded messages) on the connection's thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sockit/chat/limits.hpp"
+#include "sockit/chat/protocol.hpp"
+#include "sockit/chat/rate_limiter.hpp"
+#include "sockit/server/async_server.hpp"
+
+namespace sockit::chat {
+
+class Hub;
+using Encoded = std::shared_ptr<const std::string>;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(server::AsyncStream& socket, Address peer, Hub& hub, const ChatLimits& limits);
+
+  /// Serves the connection until it closes; the socket must outlive this call. Call once, on
+  /// the socket's executor.
+  boost::asio::awaitable<void> run();
+
+  /// Queues an encoded message for the writer. Thread safe; never blocks. Past
+  /// max_queue_bytes of unsent output the session is closed with slow_consumer.
+  void deliver(Encoded message);
+  void deliver(std::string message) { deliver(std::make_shared<const std::string>(std::move(message))); }
+  /// Sends a final error (unless the peer is too slow to take it) and closes. Thread safe.
+  void close_with(Errc code, const std::string& message);
+
+  const Address& peer() const noexcept { return peer_; }
+
+  // Identity and rooms, set by the Hub and guarded by the Hub's mutex.
+  std::int64_t id = 0;
+  std::string nickname;
+  std::set<std::string> rooms;
+
+ private:
+  boost::asio::awaitable<void> reader();
+  boost::asio::awaitable<void> writer();
+  void on_frame(const std::string& frame);
+  void dispatch(const Request& request, const std::string& req);
+  void reply_error(Errc code, const std::string& message, const std::string& req);
+  void wake_writer();
+  void close_socket_later(std::chrono::milliseconds after);
+
+  server::AsyncStream& socket_;
+  Address peer_;
+  Hub& hub_;
+  const ChatLimits& limits_;
+  RateLimiter rate_;
+  bool logged_in_ = false;   // reader thread only
+  bool stop_reading_ = false;  // reader thread only
+  bool finished_ = false;      // socket thread only: run() has returned
+
+  std::mutex mu_;  // guards the queue and the closing state
+  std::deque<Encoded> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writer_idle_ = false;
+  bool closing_ = false;
+  boost::asio::steady_timer wake_;
+  boost::asio::steady_timer linger_;
+};
+
+}  // namespace sockit::chat

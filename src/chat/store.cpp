@@ -1,0 +1,433 @@
+// ChatStore over SQLite: a writer connection owned by the writer thread, a read connection
+// behind its own mutex, and between them a bounded queue of uncommitted messages.
+#include "sockit/chat/store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <sqlite3.h>
+
+namespace sockit::chat {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::size_t kMaxBatch = 1000;                      // messages in one transaction
+constexpr auto kIdleWait = std::chrono::milliseconds(50);    // writer's wait for work
+constexpr auto kCheckWait = std::chrono::milliseconds(100);  // callers' wait between checks
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS messages(
+  room TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  sender_id INTEGER NOT NULL,
+  sender_nickname TEXT NOT NULL,
+  message TEXT NOT NULL,
+  type TEXT NOT NULL,
+  PRIMARY KEY(room, seq)) WITHOUT ROWID;
+)sql";
+
+std::int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// ---- RAII over the SQLite C API; every return code is checked. ----
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+
+[[noreturn]] void raise(sqlite3* db, int rc, std::string_view what) {
+  const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw chat_store_error("chat store: " + std::string(what) + ": " + reason);
+}
+
+void check(sqlite3* db, int rc, std::string_view what) {
+  if (rc != SQLITE_OK) raise(db, rc, what);
+}
+
+// Runs fixed SQL text, never text from users.
+void run(sqlite3* db, const char* sql, std::string_view what) {
+  char* reason = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &reason);
+  if (rc == SQLITE_OK) return;
+  const std::string text = reason != nullptr ? reason : sqlite3_errstr(rc);
+  sqlite3_free(reason);
+  throw chat_store_error("chat store: " + std::string(what) + ": " + text);
+}
+
+// A statement prepared once. Each use is a Cursor, which resets it when done.
+// Not thread safe: each one belongs to one thread or one mutex.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    handle_.reset(raw);
+    check(db, rc, "prepare");
+  }
+  sqlite3* db() const { return db_; }
+  sqlite3_stmt* get() const { return handle_.get(); }
+
+ private:
+  sqlite3* db_;
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> handle_;
+};
+
+// One use of a Statement: bind, step, read columns; the destructor resets the statement
+// (ending its read transaction) and drops the bindings.
+class Cursor {
+ public:
+  explicit Cursor(Statement& statement) : db_(statement.db()), raw_(statement.get()) {}
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  // sqlite3_reset only repeats the error that step() has already thrown.
+  ~Cursor() {
+    sqlite3_reset(raw_);
+    sqlite3_clear_bindings(raw_);
+  }
+
+  void bind(int index, std::int64_t value) {
+    check(db_, sqlite3_bind_int64(raw_, index, value), "bind");
+  }
+  // SQLite keeps a pointer to `text` (SQLITE_STATIC): it must outlive this Cursor.
+  void bind(int index, std::string_view text) {
+    const auto size = static_cast<sqlite3_uint64>(text.size());
+    check(db_, sqlite3_bind_text64(raw_, index, text.data(), size, SQLITE_STATIC, SQLITE_UTF8),
+          "bind");
+  }
+  // True while there is a row to read.
+  bool step() {
+    const int rc = sqlite3_step(raw_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    raise(db_, rc, "step");
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(raw_, column); }
+  std::string text(int column) const {
+    const unsigned char* data = sqlite3_column_text(raw_, column);
+    if (data == nullptr) return {};
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(raw_, column));
+    return std::string(reinterpret_cast<const char*>(data), size);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* raw_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if commit() is not reached.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { run(db_, "BEGIN IMMEDIATE", "begin"); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  // A failed ROLLBACK cannot be reported here; the store has failed anyway by then.
+  ~Transaction() {
+    if (!committed_ && sqlite3_get_autocommit(db_) == 0) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  void commit() {
+    run(db_, "COMMIT", "commit");
+    committed_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  bool committed_ = false;
+};
+
+Db open_connection(const std::filesystem::path& file) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) raise(db.get(), rc, "open " + file.string());
+  check(db.get(), sqlite3_extended_result_codes(db.get(), 1), "extended result codes");
+  check(db.get(), sqlite3_busy_timeout(db.get(), kBusyTimeoutMs), "busy timeout");
+  return db;
+}
+
+void make_parent_directories(const std::filesystem::path& file) {
+  const std::filesystem::path parent = file.parent_path();
+  if (parent.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec)
+    throw chat_store_error("chat store: cannot create " + parent.string() + ": " + ec.message());
+}
+
+// WAL lets history read while a batch is being written; synchronous=NORMAL commits without
+// fsync, which a process crash cannot undo (a power cut may lose the last commits, in order).
+Db open_writer(const std::filesystem::path& file) {
+  Db db = open_connection(file);
+  Statement wal(db.get(), "PRAGMA journal_mode=WAL");
+  {
+    Cursor cursor(wal);
+    const std::string mode = cursor.step() ? cursor.text(0) : "";
+    if (mode != "wal") throw chat_store_error("chat store: cannot use WAL (journal: " + mode + ")");
+  }
+  run(db.get(), "PRAGMA synchronous=NORMAL", "synchronous");
+  run(db.get(), kSchema, "create table");
+  return db;
+}
+
+Db open_reader(const std::filesystem::path& file) {
+  Db db = open_connection(file);
+  run(db.get(), "PRAGMA query_only=1", "query only");
+  return db;
+}
+
+std::map<std::string, std::int64_t> read_last_seqs(sqlite3* db) {
+  Statement select(db, "SELECT room, max(seq) FROM messages GROUP BY room");
+  Cursor cursor(select);
+  std::map<std::string, std::int64_t> last;
+  while (cursor.step()) last.emplace(cursor.text(0), cursor.integer(1));
+  return last;
+}
+
+using Batch = std::vector<StoredMessage>;
+
+}  // namespace
+
+struct ChatStore::Impl {
+  Impl(Db writer_connection, Db reader_connection, std::size_t max_queued)
+      : writer_db(std::move(writer_connection)),
+        reader_db(std::move(reader_connection)),
+        insert(writer_db.get(),
+               "INSERT INTO messages(room, seq, ts_ms, sender_id, sender_nickname, message, type)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        select_page(reader_db.get(),
+                    "SELECT seq, ts_ms, sender_id, sender_nickname, message, type FROM messages"
+                    " WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+        last_seqs(read_last_seqs(writer_db.get())),
+        max_queue(std::max<std::size_t>(max_queued, 1)) {}
+
+  // ---- The writer thread. ----
+
+  // Writes batches until stopped and drained, or until SQLite fails. Never throws.
+  void write_loop() noexcept {
+    try {
+      while (const auto batch = next_batch()) {
+        write(*batch);
+        committed(batch->size());
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+    } catch (...) {
+      fail("chat store: writer stopped by an unknown exception");
+    }
+  }
+
+  // The oldest queued messages (at most kMaxBatch), kept visible to history as in_flight
+  // until committed; nullptr once stopping with nothing queued.
+  std::shared_ptr<const Batch> next_batch() {
+    std::unique_lock lock(mutex);
+    while (queue.empty() && !stopping) work_ready.wait_for(lock, kIdleWait);
+    if (queue.empty()) return nullptr;
+    const auto count = static_cast<std::ptrdiff_t>(std::min(queue.size(), kMaxBatch));
+    auto batch = std::make_shared<Batch>(std::make_move_iterator(queue.begin()),
+                                         std::make_move_iterator(queue.begin() + count));
+    queue.erase(queue.begin(), queue.begin() + count);
+    in_flight = batch;
+    return batch;
+  }
+
+  // One transaction: all of `batch` is stored, or none of it.
+  void write(const Batch& batch) {
+    Transaction transaction(writer_db.get());
+    for (const StoredMessage& message : batch) {
+      Cursor cursor(insert);
+      cursor.bind(1, message.room);
+      cursor.bind(2, message.seq);
+      cursor.bind(3, message.ts_ms);
+      cursor.bind(4, message.sender_id);
+      cursor.bind(5, message.sender_nickname);
+      cursor.bind(6, message.message);
+      cursor.bind(7, message.type);
+      cursor.step();
+    }
+    transaction.commit();
+  }
+
+  void committed(std::size_t count) {
+    {
+      const std::lock_guard lock(mutex);
+      done += count;
+      in_flight.reset();
+      last_commit_ms.store(unix_ms());
+    }
+    progress.notify_all();
+  }
+
+  void fail(const char* reason) noexcept {
+    try {
+      const std::lock_guard lock(mutex);
+      failure = reason;
+    } catch (...) {  // the mutex cannot lock or the text cannot be copied: nothing to report to
+    }
+    progress.notify_all();
+  }
+
+  // ---- Shared with the callers; all under `mutex`. ----
+
+  std::size_t uncommitted() const { return queue.size() + (in_flight ? in_flight->size() : 0); }
+
+  void throw_if_failed() const {
+    if (failure) throw chat_store_error(*failure);
+  }
+
+  // The newest `limit` uncommitted messages of `room` with seq < before, oldest first.
+  Batch pending(std::string_view room, std::size_t limit, std::int64_t before) const {
+    Batch found;
+    const auto take = [&](const StoredMessage& message) {
+      if (found.size() < limit && message.seq < before && message.room == room) {
+        found.push_back(message);
+      }
+    };
+    std::for_each(queue.rbegin(), queue.rend(), take);
+    if (in_flight) std::for_each(in_flight->rbegin(), in_flight->rend(), take);
+    std::reverse(found.begin(), found.end());
+    return found;
+  }
+
+  // The newest `limit` committed messages of `room` with seq < before, oldest first.
+  Batch committed_page(std::string_view room, std::size_t limit, std::int64_t before) {
+    constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    const std::lock_guard lock(read_mutex);
+    Cursor cursor(select_page);
+    cursor.bind(1, room);
+    cursor.bind(2, before);
+    cursor.bind(3, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
+    Batch page;
+    while (cursor.step()) {
+      page.push_back(StoredMessage{std::string(room), cursor.integer(0), cursor.integer(1),
+                                   cursor.integer(2), cursor.text(3), cursor.text(4),
+                                   cursor.text(5)});
+    }
+    std::reverse(page.begin(), page.end());
+    return page;
+  }
+
+  Db writer_db;  // declared before the statements, so closed after them
+  Db reader_db;
+  Statement insert;       // used by the writer thread only
+  Statement select_page;  // under read_mutex
+  const std::map<std::string, std::int64_t> last_seqs;
+  const std::size_t max_queue;
+
+  mutable std::mutex mutex;
+  std::condition_variable work_ready;  // something queued, or stopping
+  std::condition_variable progress;    // committed, room freed, or failed
+  std::deque<StoredMessage> queue;
+  std::shared_ptr<const Batch> in_flight;  // being written; read-only once published
+  std::uint64_t accepted = 0;              // messages ever appended
+  std::uint64_t done = 0;                  // messages ever committed
+  bool stopping = false;
+  std::optional<std::string> failure;
+  std::atomic<std::int64_t> last_commit_ms{0};
+
+  std::mutex read_mutex;
+  std::thread writer;  // joined by ~ChatStore before anything above is destroyed
+};
+
+ChatStore::ChatStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<ChatStore> ChatStore::open(const std::filesystem::path& file,
+                                           std::size_t max_queue) {
+  make_parent_directories(file);
+  Db writer = open_writer(file);
+  Db reader = open_reader(file);
+  std::unique_ptr<ChatStore> store(
+      new ChatStore(std::make_unique<Impl>(std::move(writer), std::move(reader), max_queue)));
+  Impl* impl = store->impl_.get();
+  impl->writer = std::thread([impl] { impl->write_loop(); });
+  return store;
+}
+
+ChatStore::~ChatStore() {
+  try {
+    const std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  } catch (...) {  // the writer still stops: it checks `stopping` at least every kIdleWait
+  }
+  impl_->work_ready.notify_all();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+std::map<std::string, std::int64_t> ChatStore::last_seqs() const {
+  return impl_->last_seqs;
+}
+
+void ChatStore::append(StoredMessage message) {
+  std::unique_lock lock(impl_->mutex);
+  for (;;) {
+    impl_->throw_if_failed();
+    if (impl_->uncommitted() < impl_->max_queue) break;
+    impl_->progress.wait_for(lock, kCheckWait);
+  }
+  impl_->queue.push_back(std::move(message));
+  ++impl_->accepted;
+  lock.unlock();
+  impl_->work_ready.notify_one();
+}
+
+void ChatStore::flush() {
+  std::unique_lock lock(impl_->mutex);
+  const std::uint64_t target = impl_->accepted;
+  for (;;) {
+    impl_->throw_if_failed();
+    if (impl_->done >= target) return;
+    impl_->progress.wait_for(lock, kCheckWait);
+  }
+}
+
+// Uncommitted messages are a suffix of each room's messages, so the snapshot of them is taken
+// first; the database then supplies the older ones, below the oldest in the snapshot. A batch
+// committed in between is then read from the snapshot only, never twice.
+std::vector<StoredMessage> ChatStore::history(std::string_view room, std::size_t limit,
+                                              std::optional<std::int64_t> before) {
+  if (limit == 0) return {};
+  std::int64_t bound = before.value_or(std::numeric_limits<std::int64_t>::max());
+  Batch newest;
+  {
+    const std::lock_guard lock(impl_->mutex);
+    newest = impl_->pending(room, limit, bound);
+  }
+  if (newest.size() == limit) return newest;
+  if (!newest.empty()) bound = newest.front().seq;
+  Batch page = impl_->committed_page(room, limit - newest.size(), bound);
+  page.insert(page.end(), std::make_move_iterator(newest.begin()),
+              std::make_move_iterator(newest.end()));
+  return page;
+}
+
+std::size_t ChatStore::queue_length() const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->uncommitted();
+}
+
+std::int64_t ChatStore::last_flush_ms() const {
+  return impl_->last_commit_ms.load();
+}
+
+std::optional<std::string> ChatStore::failure() const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->failure;
+}
+
+}  // namespace sockit::chat

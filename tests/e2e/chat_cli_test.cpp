@@ -1,0 +1,375 @@
+// `sockit chat`: protocol v1 end to end against the real server, with Python clients — some
+// written exactly like the tutorial's (json.dumps(...) sent back to back, no newline).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "support/server_process.hpp"
+
+namespace sockit::test {
+namespace {
+
+// Runs `script` with the test client library importable and the server's port as argv[1].
+RunResult chat_python(const ServerProcess& server, const std::string& script,
+                      const std::vector<std::string>& more = {},
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const std::string prelude = "import sys, json, socket, time\nsys.path.insert(0, '" +
+                              std::string(SOCKIT_TEST_DIR) +
+                              "/e2e')\nfrom chat_client import Client\nport = int(sys.argv[1])\n";
+  std::vector<std::string> args{std::to_string(server.port())};
+  args.insert(args.end(), more.begin(), more.end());
+  return run_python(prelude + script, args, {}, timeout);
+}
+
+std::vector<std::string> serve_args(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sockit-chat-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(Chat, TheTutorialsClientLogsInAndBroadcasts) {
+  ServerProcess server(serve_args());
+  const auto r = chat_python(server, R"(
+# The tutorial's client: json.dumps(...).encode() sent with no delimiter at all.
+a = socket.socket(socket.AF_INET, socket.SOCK_STREAM); a.settimeout(10)
+a.connect(('127.0.0.1', port))
+a.send(json.dumps({'type': 'login', 'nickname': 'zhangsan'}).encode())
+b = Client(port)
+b.login('lisi')
+buf = b''
+def objects(sock):
+    global buf
+    while b'\n' not in buf:
+        buf += sock.recv(1024)
+    line, buf = buf.split(b'\n', 1)
+    return json.loads(line)
+login = objects(a)
+print(login['type'], login['status'], login['id'], login['nickname'])
+print(objects(a)['message'])          # zhangsan(1) joined
+print(objects(a)['message'])          # lisi(2) joined
+# Two broadcasts back to back in one send, as json.dumps twice would produce.
+a.send((json.dumps({'type': 'broadcast', 'sender_id': 1, 'message': 'hello'}) +
+        json.dumps({'type': 'broadcast', 'sender_id': 1, 'message': '你好'})).encode())
+for _ in range(2):
+    m = b.recv_type('broadcast')
+    print(m['sender_id'], m['sender_nickname'], m['message'], m['room'], m['seq'] > 0, m['ts'] > 0)
+)");
+  EXPECT_EQ(r.out,
+            "login ok 1 zhangsan\n"
+            "zhangsan(1) joined\n"
+            "lisi(2) joined\n"
+            "1 zhangsan hello lobby True True\n"
+            "1 zhangsan 你好 lobby True True\n")
+      << r.err;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(Chat, EveryRequestType) {
+  ServerProcess server(serve_args());
+  const auto r = chat_python(server, R"(
+a = Client(port); b = Client(port)
+a.login('alice'); b.login('bob')
+a.send(type='ping', req=1); print(a.recv_type('pong'))
+a.send(type='join', room='dev', req='j'); print(a.recv_type('join'))
+print(a.recv_type('system')['message'])
+a.send(type='who', room='lobby', req=2); print(a.recv_type('who'))
+a.send(type='rooms'); print(a.recv_type('rooms'))
+b.send(type='join', room='dev'); b.recv_type('join')
+a.send(type='broadcast', room='dev', message='in dev', req=3)
+print(a.recv_type('ack')['req'])
+m = b.recv_type('broadcast'); print(m['room'], m['message'])
+a.send(type='direct', to='bob', message='psst')
+d = b.recv_type('direct'); print(d['sender_nickname'], d['message'], 'room' in d)
+a.send(type='leave', room='dev', req=4); print(a.recv_type('leave'))
+a.send(type='history', room='dev', limit=10); print(len(a.recv_type('history')['messages']))
+a.send(type='logout', req=5); print(a.recv_type('bye')); print(a.closed())
+)");
+  EXPECT_EQ(r.out,
+            "{'type': 'pong', 'req': 1}\n"
+            "{'type': 'join', 'room': 'dev', 'status': 'ok', 'req': 'j'}\n"
+            "alice(1) joined\n"
+            "{'type': 'who', 'room': 'lobby', 'users': [{'id': 1, 'nickname': 'alice'}, {'id': 2, "
+            "'nickname': 'bob'}], 'req': 2}\n"
+            "{'type': 'rooms', 'rooms': [{'room': 'dev', 'members': 1}, {'room': 'lobby', "
+            "'members': 2}]}\n"
+            "3\n"
+            "dev in dev\n"
+            "alice psst False\n"
+            "{'type': 'leave', 'room': 'dev', 'status': 'ok', 'req': 4}\n"
+            "0\n"
+            "{'type': 'bye', 'req': 5}\n"
+            "True\n")
+      << r.err;
+}
+
+TEST(Chat, ErrorsThatKeepTheConnectionOpen) {
+  ServerProcess server(serve_args({"--max-message-bytes", "10"}));
+  const auto r = chat_python(server, R"(
+a = Client(port)
+def err(**o):
+    a.send(**o); e = a.recv_type('error'); return e['code'] + ('/' + str(e['req']) if 'req' in e else '')
+a.send_raw(b'{not json}\n'); print(a.recv_type('error')['code'])
+print(err(type='broadcast', message='x', req=1))
+print(err(type='login', nickname='', req=2))
+print(err(type='login', nickname=' ' * 3))
+print(err(type='frobnicate'))
+print(err(type='login'))
+a.login('carol')
+print(err(type='login', nickname='again'))
+b = Client(port)
+b.send(type='login', nickname='carol'); print(b.recv_type('error')['code'])
+print(err(type='broadcast', message='x' * 11))
+print(err(type='direct', to='nobody', message='hi'))
+print(err(type='broadcast', room='dev', message='hi'))
+print(err(type='join', room='bad room'))
+print(err(type='broadcast', sender_id=99, message='forged'))
+a.send(type='ping'); print(a.recv_type('pong')['type'])
+)");
+  EXPECT_EQ(r.out,
+            "bad_json\nnot_logged_in/1\nnickname_invalid/2\nnickname_invalid\nunknown_type\n"
+            "bad_request\nalready_logged_in\nnickname_taken\nmessage_too_long\nno_such_user\n"
+            "not_in_room\nroom_invalid\nforbidden\npong\n")
+      << r.err;
+}
+
+TEST(Chat, ErrorsThatCloseTheConnection) {
+  ServerProcess server(serve_args({"--max-frame-bytes", "200", "--login-timeout", "0.5",
+                                   "--max-clients", "3", "--rate", "5", "--burst", "3"}));
+  const auto r = chat_python(server, R"(
+a = Client(port)
+a.send_raw(b'{"type":"login","nickname":"' + b'x' * 500 + b'"}')
+print(a.recv_type('error')['code'], a.closed())
+b = Client(port)
+print(b.recv_type('error')['code'], b.closed())   # no login in time
+c = Client(port); c.login('c'); c.recv_type('system')   # its own joined notice
+for i in range(6):
+    c.send(type='ping')
+codes = [c.recv()['type'] for _ in range(6)]
+print(codes.count('pong'), codes.count('error'))
+d = Client(port); e = Client(port)
+f = Client(port)
+print(f.recv_type('error')['code'], f.closed())
+)");
+  EXPECT_EQ(r.out,
+            "frame_too_large True\nlogin_timeout True\n2 4\nserver_full True\n")
+      << r.err;
+}
+
+TEST(Chat, ASlowConsumerIsDroppedAndNobodyElseWaits) {
+  ServerProcess server(serve_args({"--max-queue-bytes", "262144", "--rate", "100000", "--burst",
+                                   "100000"}));
+  const auto r = chat_python(server, R"(
+import threading
+slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)   # a small window, and it never reads
+slow.connect(('127.0.0.1', port))
+slow.sendall(b'{"type":"login","nickname":"slow"}')
+readers = [Client(port) for _ in range(50)]
+for i, c in enumerate(readers): c.login('r%d' % i)
+sender = Client(port); sender.login('sender')
+N = 3000
+results = [None] * len(readers)
+def read_all(k):
+    c, got = readers[k], []
+    while len(got) < N:
+        m = c.recv()
+        if m['type'] == 'broadcast':
+            got.append(int(m['message'][1:6]))
+    results[k] = got == list(range(N))
+threads = [threading.Thread(target=read_all, args=(k,)) for k in range(len(readers))]
+for t in threads: t.start()
+for i in range(N):
+    sender.send(type='broadcast', message='m%05d ' % i + 'x' * 300)
+for t in threads: t.join()
+print(sum(results))
+)",
+                             {}, std::chrono::seconds(90));
+  EXPECT_EQ(r.out, "50\n") << r.err;
+  EXPECT_TRUE(server.child().read_err_line_containing("slow consumer"));
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(Chat, AThousandClientsInOneRoom) {
+  ServerProcess server(serve_args({"--max-clients", "1100"}));
+  const auto r = chat_python(server, R"(
+import selectors
+N = 1000
+clients = [Client(port, timeout=60) for _ in range(N)]
+for i, c in enumerate(clients):
+    c.send(type='login', nickname='u%d' % i)
+for c in clients:
+    c.recv_type('login')
+for i, c in enumerate(clients):
+    c.send(type='broadcast', message='from %d' % i)
+# Every client must get the other N-1 broadcasts exactly once.
+sel = selectors.DefaultSelector()
+counts = {}
+for i, c in enumerate(clients):
+    c.sock.setblocking(False)
+    sel.register(c.sock, selectors.EVENT_READ, i)
+    counts[i] = set()
+pending = N
+deadline = time.time() + 120
+buffers = [c.buf for c in clients]
+dupes = 0
+while pending and time.time() < deadline:
+    for key, _ in sel.select(timeout=1):
+        i = key.data
+        try:
+            data = clients[i].sock.recv(1 << 20)
+        except BlockingIOError:
+            continue
+        buffers[i] += data
+        *lines, buffers[i] = buffers[i].split(b'\n')
+        for line in lines:
+            m = json.loads(line)
+            if m['type'] == 'broadcast':
+                k = m['message']
+                if k in counts[i]: dupes += 1
+                counts[i].add(k)
+                if len(counts[i]) == N - 1: pending -= 1
+print(pending, dupes, all(('from %d' % i) not in counts[i] for i in range(N)))
+)",
+                             {}, std::chrono::seconds(150));
+  EXPECT_EQ(r.out, "0 0 True\n") << r.err;
+}
+
+TEST(Chat, HistoryAndSeqSurviveARestart) {
+  const auto dir = fresh_dir("restart");
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string()};
+  std::string first_seq;
+  {
+    ServerProcess server(args);
+    const auto r = chat_python(server, R"(
+a = Client(port); a.login('a')
+for i in range(5):
+    a.send(type='broadcast', message='msg %d' % i, req=i)
+    last = a.recv_type('ack')['seq']
+print(last)
+)");
+    first_seq = r.out;
+    EXPECT_FALSE(first_seq.empty()) << r.err;
+    EXPECT_EQ(server.stop(SIGINT), 0);
+  }
+  ServerProcess server(args);
+  const auto r = chat_python(server, R"(
+a = Client(port); a.login('b')
+a.send(type='history', room='lobby', limit=3)
+h = a.recv_type('history')['messages']
+print([m['message'] for m in h])
+a.send(type='history', room='lobby', limit=2, before=h[0]['seq'])
+print([m['message'] for m in a.recv_type('history')['messages']])
+a.send(type='broadcast', message='after', req='x')
+print(a.recv_type('ack')['seq'] > int(sys.argv[2]))
+)",
+                             {first_seq.substr(0, first_seq.find('\n'))});
+  EXPECT_EQ(r.out,
+            "['msg 4', 'a(1) left', 'b(1) joined']\n['msg 2', 'msg 3']\nTrue\n")
+      << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Chat, KillDashNineDuringABurstLeavesASoundDatabase) {
+  const auto dir = fresh_dir("kill9");
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string(),
+                                "--rate", "1000000", "--burst", "1000000"};
+  {
+    ServerProcess server(args);
+    const auto r = chat_python(server, R"(
+import os, signal
+a = Client(port); a.login('a')
+for i in range(3000):
+    a.send(type='broadcast', message='burst %d' % i)
+os.kill(int(sys.argv[2]), signal.SIGKILL)
+print('killed')
+)",
+                               {std::to_string(server.child().pid())});
+    EXPECT_EQ(r.out, "killed\n") << r.err;
+    server.child().wait();
+  }
+  const auto r = run_python(R"(
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+print(con.execute('pragma integrity_check').fetchone()[0])
+seqs = [s for (s,) in con.execute("select seq from messages where room='lobby' order by seq")]
+print(seqs == list(range(1, len(seqs) + 1)), len(seqs) > 0)
+)",
+                            {(dir / "chat.db").string()});
+  EXPECT_EQ(r.out, "ok\nTrue True\n") << r.err;
+  ServerProcess again(args);  // and it starts again on that database
+  EXPECT_EQ(again.stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Chat, StopSaysShuttingDown) {
+  ServerProcess server(serve_args());
+  Child client({"python3", "-c", std::string("import sys; sys.path.insert(0, '") + SOCKIT_TEST_DIR +
+                                     "/e2e')\nfrom chat_client import Client\n"
+                                     "a = Client(int(sys.argv[1])); a.login('a'); print('in', flush=True)\n"
+                                     "print(a.recv_type('error')['code'], a.closed(), flush=True)\n",
+                std::to_string(server.port())});
+  ASSERT_EQ(client.read_line(), "in");
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(client.read_line(), "shutting_down True");
+}
+
+TEST(ChatClient, PipedTerminalClient) {
+  ServerProcess server(serve_args());
+  Child watcher(sockit_argv({"chat", "connect", server.address(), "--nick", "watcher"}));
+  ASSERT_TRUE(watcher.read_until("watcher(1) joined"));
+  const auto r = run_sockit({"chat", "connect", server.address()},
+                            "login zhangsan\nhello everyone\nsend second\n/join dev\n/who\n"
+                            "/msg watcher psst\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("* logged in as zhangsan (id 2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("* now in dev"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("* dev: zhangsan(2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("* bye"), std::string::npos) << r.out;
+  EXPECT_TRUE(watcher.read_until("[zhangsan(2)] hello everyone"));
+  EXPECT_TRUE(watcher.read_until("[zhangsan(2)] second"));
+  EXPECT_TRUE(watcher.read_until("[zhangsan(2) -> you] psst"));
+}
+
+TEST(ChatClient, TerminalClientKeepsTheTypedLineIntact) {
+  ServerProcess server(serve_args());
+  // Drive the client through a pseudo-terminal, as a person at a keyboard would.
+  const auto r = chat_python(server, R"(
+import os, pty, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], [sys.argv[2], 'chat', 'connect', '127.0.0.1:%d' % port, '--nick', 'typist'])
+def read_until(marker, timeout=10):
+    out = b''
+    end = time.time() + timeout
+    while marker not in out and time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            out += os.read(fd, 65536)
+    return out
+read_until(b'typist(1) joined')
+os.write(fd, 'half a li'.encode())       # typing, not yet Enter
+other = Client(port); other.login('other')
+other.send(type='broadcast', message='interrupting')
+screen = read_until(b'interrupting')
+screen += read_until(b'half a li', 3)
+# The incoming line was printed, then the prompt and the half-typed text came back.
+print(b'[other(2)] interrupting' in screen, screen.rstrip().endswith(b'[lobby]> half a li'))
+os.write(fd, b'ne\r')
+m = other.recv_type('broadcast'); print(m['message'])
+os.write(fd, b'/quit\r')
+print(os.waitpid(pid, 0)[1])
+)",
+                             {sockit_binary()});
+  EXPECT_EQ(r.out, "True True\nhalf a line\n0\n") << r.err;
+}
+
+}  // namespace
+}  // namespace sockit::test
