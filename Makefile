@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc)
 .PHONY: run test deps release debug clean
 
 run: release
-	./build/release/apps/sockit/sockit --help
+	./build/release/apps/sockit/sockit chat serve --tcp :8000 --data ./sockit-data
 
 test: deps
 	cmake --preset asan

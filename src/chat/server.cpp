@@ -23,13 +23,16 @@ server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
                          const Address& peer) -> asio::awaitable<void> {
     auto session = std::make_shared<Session>(socket, peer, hub, limits);
     if (!hub.admit(session)) {
+      log_warn("{} refused: server full", peer.to_string());
       const auto text = encode_error(Errc::server_full, "the server is full", {});
       co_await asio::async_write(socket, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
       co_return;
     }
     log_info("{} connected", peer.to_string());
     co_await session->run();
-    log_info("{} disconnected", peer.to_string());
+    log_info("{} disconnected ({}{})", peer.to_string(),
+             session->id ? session->nickname + "(" + std::to_string(session->id) + "), " : "",
+             session->close_reason());
   };
 }
 

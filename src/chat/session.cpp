@@ -48,6 +48,7 @@ void Session::deliver(Encoded message) {
   if (queued_bytes_ + message->size() > limits_.max_queue_bytes) {
     // Too slow to read what it is sent: cut it off so nobody else waits for it.
     closing_ = true;
+    reason_ = "slow_consumer";
     queue_.clear();
     queued_bytes_ = 0;
     log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
@@ -66,6 +67,7 @@ void Session::close_with(Errc code, const std::string& message) {
   queued_bytes_ += text->size();
   queue_.push_back(std::move(text));
   closing_ = true;
+  reason_ = std::string(code_name(code));
   if (writer_idle_) wake_writer();
   close_socket_later(kFinalFlush);
 }
@@ -139,7 +141,11 @@ awaitable<void> Session::reader() {
       break;
     }
     const auto [ec, n] = std::get<0>(result);
-    if (ec) break;
+    if (ec) {
+      std::lock_guard lock(mu_);
+      if (reason_.empty()) reason_ = ec == asio::error::eof ? "closed by client" : ec.message();
+      break;
+    }
     framer.feed(std::string_view(buffer.data(), n));
     for (auto r = framer.next(); !stop_reading_; r = framer.next()) {
       using Status = JsonFramer::Result::Status;
@@ -159,6 +165,11 @@ awaitable<void> Session::reader() {
   closing_ = true;  // the writer finishes what is queued, then closes
   if (writer_idle_) wake_writer();
   close_socket_later(kFinalFlush);
+}
+
+std::string Session::close_reason() {
+  std::lock_guard lock(mu_);
+  return reason_.empty() ? "closed" : reason_;
 }
 
 void Session::reply_error(Errc code, const std::string& message, const std::string& req) {
@@ -197,6 +208,8 @@ void Session::dispatch(const Request& request, const std::string& req) {
   if (const auto* h = std::get_if<History>(&request)) return hub_.history(*this, *h, req);
   if (std::holds_alternative<Logout>(request)) {
     deliver(encode_bye(req));
+    std::lock_guard lock(mu_);
+    reason_ = "logout";
     stop_reading_ = true;
   }
 }

@@ -38,6 +38,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_with(Errc code, const std::string& message);
 
   const Address& peer() const noexcept { return peer_; }
+  /// Why the connection ended ("logout", "closed by client", an error code...). Thread safe.
+  std::string close_reason();
 
   // Identity and rooms, set by the Hub and guarded by the Hub's mutex.
   std::int64_t id = 0;
@@ -67,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t queued_bytes_ = 0;
   bool writer_idle_ = false;
   bool closing_ = false;
+  std::string reason_;  // why it closed, first cause wins
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer linger_;
 };
