@@ -9,16 +9,14 @@
 #include <deque>
 #include <limits>
 #include <mutex>
-#include <system_error>
 #include <thread>
 #include <utility>
 
-#include <sqlite3.h>
+#include "sqlite/sqlite.hpp"
 
 namespace sockit::chat {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr std::size_t kMaxBatch = 1000;                      // messages in one transaction
 constexpr auto kIdleWait = std::chrono::milliseconds(50);    // writer's wait for work
 constexpr auto kCheckWait = std::chrono::milliseconds(100);  // callers' wait between checks
@@ -40,161 +38,30 @@ std::int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// ---- RAII over the SQLite C API; every return code is checked. ----
-
-struct DbCloser {
-  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-
-[[noreturn]] void raise(sqlite3* db, int rc, std::string_view what) {
-  const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw chat_store_error("chat store: " + std::string(what) + ": " + reason);
-}
-
-void check(sqlite3* db, int rc, std::string_view what) {
-  if (rc != SQLITE_OK) raise(db, rc, what);
-}
-
-// Runs fixed SQL text, never text from users.
-void run(sqlite3* db, const char* sql, std::string_view what) {
-  char* reason = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &reason);
-  if (rc == SQLITE_OK) return;
-  const std::string text = reason != nullptr ? reason : sqlite3_errstr(rc);
-  sqlite3_free(reason);
-  throw chat_store_error("chat store: " + std::string(what) + ": " + text);
-}
-
-// A statement prepared once. Each use is a Cursor, which resets it when done.
-// Not thread safe: each one belongs to one thread or one mutex.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    handle_.reset(raw);
-    check(db, rc, "prepare");
-  }
-  sqlite3* db() const { return db_; }
-  sqlite3_stmt* get() const { return handle_.get(); }
-
- private:
-  sqlite3* db_;
-  std::unique_ptr<sqlite3_stmt, StatementFinalizer> handle_;
-};
-
-// One use of a Statement: bind, step, read columns; the destructor resets the statement
-// (ending its read transaction) and drops the bindings.
-class Cursor {
- public:
-  explicit Cursor(Statement& statement) : db_(statement.db()), raw_(statement.get()) {}
-  Cursor(const Cursor&) = delete;
-  Cursor& operator=(const Cursor&) = delete;
-  // sqlite3_reset only repeats the error that step() has already thrown.
-  ~Cursor() {
-    sqlite3_reset(raw_);
-    sqlite3_clear_bindings(raw_);
-  }
-
-  void bind(int index, std::int64_t value) {
-    check(db_, sqlite3_bind_int64(raw_, index, value), "bind");
-  }
-  // SQLite keeps a pointer to `text` (SQLITE_STATIC): it must outlive this Cursor.
-  void bind(int index, std::string_view text) {
-    const auto size = static_cast<sqlite3_uint64>(text.size());
-    check(db_, sqlite3_bind_text64(raw_, index, text.data(), size, SQLITE_STATIC, SQLITE_UTF8),
-          "bind");
-  }
-  // True while there is a row to read.
-  bool step() {
-    const int rc = sqlite3_step(raw_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    raise(db_, rc, "step");
-  }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(raw_, column); }
-  std::string text(int column) const {
-    const unsigned char* data = sqlite3_column_text(raw_, column);
-    if (data == nullptr) return {};
-    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(raw_, column));
-    return std::string(reinterpret_cast<const char*>(data), size);
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* raw_;
-};
-
-// BEGIN IMMEDIATE ... COMMIT, rolled back if commit() is not reached.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { run(db_, "BEGIN IMMEDIATE", "begin"); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  // A failed ROLLBACK cannot be reported here; the store has failed anyway by then.
-  ~Transaction() {
-    if (!committed_ && sqlite3_get_autocommit(db_) == 0) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  void commit() {
-    run(db_, "COMMIT", "commit");
-    committed_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  bool committed_ = false;
-};
-
-Db open_connection(const std::filesystem::path& file) {
-  sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) raise(db.get(), rc, "open " + file.string());
-  check(db.get(), sqlite3_extended_result_codes(db.get(), 1), "extended result codes");
-  check(db.get(), sqlite3_busy_timeout(db.get(), kBusyTimeoutMs), "busy timeout");
-  return db;
-}
-
-void make_parent_directories(const std::filesystem::path& file) {
-  const std::filesystem::path parent = file.parent_path();
-  if (parent.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec)
-    throw chat_store_error("chat store: cannot create " + parent.string() + ": " + ec.message());
+// Runs `body`, reporting a failed SQLite call as a chat_store_error.
+template <class Body>
+auto guarded(Body&& body) {
+  return sqlite::rethrow_as<chat_store_error>("chat store: ", std::forward<Body>(body));
 }
 
 // WAL lets history read while a batch is being written; synchronous=NORMAL commits without
 // fsync, which a process crash cannot undo (a power cut may lose the last commits, in order).
-Db open_writer(const std::filesystem::path& file) {
-  Db db = open_connection(file);
-  Statement wal(db.get(), "PRAGMA journal_mode=WAL");
-  {
-    Cursor cursor(wal);
-    const std::string mode = cursor.step() ? cursor.text(0) : "";
-    if (mode != "wal") throw chat_store_error("chat store: cannot use WAL (journal: " + mode + ")");
-  }
-  run(db.get(), "PRAGMA synchronous=NORMAL", "synchronous");
-  run(db.get(), kSchema, "create table");
+sqlite::Connection open_writer(const std::filesystem::path& file) {
+  sqlite::Connection db = sqlite::open(file, {.create_parent_directories = true, .wal = true});
+  sqlite::exec(db.get(), "PRAGMA synchronous=NORMAL", "synchronous");
+  sqlite::exec(db.get(), kSchema, "create table");
   return db;
 }
 
-Db open_reader(const std::filesystem::path& file) {
-  Db db = open_connection(file);
-  run(db.get(), "PRAGMA query_only=1", "query only");
+sqlite::Connection open_reader(const std::filesystem::path& file) {
+  sqlite::Connection db = sqlite::open(file, {});
+  sqlite::exec(db.get(), "PRAGMA query_only=1", "query only");
   return db;
 }
 
 std::map<std::string, std::int64_t> read_last_seqs(sqlite3* db) {
-  Statement select(db, "SELECT room, max(seq) FROM messages GROUP BY room");
-  Cursor cursor(select);
+  sqlite::Statement select(db, "SELECT room, max(seq) FROM messages GROUP BY room");
+  sqlite::Cursor cursor(select);
   std::map<std::string, std::int64_t> last;
   while (cursor.step()) last.emplace(cursor.text(0), cursor.integer(1));
   return last;
@@ -205,7 +72,8 @@ using Batch = std::vector<StoredMessage>;
 }  // namespace
 
 struct ChatStore::Impl {
-  Impl(Db writer_connection, Db reader_connection, std::size_t max_queued)
+  Impl(sqlite::Connection writer_connection, sqlite::Connection reader_connection,
+       std::size_t max_queued)
       : writer_db(std::move(writer_connection)),
         reader_db(std::move(reader_connection)),
         insert(writer_db.get(),
@@ -223,7 +91,7 @@ struct ChatStore::Impl {
   void write_loop() noexcept {
     try {
       while (const auto batch = next_batch()) {
-        write(*batch);
+        guarded([&] { write(*batch); });
         committed(batch->size());
       }
     } catch (const std::exception& e) {
@@ -249,9 +117,9 @@ struct ChatStore::Impl {
 
   // One transaction: all of `batch` is stored, or none of it.
   void write(const Batch& batch) {
-    Transaction transaction(writer_db.get());
+    sqlite::Transaction transaction(writer_db.get());
     for (const StoredMessage& message : batch) {
-      Cursor cursor(insert);
+      sqlite::Cursor cursor(insert);
       cursor.bind(1, message.room);
       cursor.bind(2, message.seq);
       cursor.bind(3, message.ts_ms);
@@ -309,24 +177,26 @@ struct ChatStore::Impl {
   Batch committed_page(std::string_view room, std::size_t limit, std::int64_t before) {
     constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
     const std::lock_guard lock(read_mutex);
-    Cursor cursor(select_page);
-    cursor.bind(1, room);
-    cursor.bind(2, before);
-    cursor.bind(3, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
-    Batch page;
-    while (cursor.step()) {
-      page.push_back(StoredMessage{std::string(room), cursor.integer(0), cursor.integer(1),
-                                   cursor.integer(2), cursor.text(3), cursor.text(4),
-                                   cursor.text(5)});
-    }
-    std::reverse(page.begin(), page.end());
-    return page;
+    return guarded([&] {
+      sqlite::Cursor cursor(select_page);
+      cursor.bind(1, room);
+      cursor.bind(2, before);
+      cursor.bind(3, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
+      Batch page;
+      while (cursor.step()) {
+        page.push_back(StoredMessage{std::string(room), cursor.integer(0), cursor.integer(1),
+                                     cursor.integer(2), cursor.text(3), cursor.text(4),
+                                     cursor.text(5)});
+      }
+      std::reverse(page.begin(), page.end());
+      return page;
+    });
   }
 
-  Db writer_db;  // declared before the statements, so closed after them
-  Db reader_db;
-  Statement insert;       // used by the writer thread only
-  Statement select_page;  // under read_mutex
+  sqlite::Connection writer_db;  // declared before the statements, so closed after them
+  sqlite::Connection reader_db;
+  sqlite::Statement insert;       // used by the writer thread only
+  sqlite::Statement select_page;  // under read_mutex
   const std::map<std::string, std::int64_t> last_seqs;
   const std::size_t max_queue;
 
@@ -349,11 +219,11 @@ ChatStore::ChatStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<ChatStore> ChatStore::open(const std::filesystem::path& file,
                                            std::size_t max_queue) {
-  make_parent_directories(file);
-  Db writer = open_writer(file);
-  Db reader = open_reader(file);
-  std::unique_ptr<ChatStore> store(
-      new ChatStore(std::make_unique<Impl>(std::move(writer), std::move(reader), max_queue)));
+  std::unique_ptr<ChatStore> store(new ChatStore(guarded([&] {
+    sqlite::Connection writer = open_writer(file);
+    sqlite::Connection reader = open_reader(file);
+    return std::make_unique<Impl>(std::move(writer), std::move(reader), max_queue);
+  })));
   Impl* impl = store->impl_.get();
   impl->writer = std::thread([impl] { impl->write_loop(); });
   return store;
