@@ -28,5 +28,6 @@ void add_echo_command(CLI::App& root, Action& action);
 void add_talk_command(CLI::App& root, Action& action);
 void add_shop_command(CLI::App& root, Action& action);
 void add_chat_command(CLI::App& root, Action& action);
+void add_nc_command(CLI::App& root, Action& action);
 
 }  // namespace sockit::app

@@ -29,12 +29,16 @@ int run(int argc, char** argv) {
   sockit::app::add_talk_command(app, action);
   sockit::app::add_shop_command(app, action);
   sockit::app::add_chat_command(app, action);
+  sockit::app::add_nc_command(app, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     fmt::print(stderr, "sockit: {} (see --help)\n", e.what());
+    return 2;
+  } catch (const sockit::app::usage_error& e) {  // thrown by a subcommand's parse callback
+    fmt::print(stderr, "sockit: {}\n", e.what());
     return 2;
   }
   try {

@@ -1,0 +1,280 @@
+// `sockit nc` against real tools no one here wrote (ncat, socat), and its own modes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "sockit/socket/factories.hpp"
+#include "support/server_process.hpp"
+
+namespace sockit::test {
+namespace {
+
+// A port that was free a moment ago (ncat and socat need a number up front).
+std::string free_port(int type = SOCK_STREAM) {
+  Socket s(AF_INET, type);
+  s.bind(Address::loopback4(0));
+  return std::to_string(s.getsockname().port());
+}
+
+std::string temp_path(const std::string& name) {
+  const auto p = std::filesystem::temp_directory_path() /
+                 ("sockit-nc-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+bool has_tool(const char* name) { return run({"sh", "-c", std::string("command -v ") + name}).exit_code == 0; }
+
+// Waits for a listener (sockit nc -v or ncat -v) to say it is listening. Probing the port
+// instead would use up a one-connection listener.
+bool wait_listening(Child& listener) {
+  return listener.read_err_line_containing("istening on", std::chrono::seconds(20)).has_value();
+}
+
+bool wait_path(const std::string& path) {
+  for (int i = 0; i < 100 && !std::filesystem::exists(path); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::filesystem::exists(path);
+}
+
+std::string random_bytes(std::size_t n) {
+  std::string data(n, '\0');
+  std::mt19937_64 rng(7);
+  for (auto& c : data) c = static_cast<char>(rng());
+  return data;
+}
+
+std::string sha256_of(const std::string& data) {
+  return run({"sha256sum"}, data).out.substr(0, 64);
+}
+
+TEST(Nc, TalksToNcatBothWays) {
+  ASSERT_TRUE(has_tool("ncat")) << "make test installs ncat";
+  {  // sockit listens, ncat connects
+    const auto port = free_port();
+    Child listener(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port}));
+    ASSERT_TRUE(wait_listening(listener));
+    Child ncat({"ncat", "127.0.0.1", port});
+    ncat.write("from ncat\n");
+    EXPECT_EQ(listener.read_line(), "from ncat");
+    listener.write("from sockit\n");
+    EXPECT_EQ(ncat.read_line(), "from sockit");
+  }
+  {  // ncat listens, sockit connects
+    const auto port = free_port();
+    Child ncat({"ncat", "-v", "-l", "127.0.0.1", port});
+    ASSERT_TRUE(wait_listening(ncat));
+    Child client(sockit_argv({"nc", "127.0.0.1", port}));
+    client.write("你好 ncat\n");
+    EXPECT_EQ(ncat.read_line(), "你好 ncat");
+    ncat.write("hi sockit\n");
+    EXPECT_EQ(client.read_line(), "hi sockit");
+  }
+}
+
+TEST(Nc, UdpWithNcatAndUnixWithSocat) {
+  ASSERT_TRUE(has_tool("ncat") && has_tool("socat"));
+  {
+    const auto port = free_port(SOCK_DGRAM);
+    Child listener(sockit_argv({"nc", "-v", "-u", "-l", "127.0.0.1", port}));
+    ASSERT_TRUE(wait_listening(listener));
+    Child ncat({"ncat", "-u", "127.0.0.1", port});
+    ncat.write("datagram one\n");
+    EXPECT_EQ(listener.read_line(), "datagram one");
+    listener.write("answer\n");
+    EXPECT_EQ(ncat.read_line(), "answer");
+  }
+  {
+    const auto path = temp_path("unix");
+    Child listener(sockit_argv({"nc", "-v", "-l", "-U", path}));
+    ASSERT_TRUE(wait_listening(listener));
+    const auto r = run({"socat", "-", "UNIX-CONNECT:" + path}, "over unix via socat\n", std::chrono::seconds(10));
+    EXPECT_EQ(listener.read_line(), "over unix via socat");
+    std::filesystem::remove(path);
+  }
+  {
+    const auto path = temp_path("socat-listen");
+    Child socat({"socat", "UNIX-LISTEN:" + path, "-"});
+    ASSERT_TRUE(wait_path(path));
+    Child client(sockit_argv({"nc", "-U", path}));
+    client.write("to socat\n");
+    EXPECT_EQ(socat.read_line(), "to socat");
+    std::filesystem::remove(path);
+  }
+}
+
+TEST(Nc, TenMebibytesOfRandomBytesEachWayTcpAndUnix) {
+  const std::string data = random_bytes(10u << 20);
+  const std::string expected = sha256_of(data);
+  for (const bool unix_socket : {false, true}) {
+    SCOPED_TRACE(unix_socket ? "unix" : "tcp");
+    const auto port = free_port();
+    const auto path = temp_path("bulk");
+    std::vector<std::string> listen_args = unix_socket ? std::vector<std::string>{"nc", "-v", "-l", "-U", path}
+                                                       : std::vector<std::string>{"nc", "-v", "-l", "127.0.0.1", port};
+    std::vector<std::string> connect_args = unix_socket ? std::vector<std::string>{"nc", "-U", path}
+                                                        : std::vector<std::string>{"nc", "127.0.0.1", port};
+    // Upload: the client sends, half-closes at EOF; the listener prints everything and exits.
+    Child listener(sockit_argv(listen_args));
+    ASSERT_TRUE(wait_listening(listener));
+    const auto sent = run(sockit_argv(connect_args), data, std::chrono::seconds(60));
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
+    ASSERT_EQ(listener.wait(std::chrono::seconds(30)), 0);
+    EXPECT_EQ(sha256_of(listener.drain_out()), expected);
+    std::filesystem::remove(path);
+    // Download: the listener sends its stdin to the client, which prints it.
+    Child sender(sockit_argv(listen_args));
+    ASSERT_TRUE(wait_listening(sender));
+    Child receiver(sockit_argv(connect_args));
+    std::thread feed([&] {
+      sender.write(data);
+      sender.close_stdin();
+    });
+    ASSERT_EQ(receiver.wait(std::chrono::seconds(60)), 0);
+    feed.join();
+    EXPECT_EQ(sha256_of(receiver.drain_out()), expected);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST(Nc, BrokerRelaysBetweenThreeClients) {
+  const auto port = free_port();
+  Child broker(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port, "--broker"}));
+  ASSERT_TRUE(wait_listening(broker));
+  Child a(sockit_argv({"nc", "127.0.0.1", port}));
+  Child b(sockit_argv({"nc", "127.0.0.1", port}));
+  Child c(sockit_argv({"nc", "127.0.0.1", port}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  a.write("from a\n");
+  EXPECT_EQ(b.read_line(), "from a");
+  EXPECT_EQ(c.read_line(), "from a");
+  c.write("from c\n");
+  EXPECT_EQ(a.read_line(), "from c");
+  EXPECT_EQ(b.read_line(), "from c");
+}
+
+TEST(Nc, ChatModeWithTheListenerTakingPart) {
+  const auto port = free_port();
+  Child host(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port, "--chat"}));
+  ASSERT_TRUE(wait_listening(host));
+  Child a(sockit_argv({"nc", "127.0.0.1", port}));
+  EXPECT_TRUE(host.read_until("<announce> user1 has connected"));
+  Child b(sockit_argv({"nc", "127.0.0.1", port}));
+  EXPECT_TRUE(a.read_until("<announce> user2 has connected"));
+  a.write("hello all\n");
+  EXPECT_TRUE(b.read_until("<user1> hello all"));
+  EXPECT_TRUE(host.read_until("<user1> hello all"));
+  host.write("the host speaks\n");  // ncat's own terminal cannot do this (nmap issue 1794)
+  EXPECT_TRUE(a.read_until("<user0> the host speaks"));
+  EXPECT_TRUE(b.read_until("<user0> the host speaks"));
+  a.signal(SIGTERM);
+  EXPECT_TRUE(b.read_until("<announce> user1 has disconnected"));
+}
+
+TEST(Nc, KeepOpenServesClientsComingAndGoing) {
+  const auto port = free_port();
+  Child listener(sockit_argv({"nc", "-v", "-l", "-k", "127.0.0.1", port, "--recv-only"}));
+  ASSERT_TRUE(wait_listening(listener));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = run_sockit({"nc", "127.0.0.1", port}, "client " + std::to_string(i) + "\n");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(listener.read_line(), "client " + std::to_string(i));
+  }
+}
+
+TEST(Nc, SendOnlyKeepOpenSurvivesAClientLeaving) {
+  // nmap issue 2827: ncat -l -k --send-only quits when a client leaves; we do not.
+  const auto port = free_port();
+  Child listener(sockit_argv({"nc", "-v", "-l", "-k", "--send-only", "127.0.0.1", port}));
+  ASSERT_TRUE(wait_listening(listener));
+  { Child first(sockit_argv({"nc", "127.0.0.1", port})); first.write("x"); }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(listener.wait(std::chrono::milliseconds(100)));  // still running
+  Child second(sockit_argv({"nc", "127.0.0.1", port}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  listener.write("to whoever is here\n");
+  EXPECT_EQ(second.read_line(), "to whoever is here");
+}
+
+TEST(Nc, UdpKeepOpenWithThreePeers) {
+  const auto port = free_port(SOCK_DGRAM);
+  Child listener(sockit_argv({"nc", "-v", "-u", "-l", "-k", "127.0.0.1", port}));
+  ASSERT_TRUE(wait_listening(listener));
+  Child py({"python3", "-c", R"(
+import socket, sys
+port = int(sys.argv[1])
+peers = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+for i, p in enumerate(peers):
+    p.settimeout(10)
+    p.sendto(b'peer %d\n' % i, ('127.0.0.1', port))
+print([p.recvfrom(100)[0].decode().strip() for p in peers], flush=True)
+)",
+            port});
+  EXPECT_TRUE(listener.read_until("peer 0\n"));
+  EXPECT_TRUE(listener.read_until("peer 1\n"));
+  EXPECT_TRUE(listener.read_until("peer 2\n"));
+  listener.write("to all\n");  // goes to every peer that has written
+  EXPECT_EQ(py.read_line(), "['to all', 'to all', 'to all']");
+}
+
+TEST(Nc, AllowAndDeny) {
+  const auto port = free_port();
+  Child listener(sockit_argv({"nc", "-l", "-k", "127.0.0.1", port, "--deny", "127.0.0.0/8", "-v"}));
+  ASSERT_TRUE(wait_listening(listener));
+  const auto r = run_sockit({"nc", "127.0.0.1", port}, "let me in\n");
+  EXPECT_TRUE(listener.read_err_line_containing("refused 127.0.0.1"));
+  const auto port2 = free_port();
+  Child allowed(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port2, "--allow", "127.0.0.1"}));
+  ASSERT_TRUE(wait_listening(allowed));
+  run_sockit({"nc", "127.0.0.1", port2}, "welcome\n");
+  EXPECT_EQ(allowed.read_line(), "welcome");
+  EXPECT_EQ(run_sockit({"nc", "-l", "1234", "--allow", "300.1.1.1"}).exit_code, 2);
+}
+
+TEST(Nc, HexDumpAndHexSend) {
+  const auto port = free_port();
+  const auto dump = temp_path("dump");
+  Child listener(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port, "-x", "-o", dump}));
+  ASSERT_TRUE(wait_listening(listener));
+  const auto r = run_sockit({"nc", "127.0.0.1", port, "--hex-send"}, "48 65 6c 6c 6f 0a\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(listener.read_line(), "Hello");
+  listener.wait(std::chrono::seconds(10));
+  std::ifstream in(dump);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "< 00000000  48 65 6c 6c 6f 0a                                 |Hello.|\n");
+  std::filesystem::remove(dump);
+  // Bad hex: a clear error, and nothing is sent.
+  const auto port2 = free_port();
+  Child quiet(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port2}));
+  ASSERT_TRUE(wait_listening(quiet));
+  const auto bad = run_sockit({"nc", "127.0.0.1", port2, "--hex-send"}, "48 zz\n");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad hex character 'z' at position 4"), std::string::npos) << bad.err;
+  EXPECT_EQ(quiet.wait(std::chrono::seconds(10)), 0);
+  EXPECT_EQ(quiet.drain_out(), "");
+}
+
+TEST(Nc, ErrorsAndUsage) {
+  EXPECT_EQ(run_sockit({"nc"}).exit_code, 2);
+  EXPECT_EQ(run_sockit({"nc", "127.0.0.1"}).exit_code, 2);
+  EXPECT_EQ(run_sockit({"nc", "127.0.0.1", "99999"}).exit_code, 2);
+  const auto refused = run_sockit({"nc", "127.0.0.1", free_port()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("Connection refused"), std::string::npos) << refused.err;
+  const auto port = free_port();
+  Child idle(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port, "-i", "0.3"}));
+  ASSERT_TRUE(wait_listening(idle));
+  Child client(sockit_argv({"nc", "127.0.0.1", port}));
+  EXPECT_EQ(idle.wait(std::chrono::seconds(10)), 1);
+}
+
+}  // namespace
+}  // namespace sockit::test
