@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
@@ -29,12 +30,6 @@ std::vector<std::string> serve_args(std::vector<std::string> extra = {}) {
   return args;
 }
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("sockit-chat-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  return dir;
-}
 
 TEST(Chat, TheTutorialsClientLogsInAndBroadcasts) {
   ServerProcess server(serve_args());
@@ -251,7 +246,8 @@ print(pending, dupes, all(('from %d' % i) not in counts[i] for i in range(N)))
 }
 
 TEST(Chat, HistoryAndSeqSurviveARestart) {
-  const auto dir = fresh_dir("restart");
+  const TempDir tmp("sockit-chat");
+  const auto& dir = tmp.path();
   std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string()};
   std::string first_seq;
   {
@@ -282,11 +278,11 @@ print(a.recv_type('ack')['seq'] > int(sys.argv[2]))
   EXPECT_EQ(r.out,
             "['msg 4', 'a(1) left', 'b(1) joined']\n['msg 2', 'msg 3']\nTrue\n")
       << r.err;
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Chat, KillDashNineDuringABurstLeavesASoundDatabase) {
-  const auto dir = fresh_dir("kill9");
+  const TempDir tmp("sockit-chat");
+  const auto& dir = tmp.path();
   std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string(),
                                 "--rate", "1000000", "--burst", "1000000"};
   {
@@ -314,7 +310,6 @@ print(seqs == list(range(1, len(seqs) + 1)), len(seqs) > 0)
   EXPECT_EQ(r.out, "ok\nTrue True\n") << r.err;
   ServerProcess again(args);  // and it starts again on that database
   EXPECT_EQ(again.stop(), 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Chat, StopSaysShuttingDown) {

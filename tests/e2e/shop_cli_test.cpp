@@ -8,17 +8,11 @@
 #include <unistd.h>
 
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("sockit-shop-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 TEST(Shop, TheTutorialsDialogue) {
   ServerProcess shop({"shop", "serve", "127.0.0.1:0", "--data", "none"});
@@ -57,7 +51,8 @@ TEST(Shop, EnglishKeywordsAndBalanceNeverNegative) {
 }
 
 TEST(Shop, FiftyBuyersTenInStockExactlyTenSucceed) {
-  const auto dir = fresh_dir("rush");
+  const TempDir tmp("sockit-shop");
+  const auto& dir = tmp.path();
   std::ofstream(dir / "catalog.csv") << "name,price,stock\n西瓜,2,10\n矿泉水,2.5,100\n";
   ServerProcess shop({"shop", "serve", "127.0.0.1:0", "--data", (dir / "data").string(),
                       "--catalog", (dir / "catalog.csv").string(), "--max-clients", "64"});
@@ -86,11 +81,11 @@ print(len(results), sum(results), orders, stock)
                             {std::to_string(shop.port()), (dir / "data" / "shop.db").string()});
   EXPECT_EQ(r.out, "50 10 10 0\n") << r.err;
   EXPECT_EQ(shop.stop(), 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Shop, RestartKeepsStockAndOrders) {
-  const auto dir = fresh_dir("restart");
+  const TempDir tmp("sockit-shop");
+  const auto& dir = tmp.path();
   std::ofstream(dir / "catalog.json") << R"([{"name":"瓜子","price":4.5,"stock":1}])";
   const std::vector<std::string> args{"shop",   "serve",     "127.0.0.1:0",
                                       "--data", (dir / "data").string(), "--catalog",
@@ -106,7 +101,6 @@ TEST(Shop, RestartKeepsStockAndOrders) {
   EXPECT_EQ(r.out.find("购买成功"), std::string::npos) << r.out;  // the one left was sold
   EXPECT_NE(r.out.find("卖完"), std::string::npos) << r.out;
   EXPECT_EQ(again.stop(), 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Shop, BadLinesGetOneClearLineAndTheVisitGoesOn) {
@@ -141,13 +135,13 @@ print(f.readline().decode().strip()); print(f.read() == b'')
 }
 
 TEST(Shop, BadCatalogIsAUsageError) {
-  const auto dir = fresh_dir("bad");
+  const TempDir tmp("sockit-shop");
+  const auto& dir = tmp.path();
   std::ofstream(dir / "catalog.csv") << "name,price,stock\n西瓜,-2,10\n";
   const auto r = run_sockit({"shop", "serve", "127.0.0.1:0", "--data", "none", "--catalog",
                              (dir / "catalog.csv").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("sockit: "), std::string::npos) << r.err;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
 #include <sqlite3.h>
 
 #include "sockit/chat/store.hpp"
@@ -26,26 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A fresh directory under the system's temp directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sockit-chat-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path db() const { return path_ / "data" / "chat.db"; }
-  const fs::path& path() const { return path_; }
+using test::TempDir;
 
- private:
-  fs::path path_;
-};
+fs::path db(const TempDir& dir) { return dir.path() / "data" / "chat.db"; }
 
 StoredMessage message(const std::string& room, std::int64_t seq, std::string text = {}) {
   if (text.empty()) text = room + " #" + std::to_string(seq);
@@ -95,7 +80,7 @@ std::int64_t query_int(const fs::path& file, const std::string& sql) {
 
 TEST(ChatStore, HistoryPagesOldestFirstBeforeAndAfterCommit) {
   TempDir dir;
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   for (std::int64_t seq = 1; seq <= 10; ++seq) store->append(message("lobby", seq));
   for (std::int64_t seq = 1; seq <= 3; ++seq) store->append(message("dev", seq));
   for (int round = 0; round < 2; ++round) {  // first perhaps still queued, then committed
@@ -124,12 +109,12 @@ TEST(ChatStore, HistoryPagesOldestFirstBeforeAndAfterCommit) {
 TEST(ChatStore, LastSeqsSurviveReopening) {
   TempDir dir;
   {
-    auto store = ChatStore::open(dir.db());
+    auto store = ChatStore::open(db(dir));
     EXPECT_TRUE(store->last_seqs().empty());
     for (std::int64_t seq = 1; seq <= 42; ++seq) store->append(message("lobby", seq));
     store->append(message("dev", 1));
   }  // the destructor commits what is queued
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   const std::map<std::string, std::int64_t> expected{{"dev", 1}, {"lobby", 42}};
   EXPECT_EQ(store->last_seqs(), expected);
   store->append(message("lobby", 43));
@@ -140,7 +125,7 @@ TEST(ChatStore, EightThreadsEightRoomsKeepEveryMessageInOrder) {
   constexpr int kRooms = 8;
   constexpr std::int64_t kEach = 5000;
   TempDir dir;
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   std::vector<std::thread> writers;
   for (int r = 0; r < kRooms; ++r) {
     writers.emplace_back([&store, r] {
@@ -157,12 +142,12 @@ TEST(ChatStore, EightThreadsEightRoomsKeepEveryMessageInOrder) {
     EXPECT_EQ(seqs(all), range(1, kEach)) << room;
     EXPECT_EQ(all.back().message, room + " #5000");
   }
-  EXPECT_EQ(query_int(dir.db(), "SELECT count(*) FROM messages"), kRooms * kEach);
+  EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages"), kRooms * kEach);
 }
 
 TEST(ChatStore, FlushCommitsEverythingAppendedBefore) {
   TempDir dir;
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   EXPECT_EQ(store->last_flush_ms(), 0);
   EXPECT_EQ(store->queue_length(), 0u);
   store->flush();  // nothing queued: returns at once
@@ -177,13 +162,13 @@ TEST(ChatStore, FlushCommitsEverythingAppendedBefore) {
   EXPECT_GE(store->last_flush_ms(), since_epoch(before));
   EXPECT_LE(store->last_flush_ms(), since_epoch(after));
   // Committed means another connection sees it.
-  EXPECT_EQ(query_int(dir.db(), "SELECT count(*) FROM messages"), 500);
+  EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages"), 500);
   EXPECT_FALSE(store->failure());
 }
 
 TEST(ChatStore, FlushFromManyThreadsWhileAppending) {
   TempDir dir;
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   std::atomic<std::int64_t> appended{0};
   std::thread appender([&] {
     for (std::int64_t seq = 1; seq <= 3000; ++seq) {
@@ -198,7 +183,7 @@ TEST(ChatStore, FlushFromManyThreadsWhileAppending) {
       for (int round = 0; round < 20; ++round) {
         const std::int64_t seen = appended.load();
         store->flush();
-        const auto count = query_int(dir.db(), "SELECT count(*) FROM messages");
+        const auto count = query_int(db(dir), "SELECT count(*) FROM messages");
         if (count < seen) ++short_reads;
       }
     });
@@ -210,7 +195,7 @@ TEST(ChatStore, FlushFromManyThreadsWhileAppending) {
 
 TEST(ChatStore, HistorySeesEverythingAppendedWhileTheWriterRuns) {
   TempDir dir;
-  auto store = ChatStore::open(dir.db(), 500);
+  auto store = ChatStore::open(db(dir), 500);
   std::atomic<std::int64_t> appended{0};
   std::thread appender([&] {
     for (std::int64_t seq = 1; seq <= 20000; ++seq) {
@@ -234,7 +219,7 @@ TEST(ChatStore, HistorySeesEverythingAppendedWhileTheWriterRuns) {
 TEST(ChatStore, BackpressureBlocksButLosesNothing) {
   constexpr std::size_t kMaxQueue = 3;
   TempDir dir;
-  auto store = ChatStore::open(dir.db(), kMaxQueue);
+  auto store = ChatStore::open(db(dir), kMaxQueue);
   std::atomic<bool> done{false};
   std::thread appender([&] {
     for (std::int64_t seq = 1; seq <= 3000; ++seq) store->append(message("lobby", seq));
@@ -257,7 +242,7 @@ TEST(ChatStore, TextIsStoredExactly) {
                                        "é e\xcc\x81"};
   TempDir dir;
   {
-    auto store = ChatStore::open(dir.db());
+    auto store = ChatStore::open(db(dir));
     std::int64_t seq = 0;
     for (const std::string& text : texts) {
       StoredMessage m = message("ünïcødé 房间", ++seq, text);
@@ -266,7 +251,7 @@ TEST(ChatStore, TextIsStoredExactly) {
       store->append(m);
     }
   }
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   const auto stored = store->history("ünïcødé 房间", 100, std::nullopt);
   ASSERT_EQ(stored.size(), texts.size());
   for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -278,7 +263,7 @@ TEST(ChatStore, TextIsStoredExactly) {
 
 TEST(ChatStore, AFailedWriteIsReportedByAppendAndFlush) {
   TempDir dir;
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   store->append(message("lobby", 1));
   store->flush();
   store->append(message("lobby", 1));  // the same (room, seq) again: the commit fails
@@ -286,7 +271,7 @@ TEST(ChatStore, AFailedWriteIsReportedByAppendAndFlush) {
   ASSERT_TRUE(store->failure());
   EXPECT_NE(store->failure()->find("UNIQUE"), std::string::npos) << *store->failure();
   EXPECT_THROW(store->append(message("lobby", 2)), chat_store_error);
-  EXPECT_EQ(query_int(dir.db(), "SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages"), 1);
 }
 
 TEST(ChatStore, OpeningUnderAFileFails) {
@@ -317,7 +302,7 @@ TEST(ChatStore, KillNineDuringABurstLosesOnlyASuffix) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     close(ready[0]);
-    burst(dir.db(), ready[1]);
+    burst(db(dir), ready[1]);
   }
   close(ready[1]);
   char byte = 0;
@@ -330,16 +315,16 @@ TEST(ChatStore, KillNineDuringABurstLosesOnlyASuffix) {
   ASSERT_TRUE(opened) << "the child could not open the store";
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
-  EXPECT_EQ(query(dir.db(), "PRAGMA integrity_check"), std::vector<std::string>{"ok"});
-  const std::int64_t count = query_int(dir.db(), "SELECT count(*) FROM messages");
+  EXPECT_EQ(query(db(dir), "PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  const std::int64_t count = query_int(db(dir), "SELECT count(*) FROM messages");
   EXPECT_GT(count, 0) << "nothing was committed in 100 ms";
-  EXPECT_EQ(query_int(dir.db(), "SELECT max(seq) FROM messages"), count);
-  EXPECT_EQ(query_int(dir.db(), "SELECT count(*) FROM messages WHERE seq BETWEEN 1 AND " +
+  EXPECT_EQ(query_int(db(dir), "SELECT max(seq) FROM messages"), count);
+  EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages WHERE seq BETWEEN 1 AND " +
                                     std::to_string(count)),
             count);
   RecordProperty("committed_before_kill", std::to_string(count));
 
-  auto store = ChatStore::open(dir.db());
+  auto store = ChatStore::open(db(dir));
   EXPECT_EQ(store->last_seqs()["burst"], count);
   const auto newest = store->history("burst", 1, std::nullopt);
   ASSERT_EQ(newest.size(), 1u);

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.hpp"
+
 #include "sockit/core/error.hpp"
 #include "sockit/shop/catalog.hpp"
 #include "sockit/shop/session.hpp"
@@ -27,30 +29,7 @@ constexpr std::string_view kSeedGreeting =
     "目前商店还有:瓜子(4.5),西瓜(2),矿泉水(2.5)。请问您需要什么?";
 constexpr std::string_view kUnknown = "抱歉,您购买的商品目前没有,请选购其他的。";
 
-// A fresh directory under the system's temp directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sockit-shop-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path write(const std::string& name, std::string_view text) const {
-    const fs::path file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // what() of the parse_error that `parse` throws, or "no error".
 template <typename Parse>
