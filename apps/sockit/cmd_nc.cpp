@@ -69,6 +69,11 @@ void add_nc_command(CLI::App& root, Action& action) {
   cmd->add_flag("-v,--verbose", o.verbose, "connection events with timestamps on stderr");
   cmd->add_flag("-q,--close-on-eof", o.close_on_eof, "close at end of input instead of half-closing");
   cmd->add_flag("--broadcast", o.broadcast, "allow UDP broadcast sends");
+  cmd->add_flag("--ssl", o.ssl, "TLS (a listener without --ssl-cert makes a temporary certificate)");
+  cmd->add_option("--ssl-cert", o.ssl_cert, "server certificate (PEM)");
+  cmd->add_option("--ssl-key", o.ssl_key, "server private key (PEM)");
+  cmd->add_flag("--ssl-verify", o.ssl_verify, "client: verify the server's certificate and name");
+  cmd->add_option("--ssl-trustfile", o.ssl_trustfile, "CA certificates (PEM) to verify against");
   cmd->add_option("-w,--wait", a->wait_s, "connect timeout, seconds")->check(CLI::NonNegativeNumber);
   cmd->add_option("-i,--idle-timeout", a->idle_s, "idle timeout, seconds")->check(CLI::NonNegativeNumber);
   cmd->callback([a, &action] {

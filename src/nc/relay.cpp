@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "access.hpp"
+#include "tls.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/nc/hex.hpp"
@@ -30,12 +31,27 @@ struct Peer {
   Address address;
   std::string out;  // bytes waiting to be sent
   LineFramer lines{65536};  // chat mode only
+  std::unique_ptr<TlsStream> tls;  // --ssl; destroyed before the socket it uses
 };
+
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+
+std::optional<TlsContext> make_tls(const NcOptions& o) {
+  if (!o.ssl) return std::nullopt;
+  if (o.udp) throw parse_error("--ssl works over streams only (no DTLS)");
+  return o.listen ? TlsContext::server(o.ssl_cert, o.ssl_key)
+                  : TlsContext::client(o.ssl_verify, o.ssl_trustfile);
+}
 
 class Relay {
  public:
   Relay(const NcOptions& o, int in, int out)
-      : o_(o), in_(in), out_(out), access_(o.allow, o.deny), stdin_open_(!o.recv_only) {
+      : o_(o),
+        in_(in),
+        out_(out),
+        access_(o.allow, o.deny),
+        tls_(make_tls(o)),
+        stdin_open_(!o.recv_only) {
     if (!o.dump_file.empty()) {
       dump_file_.open(o.dump_file, std::ios::binary | std::ios::trunc);
       if (!dump_file_) throw std::runtime_error("cannot write the dump to " + o.dump_file);
@@ -80,7 +96,11 @@ class Relay {
     s.settimeout(std::nullopt);
     if (o_.broadcast) s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
     event("connected to " + s.getpeername().to_string());
-    add_peer(std::move(s), Address());
+    Peer& p = add_peer(std::move(s), Address());
+    if (tls_) {
+      p.tls = std::make_unique<TlsStream>(*tls_, p.socket, false, o_.host, kHandshakeTimeout);
+      event("TLS established");
+    }
   }
 
   void open_listener() {
@@ -169,6 +189,13 @@ class Relay {
     served_ = true;
     event("connection from " + a.to_string());
     Peer& p = add_peer(std::move(s), a);
+    if (tls_) {
+      try {
+        p.tls = std::make_unique<TlsStream>(*tls_, p.socket, true, "", kHandshakeTimeout);
+      } catch (const std::runtime_error& e) {
+        return drop(peers_.size() - 1, e.what());
+      }
+    }
     announce(fmt::format("<announce> user{} has connected\n", p.id), &p);
   }
 
@@ -263,14 +290,20 @@ class Relay {
     }
     if (o_.listen && (o_.keep_open || o_.broker || o_.chat)) return;  // keep serving
     for (auto& p : peers_) {
-      if (p->socket && p->out.empty()) p->socket.shutdown(SHUT_WR);  // half-close, like nc
+      if (p->socket && p->out.empty()) half_close(*p);
       half_close_pending_ = true;
     }
+  }
+
+  void half_close(Peer& p) {  // like nc: done sending, still receiving
+    if (p.tls) return p.tls->close_notify();
+    p.socket.shutdown(SHUT_WR);
   }
 
   void on_peer_readable(std::size_t i) {
     Peer& p = *peers_[i];
     if (!p.socket) return;  // UDP peers are read through the listener
+    if (p.tls) return read_tls(i);
     char buffer[65536];
     std::error_code ec;
     const auto n = p.socket.recv_into(buffer, ec);
@@ -279,6 +312,17 @@ class Relay {
     if (n == 0 && p.socket.type() == SOCK_DGRAM) return;  // an empty datagram, not the end
     if (n == 0) return drop(i, "closed");
     received(p, std::string_view(buffer, n));
+  }
+
+  void read_tls(std::size_t i) {
+    char buffer[65536];
+    do {
+      std::size_t n = 0;
+      const auto io = peers_[i]->tls->read(buffer, n);
+      if (io == TlsStream::Io::would_block) return;
+      if (io == TlsStream::Io::closed) return drop(i, "closed");
+      received(*peers_[i], std::string_view(buffer, n));
+    } while (i < peers_.size() && peers_[i]->tls->pending());
   }
 
   void received(Peer& from, std::string_view data) {
@@ -313,12 +357,17 @@ class Relay {
   void on_peer_writable(std::size_t i) {
     Peer& p = *peers_[i];
     if (p.out.empty()) return;
-    std::error_code ec;
-    const auto n = p.socket.send(p.out, ec);
-    if (ec == std::errc::operation_would_block) return;
-    if (ec) return drop(i, ec.message());
+    std::size_t n = 0;
+    if (p.tls) {
+      const auto io = p.tls->write(p.out, n);
+      if (io == TlsStream::Io::closed) return drop(i, "closed");
+    } else {
+      std::error_code ec;
+      n = p.socket.send(p.out, ec);
+      if (ec && ec != std::errc::operation_would_block) return drop(i, ec.message());
+    }
     p.out.erase(0, n);
-    if (p.out.empty() && half_close_pending_ && !stdin_open_) p.socket.shutdown(SHUT_WR);
+    if (p.out.empty() && half_close_pending_ && !stdin_open_) half_close(p);
   }
 
   void drop(std::size_t i, const std::string& why) {
@@ -341,6 +390,7 @@ class Relay {
   void flush_all() {
     for (auto& p : peers_) {
       if (p->socket && !p->out.empty()) {
+        if (p->tls) continue;  // TLS output left at the end is dropped with the connection
         p->socket.settimeout(std::chrono::seconds(5));
         try {
           p->socket.sendall(p->out);
@@ -389,6 +439,7 @@ class Relay {
   const NcOptions& o_;
   int in_, out_;
   AccessList access_;
+  std::optional<TlsContext> tls_;
   bool stdin_open_;
   Socket listener_;
   std::vector<std::unique_ptr<Peer>> peers_;

@@ -11,6 +11,7 @@
 
 #include "sockit/socket/factories.hpp"
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
@@ -274,6 +275,84 @@ TEST(Nc, ErrorsAndUsage) {
   ASSERT_TRUE(wait_listening(idle));
   Child client(sockit_argv({"nc", "127.0.0.1", port}));
   EXPECT_EQ(idle.wait(std::chrono::seconds(10)), 1);
+}
+
+}  // namespace
+}  // namespace sockit::test
+
+namespace sockit::test {
+namespace {
+
+// A test CA and a server certificate for DNS:localhost signed by it, made with openssl(1).
+struct TestPki {
+  TestPki() {
+    const auto sh = [this](const std::string& cmd) {
+      const auto r = run({"sh", "-c", "cd '" + dir.path().string() + "' && " + cmd});
+      if (r.exit_code != 0) throw std::runtime_error(cmd + ": " + r.err);
+    };
+    sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+       "-keyout ca.key -out ca.pem -subj /CN=sockit-test-ca 2>/dev/null");
+    sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key "
+       "-out server.csr -subj /CN=localhost 2>/dev/null");
+    dir.write("ext.cnf", "subjectAltName=DNS:localhost\n");
+    sh("openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+       "-extfile ext.cnf -out server.pem 2>/dev/null");
+  }
+  TempDir dir{"sockit-pki"};
+};
+
+TEST(NcSsl, WithNcatBothWays) {
+  ASSERT_TRUE(has_tool("ncat"));
+  {  // sockit listens with a temporary certificate; ncat --ssl connects
+    const auto port = free_port();
+    Child listener(sockit_argv({"nc", "-v", "--ssl", "-l", "127.0.0.1", port}));
+    ASSERT_TRUE(wait_listening(listener));
+    Child ncat({"ncat", "--ssl", "127.0.0.1", port});
+    ncat.write("secret from ncat\n");
+    EXPECT_EQ(listener.read_line(), "secret from ncat");
+    listener.write("secret back\n");
+    EXPECT_EQ(ncat.read_line(), "secret back");
+  }
+  {  // ncat --ssl listens; sockit connects
+    const auto port = free_port();
+    Child ncat({"ncat", "-v", "--ssl", "-l", "127.0.0.1", port});
+    ASSERT_TRUE(wait_listening(ncat));
+    Child client(sockit_argv({"nc", "--ssl", "127.0.0.1", port}));
+    client.write("to ncat over tls\n");
+    EXPECT_EQ(ncat.read_line(), "to ncat over tls");
+  }
+}
+
+TEST(NcSsl, VerifiesAgainstATrustFileAndTheHostName) {
+  TestPki pki;
+  const auto port = free_port();
+  const std::vector<std::string> server{"openssl", "s_server", "-quiet", "-accept", "127.0.0.1:" + port,
+                                        "-cert", pki.dir / "server.pem", "-key", pki.dir / "server.key"};
+  {
+    Child s_server(server);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Child client(sockit_argv({"nc", "--ssl", "--ssl-verify", "--ssl-trustfile", pki.dir / "ca.pem",
+                              "localhost", port, "-4"}));
+    client.write("verified hello\n");
+    EXPECT_EQ(s_server.read_line(), "verified hello");
+  }
+  {  // the certificate names localhost, not 127.0.0.1: refused with one clear line
+    Child s_server(server);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto r = run_sockit({"nc", "--ssl", "--ssl-verify", "--ssl-trustfile", pki.dir / "ca.pem",
+                               "127.0.0.1", port},
+                              "must not arrive\n");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("certificate check failed"), std::string::npos) << r.err;
+  }
+  {  // no trust file: the test CA is not in the system store
+    Child s_server(server);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto r = run_sockit({"nc", "--ssl", "--ssl-verify", "localhost", port, "-4"}, "x\n");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("certificate check failed"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(run_sockit({"nc", "--ssl", "-u", "127.0.0.1", port}).exit_code, 2);  // no DTLS
 }
 
 }  // namespace

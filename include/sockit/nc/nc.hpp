@@ -37,6 +37,10 @@ struct NcOptions {
   bool verbose = false;      ///< -v
   bool close_on_eof = false; ///< -q / --close-on-eof: stdin EOF closes at once
   bool broadcast = false;    ///< --broadcast (UDP)
+  bool ssl = false;          ///< --ssl (TCP and Unix streams)
+  std::string ssl_cert, ssl_key;  ///< --ssl-cert / --ssl-key (server; none: self-signed)
+  bool ssl_verify = false;   ///< --ssl-verify (client: check the chain and the host name)
+  std::string ssl_trustfile; ///< --ssl-trustfile (PEM CAs instead of the system's)
   Timeout connect_timeout;   ///< -w
   Timeout idle_timeout;      ///< -i
 };

@@ -1,0 +1,63 @@
+// Internal: TLS for nc's --ssl over OpenSSL, on sockets the poll loop drives.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sockit/socket/socket.hpp"
+
+struct ssl_ctx_st;
+struct ssl_st;
+
+namespace sockit::nc {
+
+/// TLS settings and keys. Immutable after construction; thread safe to share.
+class TlsContext {
+ public:
+  /// A client: with `verify`, the peer's certificate must chain to `trustfile` (or, when
+  /// empty, the system's CA store) and match the host name.
+  static TlsContext client(bool verify, const std::string& trustfile);
+  /// A server with `cert`/`key` (PEM); with both empty, a fresh self-signed certificate, as
+  /// ncat does.
+  static TlsContext server(const std::string& cert, const std::string& key);
+  ~TlsContext();
+  TlsContext(TlsContext&&) noexcept;
+  TlsContext& operator=(TlsContext&&) noexcept;
+
+  ssl_ctx_st* native() const noexcept { return ctx_; }
+  bool verify() const noexcept { return verify_; }
+
+ private:
+  explicit TlsContext(ssl_ctx_st* ctx, bool verify) : ctx_(ctx), verify_(verify) {}
+  ssl_ctx_st* ctx_ = nullptr;
+  bool verify_ = false;
+};
+
+/// One TLS connection over a socket it borrows (which must outlive it). Not thread safe.
+class TlsStream {
+ public:
+  /// Runs the handshake (blocking, bounded by `timeout`); `host` is for SNI and, when the
+  /// context verifies, the name check. Throws std::runtime_error with OpenSSL's reason.
+  TlsStream(const TlsContext& context, Socket& socket, bool server, const std::string& host,
+            std::chrono::milliseconds timeout);
+  ~TlsStream();
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  enum class Io { done, would_block, closed };
+  /// Non-blocking: decrypted bytes into `buffer` (`n` set), or would_block, or closed.
+  Io read(std::span<char> buffer, std::size_t& n);
+  /// Non-blocking: how much of `data` was taken (`n`), or would_block.
+  Io write(std::string_view data, std::size_t& n);
+  /// Bytes decrypted and waiting (no socket read needed to get them).
+  bool pending() const;
+  /// Sends close_notify (our half of a TLS close).
+  void close_notify();
+
+ private:
+  ssl_st* ssl_ = nullptr;
+};
+
+}  // namespace sockit::nc
