@@ -92,9 +92,11 @@ class Relay {
     } else if (o_.udp && !o_.unix_path.empty()) {
       c.source = Address::unix_abstract(fmt::format("sockit-nc-{}", ::getpid()));  // for replies
     }
+    if (o_.broadcast) {  // before connect: a UDP connect to a broadcast address needs it
+      c.configure = [](Socket& s) { s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1); };
+    }
     Socket s = create_connection(endpoint(), c);
     s.settimeout(std::nullopt);
-    if (o_.broadcast) s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
     event("connected to " + s.getpeername().to_string());
     Peer& p = add_peer(std::move(s), Address());
     if (tls_) {

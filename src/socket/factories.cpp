@@ -15,6 +15,7 @@ namespace {
 
 Socket connect_one(const Address& address, const ConnectOptions& options) {
   Socket s(address.family(), options.type);
+  if (options.configure) options.configure(s);
   if (options.source) s.bind(*options.source);
   s.settimeout(options.timeout);
   s.connect(address);
@@ -24,6 +25,7 @@ Socket connect_one(const Address& address, const ConnectOptions& options) {
 Socket connect_unix(const Endpoint& endpoint, const ConnectOptions& options) {
   const Address address = Address::from_endpoint(endpoint);
   Socket s(AF_UNIX, options.type);
+  if (options.configure) options.configure(s);
   if (options.source) s.bind(*options.source);
   s.settimeout(options.timeout);
   s.connect(address);

@@ -357,3 +357,89 @@ TEST(NcSsl, VerifiesAgainstATrustFileAndTheHostName) {
 
 }  // namespace
 }  // namespace sockit::test
+
+namespace sockit::test {
+namespace {
+
+// Two network namespaces of our own joined by a veth pair on 192.0.2.0/24 (TEST-NET-1):
+// test hosts that exist only inside this test.
+class TwoHosts {
+ public:
+  TwoHosts() {
+    const auto id = std::to_string(::getpid());
+    a_ = "sockit-a-" + id;
+    b_ = "sockit-b-" + id;
+    ok_ = ip({"netns", "add", a_}) && ip({"netns", "add", b_}) &&
+          ip({"link", "add", "sk" + id + "a", "type", "veth", "peer", "name", "sk" + id + "b"}) &&
+          ip({"link", "set", "sk" + id + "a", "netns", a_}) &&
+          ip({"link", "set", "sk" + id + "b", "netns", b_}) &&
+          ip({"-n", a_, "addr", "add", "192.0.2.1/24", "broadcast", "192.0.2.255", "dev", "sk" + id + "a"}) &&
+          ip({"-n", b_, "addr", "add", "192.0.2.2/24", "broadcast", "192.0.2.255", "dev", "sk" + id + "b"}) &&
+          ip({"-n", a_, "link", "set", "sk" + id + "a", "up"}) &&
+          ip({"-n", b_, "link", "set", "sk" + id + "b", "up"});
+  }
+  ~TwoHosts() {
+    ip({"netns", "del", a_});
+    ip({"netns", "del", b_});
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  std::vector<std::string> in_a(const std::vector<std::string>& argv) const { return in(a_, argv); }
+  std::vector<std::string> in_b(const std::vector<std::string>& argv) const { return in(b_, argv); }
+
+ private:
+  bool ip(std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    const auto r = run(args);
+    if (r.exit_code != 0 && why_.empty()) why_ = "ip " + args[1] + ": " + r.err;
+    return r.exit_code == 0;
+  }
+  static std::vector<std::string> in(const std::string& ns, const std::vector<std::string>& argv) {
+    std::vector<std::string> out{"ip", "netns", "exec", ns};
+    out.insert(out.end(), argv.begin(), argv.end());
+    return out;
+  }
+  std::string a_, b_, why_;
+  bool ok_ = false;
+};
+
+TEST(NcBroadcast, ReachesAnotherHostOnTheSegment) {
+  TwoHosts hosts;
+  if (!hosts.ok()) GTEST_SKIP() << "cannot make network namespaces here: " << hosts.why();
+  Child listener(hosts.in_b(sockit_argv({"nc", "-v", "-u", "-l", "0.0.0.0", "40000"})));
+  ASSERT_TRUE(wait_listening(listener));
+  const auto r = run(hosts.in_a(sockit_argv({"nc", "-u", "--broadcast", "192.0.2.255", "40000"})),
+                     "to everyone on the segment\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(listener.read_line(), "to everyone on the segment");
+  // Without --broadcast the kernel refuses, and nc says so.
+  const auto refused = run(hosts.in_a(sockit_argv({"nc", "-u", "192.0.2.255", "40000"})), "x\n");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("Permission denied"), std::string::npos) << refused.err;
+}
+
+}  // namespace
+}  // namespace sockit::test
+
+namespace sockit::test {
+namespace {
+
+TEST(Nc, HalfCloseGetsTheWholeHttpResponse) {
+  // Python's http.server stands in for `sockit http serve` until that lands (issue 5).
+  TempDir root("sockit-www");
+  const std::string body(200000, 'b');
+  root.write("big.txt", body);
+  const auto port = free_port();
+  Child http({"python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+              root.path().string(), port});
+  ASSERT_TRUE(http.read_until("Serving HTTP", std::chrono::seconds(20)));
+  // stdin ends at once; nc shuts down its write side and still reads the whole answer.
+  const auto r = run_sockit({"nc", "127.0.0.1", port},
+                            "GET /big.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << r.out.substr(0, 80);
+  EXPECT_EQ(r.out.substr(r.out.size() - body.size()), body);
+}
+
+}  // namespace
+}  // namespace sockit::test

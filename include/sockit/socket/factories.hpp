@@ -2,6 +2,7 @@
 // common cases, over Endpoint text such as "example.org:80", ":8000" or "unix:/tmp/s".
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +18,7 @@ struct ConnectOptions {
   int family = AF_UNSPEC;          ///< restrict to AF_INET or AF_INET6
   Timeout timeout;                 ///< bounds each connect attempt; kept on the returned socket
   std::optional<Address> source;   ///< bind here first (source address and/or port)
+  std::function<void(Socket&)> configure;  ///< set options on each new socket before connecting
 };
 
 /// Resolves `endpoint` and connects to each address in turn until one succeeds; throws the
