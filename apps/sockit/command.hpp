@@ -29,5 +29,6 @@ void add_talk_command(CLI::App& root, Action& action);
 void add_shop_command(CLI::App& root, Action& action);
 void add_chat_command(CLI::App& root, Action& action);
 void add_nc_command(CLI::App& root, Action& action);
+void add_http_command(CLI::App& root, Action& action);
 
 }  // namespace sockit::app

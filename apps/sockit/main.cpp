@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   sockit::app::add_shop_command(app, action);
   sockit::app::add_chat_command(app, action);
   sockit::app::add_nc_command(app, action);
+  sockit::app::add_http_command(app, action);
 
   try {
     app.parse(argc, argv);

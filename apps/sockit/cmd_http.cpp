@@ -1,0 +1,65 @@
+// `sockit http serve`: the static web server.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "command.hpp"
+#include "options.hpp"
+#include "sockit/http/static_server.hpp"
+
+namespace sockit::app {
+namespace {
+
+struct ServeArgs {
+  std::string dir = ".";
+  std::string listen = ":8082";
+  bool quiet = false;
+  double idle_s = 30;
+  double header_s = 10;
+  http::StaticOptions options;
+};
+
+int run_serve(ServeArgs args) {
+  const Endpoint endpoint = parse_endpoint(args.listen, 8082);
+  args.options.root = args.dir;
+  args.options.access_log = !args.quiet;
+  args.options.idle_timeout = seconds_to_ms(args.idle_s);
+  args.options.header_timeout = seconds_to_ms(args.header_s);
+  try {
+    http::serve_static(endpoint, args.options, [&](const Address& where) {
+      fmt::print("sockit http: listening on {} (serving {})\n", where.to_string(), args.dir);
+      std::fflush(stdout);
+    });
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(e.what());
+  }
+  return 0;
+}
+
+void add_serve(CLI::App& http_cmd, Action& action) {
+  auto* cmd = http_cmd.add_subcommand("serve", "Serve a directory over HTTP (default :8082)");
+  auto args = std::make_shared<ServeArgs>();
+  cmd->add_option("DIR", args->dir, "directory to serve")->capture_default_str();
+  cmd->add_option("--listen", args->listen, "where to listen")->capture_default_str();
+  cmd->add_flag("--quiet", args->quiet, "no access log");
+  cmd->add_option("--max-clients", args->options.max_connections, "connections at once")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->options.threads, "event loops (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", args->idle_s, "seconds a keep-alive connection may idle")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", args->header_s, "seconds a new connection has to send its request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
+}
+
+}  // namespace
+
+void add_http_command(CLI::App& root, Action& action) {
+  auto* http_cmd = root.add_subcommand("http", "Static web server (HTTP client to come)");
+  http_cmd->require_subcommand(1);
+  add_serve(*http_cmd, action);
+}
+
+}  // namespace sockit::app

@@ -1,0 +1,149 @@
+// MIME types, Range, validators, dates and listings for the static server.
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <fmt/core.h>
+
+#include "sockit/http/files.hpp"
+
+namespace sockit::http {
+namespace {
+
+struct Mime {
+  std::string_view ext;
+  std::string_view type;
+};
+
+constexpr Mime kMimes[] = {
+    {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"}, {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"}, {".md", "text/markdown; charset=utf-8"},
+    {".csv", "text/csv; charset=utf-8"},   {".xml", "application/xml"},
+    {".svg", "image/svg+xml"},             {".png", "image/png"},
+    {".jpg", "image/jpeg"},                {".jpeg", "image/jpeg"},
+    {".gif", "image/gif"},                 {".webp", "image/webp"},
+    {".ico", "image/vnd.microsoft.icon"},  {".pdf", "application/pdf"},
+    {".wasm", "application/wasm"},         {".mp4", "video/mp4"},
+    {".mp3", "audio/mpeg"},                {".wav", "audio/wav"},
+    {".woff", "font/woff"},                {".woff2", "font/woff2"},
+    {".zip", "application/zip"},           {".gz", "application/gzip"},
+    {".tar", "application/x-tar"},
+};
+
+bool parse_u64(std::string_view s, std::uint64_t& v) {
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+std::string_view mime_type(std::string_view filename) {
+  const auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos) return "application/octet-stream";
+  const auto ext = lower(filename.substr(dot));
+  for (const auto& m : kMimes) {
+    if (m.ext == ext) return m.type;
+  }
+  return "application/octet-stream";
+}
+
+RangeResult parse_range(std::string_view header, std::uint64_t size) {
+  if (!header.starts_with("bytes=")) return {};
+  const auto spec = header.substr(6);
+  if (spec.find(',') != std::string_view::npos) return {};  // several ranges: whole file
+  const auto dash = spec.find('-');
+  if (dash == std::string_view::npos) return {};
+  const auto a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  std::uint64_t first = 0, last = 0;
+  if (a.empty()) {  // suffix: the last N bytes
+    if (!parse_u64(b, last) || last == 0) return {std::nullopt, !b.empty() && b == "0"};
+    if (size == 0) return {std::nullopt, true};
+    return {ByteRange{size - std::min(last, size), size - 1}, false};
+  }
+  if (!parse_u64(a, first)) return {};
+  if (b.empty()) {
+    last = size ? size - 1 : 0;
+  } else if (!parse_u64(b, last) || last < first) {
+    return {};
+  }
+  if (first >= size) return {std::nullopt, true};
+  return {ByteRange{first, std::min(last, size - 1)}, false};
+}
+
+std::string make_etag(std::uint64_t size, std::int64_t mtime_ns) {
+  return fmt::format("\"{:x}-{:x}\"", size, static_cast<std::uint64_t>(mtime_ns));
+}
+
+bool etag_matches(std::string_view header, std::string_view etag) {
+  // If-None-Match compares weakly, so W/"x" matches "x": finding the quoted tag is enough.
+  return header.find('*') != std::string_view::npos || header.find(etag) != std::string_view::npos;
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  const char* end = ::strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string directory_listing(std::string_view title, std::vector<ListingEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const ListingEntry& a, const ListingEntry& b) {
+    if (a.is_directory != b.is_directory) return a.is_directory;
+    return a.name < b.name;
+  });
+  const auto t = html_escape(title);
+  std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of {0}</title></head>\n"
+      "<body><h1>Index of {0}</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n",
+      t);
+  if (title != "/") html += "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n";
+  for (const auto& e : entries) {
+    const auto suffix = e.is_directory ? "/" : "";
+    const auto link = boost::urls::encode(e.name, boost::urls::pchars);
+    html += fmt::format("<tr><td><a href=\"{}{}\">{}{}</a></td><td>{}</td><td>{}</td></tr>\n",
+                        html_escape(link), suffix, html_escape(e.name), suffix,
+                        e.is_directory ? std::string("-") : std::to_string(e.size),
+                        http_date(e.mtime));
+  }
+  html += "</table></body></html>\n";
+  return html;
+}
+
+}  // namespace sockit::http

@@ -1,0 +1,276 @@
+#include "sockit/http/static_server.hpp"
+
+#include <ctime>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/core.h>
+
+#include "sockit/core/log.hpp"
+#include "sockit/http/files.hpp"
+#include "sockit/server/async_server.hpp"
+#include "sockit/server/stoppable.hpp"
+
+namespace sockit::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace fs = std::filesystem;
+using asio::awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using Request = bhttp::request<bhttp::empty_body>;
+using Head = bhttp::response<bhttp::empty_body>;
+
+// What to send: a generated body, or a byte range of an open file.
+struct Reply {
+  Head head;
+  std::string body;
+  int fd = -1;
+  std::uint64_t offset = 0, length = 0;
+  ~Reply() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Any wait on the client is bounded: `op` or the timer, whichever completes first.
+template <class Op>
+awaitable<bool> within(Op op, std::chrono::milliseconds limit) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  auto r = co_await (std::move(op) || timer.async_wait(tuple_awaitable));
+  if (r.index() == 1) co_return false;
+  co_return !std::get<0>(std::get<0>(r));  // the operation's error_code
+}
+
+void plain(Reply& r, bhttp::status status, std::string text) {
+  r.head.result(status);
+  r.head.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  r.body = std::move(text);
+}
+
+void file_reply(Reply& r, const Request& req, const TargetResult& t, const struct stat& st) {
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const auto mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  const auto etag = make_etag(size, mtime_ns);
+  r.head.set(bhttp::field::etag, etag);
+  r.head.set(bhttp::field::last_modified, http_date(st.st_mtim.tv_sec));
+  r.head.set(bhttp::field::accept_ranges, "bytes");
+  r.head.set(bhttp::field::content_type, mime_type(t.path.filename().string()));
+  const auto inm = req[bhttp::field::if_none_match];
+  const auto ims = parse_http_date(req[bhttp::field::if_modified_since]);
+  if ((!inm.empty() && etag_matches(inm, etag)) || (inm.empty() && ims && st.st_mtim.tv_sec <= *ims)) {
+    r.head.result(bhttp::status::not_modified);
+    return;
+  }
+  const auto range = parse_range(req[bhttp::field::range], size);
+  if (range.unsatisfiable) {
+    plain(r, bhttp::status::range_not_satisfiable, "range not satisfiable\n");
+    r.head.set(bhttp::field::content_range, fmt::format("bytes */{}", size));
+    return;
+  }
+  r.fd = ::open(t.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r.fd < 0) return plain(r, bhttp::status::forbidden, "forbidden\n");
+  r.length = size;
+  if (range.range) {
+    r.head.result(bhttp::status::partial_content);
+    r.offset = range.range->first;
+    r.length = range.range->last - range.range->first + 1;
+    r.head.set(bhttp::field::content_range,
+               fmt::format("bytes {}-{}/{}", range.range->first, range.range->last, size));
+  }
+}
+
+void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
+  const auto target = std::string(req.target());
+  if (!t.decoded.ends_with('/')) {  // /dir -> /dir/ so relative links resolve
+    r.head.result(bhttp::status::moved_permanently);
+    r.head.set(bhttp::field::location, target.substr(0, target.find('?')) + "/");
+    return;
+  }
+  std::error_code ec;
+  if (fs::is_regular_file(t.path / "index.html", ec)) return;  // the caller serves it
+  std::vector<ListingEntry> entries;
+  for (const auto& e : fs::directory_iterator(t.path, ec)) {
+    ListingEntry le;
+    le.name = e.path().filename().string();
+    le.is_directory = e.is_directory(ec);
+    struct stat st {};
+    if (::stat(e.path().c_str(), &st) == 0) {
+      le.size = static_cast<std::uint64_t>(st.st_size);
+      le.mtime = st.st_mtim.tv_sec;
+    }
+    entries.push_back(std::move(le));
+  }
+  r.head.result(bhttp::status::ok);
+  r.head.set(bhttp::field::content_type, "text/html; charset=utf-8");
+  r.body = directory_listing(t.decoded, std::move(entries));
+}
+
+void build(Reply& r, const Request& req, const fs::path& root) {
+  r.head.version(req.version());
+  r.head.set(bhttp::field::server, "sockit");
+  r.head.result(bhttp::status::ok);
+  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+    r.head.set(bhttp::field::allow, "GET, HEAD");
+    return plain(r, bhttp::status::method_not_allowed, "method not allowed\n");
+  }
+  auto t = resolve_target(root, req.target());
+  if (t.status == 400) return plain(r, bhttp::status::bad_request, "bad request\n");
+  if (t.status == 403) return plain(r, bhttp::status::forbidden, "forbidden\n");
+  if (t.status) return plain(r, bhttp::status::not_found, "not found\n");
+  if (t.is_directory) {
+    directory_reply(r, req, t);
+    if (r.head.result() != bhttp::status::ok || !r.body.empty()) return;
+    t.path /= "index.html";
+  }
+  struct stat st {};
+  if (::stat(t.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return plain(r, bhttp::status::not_found, "not found\n");
+  }
+  file_reply(r, req, t, st);
+}
+
+awaitable<bool> send_file_range(server::AsyncStream& socket, Reply& r,
+                                std::chrono::milliseconds limit) {
+  std::vector<char> chunk(256 * 1024);  // flat memory whatever the file size
+  std::uint64_t left = r.length, at = r.offset;
+  while (left > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+    const ssize_t n = ::pread(r.fd, chunk.data(), want, static_cast<off_t>(at));
+    if (n <= 0) co_return false;  // the file shrank or failed: the length is now a lie; close
+    const auto size = static_cast<std::size_t>(n);
+    if (!co_await within(asio::async_write(socket, asio::buffer(chunk.data(), size), tuple_awaitable),
+                         limit)) {
+      co_return false;
+    }
+    left -= size;
+    at += size;
+  }
+  co_return true;
+}
+
+awaitable<bool> send(server::AsyncStream& socket, Reply& r, bool head_only, bool keep_alive,
+                     std::chrono::milliseconds limit) {
+  r.head.keep_alive(keep_alive);
+  const bool has_body = r.head.result() != bhttp::status::not_modified;
+  r.head.content_length(r.fd >= 0 ? r.length : r.body.size());
+  if (!has_body) r.head.erase(bhttp::field::content_length);
+  bhttp::response_serializer<bhttp::empty_body> sr(r.head);
+  if (!co_await within(bhttp::async_write_header(socket, sr, tuple_awaitable), limit)) co_return false;
+  if (head_only || !has_body) co_return true;
+  if (r.fd >= 0) co_return co_await send_file_range(socket, r, limit);
+  co_return co_await within(asio::async_write(socket, asio::buffer(r.body), tuple_awaitable), limit);
+}
+
+// After refusing a request whose bytes we did not read, close gently: stop sending, then
+// read and drop what the client still sends (for at most a second), so the answer is not
+// destroyed by a reset.
+awaitable<void> linger(server::AsyncStream& socket) {
+  boost::system::error_code ignored;  // the client may already be gone
+  socket.shutdown(asio::socket_base::shutdown_send, ignored);
+  std::array<char, 16384> sink;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (!co_await within(socket.async_read_some(asio::buffer(sink), tuple_awaitable), left)) {
+      co_return;
+    }
+  }
+}
+
+// Common Log Format: host ident user [date] "request" status bytes.
+void access_log(const Address& peer, const Request& req, const Reply& r) {
+  const auto bytes = r.fd >= 0 ? r.length : r.body.size();
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char date[64];
+  std::strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  log_info("{} - - [{}] \"{} {} HTTP/{}.{}\" {} {}", peer.host(), date,
+           std::string(req.method_string()), std::string(req.target()), req.version() / 10,
+           req.version() % 10, r.head.result_int(), bytes);
+}
+
+awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
+                                 const StaticOptions& o, const fs::path& root) {
+  beast::flat_buffer buffer;
+  for (bool first = true;; first = false) {
+    bhttp::request_parser<bhttp::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
+    parser.body_limit(0);
+    asio::steady_timer timer(co_await asio::this_coro::executor,
+                             first ? o.header_timeout : o.idle_timeout);
+    auto result = co_await (bhttp::async_read(socket, buffer, parser, tuple_awaitable) ||
+                            timer.async_wait(tuple_awaitable));
+    if (result.index() == 1) co_return;  // idle or trickling: timed out
+    const auto [ec, n] = std::get<0>(result);
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) co_return;
+    if (ec) {
+      Reply r;
+      r.head.version(11);
+      if (ec == bhttp::error::header_limit) {
+        plain(r, bhttp::status::request_header_fields_too_large, "request header too large\n");
+      } else if (ec == bhttp::error::body_limit) {
+        plain(r, bhttp::status::payload_too_large, "request bodies are not accepted\n");
+      } else {
+        plain(r, bhttp::status::bad_request, "bad request\n");
+      }
+      co_await send(socket, r, false, false, o.idle_timeout);
+      co_await linger(socket);
+      co_return;
+    }
+    const Request& req = parser.get();
+    Reply r;
+    if (req.target().size() > o.max_target_bytes) {
+      r.head.version(req.version());
+      plain(r, bhttp::status::uri_too_long, "request target too long\n");
+    } else {
+      build(r, req, root);
+    }
+    const bool keep = req.keep_alive();
+    if (o.access_log) access_log(peer, req, r);
+    if (!co_await send(socket, r, req.method() == bhttp::verb::head, keep, o.idle_timeout) || !keep) {
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+void serve_static(const Endpoint& endpoint, const StaticOptions& options,
+                  const std::function<void(const Address&)>& listening) {
+  std::error_code ec;
+  const fs::path root = fs::canonical(options.root, ec);
+  if (ec || !fs::is_directory(root)) {
+    throw std::invalid_argument("not a directory: " + options.root.string());
+  }
+  server::ServerConfig config;
+  config.model = server::Model::async;
+  config.threads = options.threads;
+  config.max_connections = options.max_connections;
+  server::AsyncServer server(
+      endpoint,
+      server::StreamCoroutine([&options, &root](server::AsyncStream& socket, const Address& peer) {
+        return serve_connection(socket, peer, options, root);
+      }),
+      config);
+  server::StopOnSignals signals(server);
+  listening(server.server_address());
+  server.serve_forever();
+}
+
+}  // namespace sockit::http

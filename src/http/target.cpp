@@ -1,0 +1,65 @@
+#include <system_error>
+
+#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "sockit/http/files.hpp"
+
+namespace sockit::http {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool contains_ci(std::string_view text, std::string_view needle) {
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    bool same = true;
+    for (std::size_t j = 0; j < needle.size() && same; ++j) {
+      same = std::tolower(static_cast<unsigned char>(text[i + j])) == needle[j];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+// Whether `path` is `root` or below it, comparing whole path elements.
+bool within(const fs::path& root, const fs::path& path) {
+  auto r = root.begin();
+  auto p = path.begin();
+  for (; r != root.end(); ++r, ++p) {
+    if (r->empty()) continue;  // a trailing separator of the root
+    if (p == path.end() || *r != *p) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TargetResult resolve_target(const fs::path& root, std::string_view target) {
+  TargetResult out;
+  if (target.empty() || target.front() != '/') return {400, {}, false, {}};
+  target = target.substr(0, target.find_first_of("?#"));
+  // An encoded slash or backslash would hide a segment boundary from the checks below.
+  if (contains_ci(target, "%2f") || contains_ci(target, "%5c")) return {404, {}, false, {}};
+  const auto pct = boost::urls::make_pct_string_view(target);
+  if (!pct) return {400, {}, false, {}};
+  for (const char c : boost::urls::decode_view(*pct)) out.decoded += c;
+  if (out.decoded.find('\0') != std::string::npos) return {400, {}, false, {}};
+  fs::path path = root;
+  std::size_t start = 1;
+  while (start <= out.decoded.size()) {
+    const auto end = std::min(out.decoded.find('/', start), out.decoded.size());
+    const std::string_view segment(out.decoded.data() + start, end - start);
+    if (segment == "..") return {403, {}, false, {}};
+    if (!segment.empty() && segment != ".") path /= std::string(segment);
+    start = end + 1;
+  }
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);  // follows symlinks: they must stay inside
+  if (ec) return {404, {}, false, {}};
+  if (!within(root, real)) return {403, {}, false, {}};
+  out.path = real;
+  out.is_directory = fs::is_directory(real, ec);
+  return out;
+}
+
+}  // namespace sockit::http
