@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install any missing Debian package first (apt-get; through sudo when not root).
 
-PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl \
+PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl nginx \
             libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
             libssl-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev \
             libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,6 +4,8 @@
 
 #include "command.hpp"
 #include "options.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/http/client.hpp"
 #include "sockit/http/static_server.hpp"
 
 namespace sockit::app {
@@ -54,12 +56,44 @@ void add_serve(CLI::App& http_cmd, Action& action) {
   cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
 }
 
+struct GetArgs {
+  std::string url;
+  double timeout_s = 30;
+  http::GetOptions options;
+};
+
+void add_get(CLI::App& http_cmd, Action& action) {
+  auto* cmd = http_cmd.add_subcommand("get", "Fetch a URL over HTTP or HTTPS");
+  auto args = std::make_shared<GetArgs>();
+  auto& o = args->options;
+  cmd->add_option("URL", args->url, "http:// or https:// URL")->required();
+  cmd->add_option("-o,--output", o.output, "write the body to FILE (saved only when complete)");
+  cmd->add_flag("-I,--head", o.head_only, "print the status line and headers (HEAD)");
+  cmd->add_flag("-L,--location", o.follow, "follow redirects (up to 10)");
+  cmd->add_option("--timeout", args->timeout_s, "seconds for each request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--cacert", o.cacert, "trust the CA certificates in FILE (PEM)");
+  cmd->add_flag("-k,--insecure", o.insecure, "do not check the server's certificate");
+  cmd->callback([args, &action] {
+    action = [args] {
+      args->options.timeout = seconds_to_ms(args->timeout_s);
+      try {
+        return http::get(args->url, args->options, stdout);
+      } catch (const parse_error& e) {
+        throw usage_error(e.what());
+      }
+    };
+  });
+}
+
 }  // namespace
 
 void add_http_command(CLI::App& root, Action& action) {
-  auto* http_cmd = root.add_subcommand("http", "Static web server (HTTP client to come)");
+  auto* http_cmd = root.add_subcommand("http", "Static web server and HTTP(S) client");
   http_cmd->require_subcommand(1);
   add_serve(*http_cmd, action);
+  add_get(*http_cmd, action);
 }
 
 }  // namespace sockit::app

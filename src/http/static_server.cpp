@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/core.h>
 
+#include "file_cache.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
 #include "sockit/server/async_server.hpp"
@@ -40,6 +41,7 @@ struct Reply {
   Head head;
   std::string body;
   int fd = -1;
+  std::shared_ptr<const std::string> cached;  // a small file's bytes, from the cache
   std::uint64_t offset = 0, length = 0;
   ~Reply() {
     if (fd >= 0) ::close(fd);
@@ -61,7 +63,8 @@ void plain(Reply& r, bhttp::status status, std::string text) {
   r.body = std::move(text);
 }
 
-void file_reply(Reply& r, const Request& req, const TargetResult& t, const struct stat& st) {
+void file_reply(Reply& r, const Request& req, const TargetResult& t, const struct stat& st,
+                FileCache& cache) {
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const auto mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   const auto etag = make_etag(size, mtime_ns);
@@ -83,6 +86,7 @@ void file_reply(Reply& r, const Request& req, const TargetResult& t, const struc
   }
   r.fd = ::open(t.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (r.fd < 0) return plain(r, bhttp::status::forbidden, "forbidden\n");
+  r.cached = cache.get(t.path.string(), size, mtime_ns, r.fd);
   r.length = size;
   if (range.range) {
     r.head.result(bhttp::status::partial_content);
@@ -119,7 +123,7 @@ void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
   r.body = directory_listing(t.decoded, std::move(entries));
 }
 
-void build(Reply& r, const Request& req, const fs::path& root) {
+void build(Reply& r, const Request& req, const fs::path& root, FileCache& cache) {
   r.head.version(req.version());
   r.head.set(bhttp::field::server, "sockit");
   r.head.result(bhttp::status::ok);
@@ -140,7 +144,7 @@ void build(Reply& r, const Request& req, const fs::path& root) {
   if (::stat(t.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return plain(r, bhttp::status::not_found, "not found\n");
   }
-  file_reply(r, req, t, st);
+  file_reply(r, req, t, st, cache);
 }
 
 awaitable<bool> send_file_range(server::AsyncStream& socket, Reply& r,
@@ -171,6 +175,10 @@ awaitable<bool> send(server::AsyncStream& socket, Reply& r, bool head_only, bool
   bhttp::response_serializer<bhttp::empty_body> sr(r.head);
   if (!co_await within(bhttp::async_write_header(socket, sr, tuple_awaitable), limit)) co_return false;
   if (head_only || !has_body) co_return true;
+  if (r.cached) {
+    const auto part = asio::buffer(r.cached->data() + r.offset, static_cast<std::size_t>(r.length));
+    co_return co_await within(asio::async_write(socket, part, tuple_awaitable), limit);
+  }
   if (r.fd >= 0) co_return co_await send_file_range(socket, r, limit);
   co_return co_await within(asio::async_write(socket, asio::buffer(r.body), tuple_awaitable), limit);
 }
@@ -206,7 +214,7 @@ void access_log(const Address& peer, const Request& req, const Reply& r) {
 }
 
 awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
-                                 const StaticOptions& o, const fs::path& root) {
+                                 const StaticOptions& o, const fs::path& root, FileCache& cache) {
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     bhttp::request_parser<bhttp::empty_body> parser;
@@ -239,7 +247,7 @@ awaitable<void> serve_connection(server::AsyncStream& socket, const Address& pee
       r.head.version(req.version());
       plain(r, bhttp::status::uri_too_long, "request target too long\n");
     } else {
-      build(r, req, root);
+      build(r, req, root, cache);
     }
     const bool keep = req.keep_alive();
     if (o.access_log) access_log(peer, req, r);
@@ -262,11 +270,13 @@ void serve_static(const Endpoint& endpoint, const StaticOptions& options,
   config.model = server::Model::async;
   config.threads = options.threads;
   config.max_connections = options.max_connections;
+  FileCache cache(options.cache_bytes, options.cache_file_bytes);
   server::AsyncServer server(
       endpoint,
-      server::StreamCoroutine([&options, &root](server::AsyncStream& socket, const Address& peer) {
-        return serve_connection(socket, peer, options, root);
-      }),
+      server::StreamCoroutine(
+          [&options, &root, &cache](server::AsyncStream& socket, const Address& peer) {
+            return serve_connection(socket, peer, options, root, cache);
+          }),
       config);
   server::StopOnSignals signals(server);
   listening(server.server_address());

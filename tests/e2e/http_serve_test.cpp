@@ -231,3 +231,25 @@ TEST(HttpServeCli, BadRootIsAUsageError) {
 
 }  // namespace
 }  // namespace sockit::test
+
+namespace sockit::test {
+namespace {
+
+TEST_F(HttpServe, ACachedFileThatChangesIsServedFresh) {
+  const auto path = (site.path() / "docs/readme.txt").string();
+  const auto r = run_python(R"(
+import sys, http.client
+port, path = int(sys.argv[1]), sys.argv[2]
+c = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+def get():
+    c.request('GET', '/docs/readme.txt'); return c.getresponse().read()
+print(get() == get() == b'0123456789abcdefghij')
+with open(path, 'w') as f: f.write('changed!')
+print(get())
+)",
+                            {std::to_string(server->port()), path});
+  EXPECT_EQ(r.out, "True\nb'changed!'\n") << r.err;
+}
+
+}  // namespace
+}  // namespace sockit::test

@@ -30,9 +30,10 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   /// path() / name, as a string (for command lines).
   std::string operator/(std::string_view name) const { return (path_ / name).string(); }
-  /// Writes `text` to path() / name and returns the file's path.
+  /// Writes `text` to path() / name (making its folders) and returns the file's path.
   std::filesystem::path write(const std::string& name, std::string_view text) const {
     const auto file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
     std::ofstream out(file, std::ios::binary);
     out << text;
     if (!out) throw std::runtime_error("cannot write " + file.string());

@@ -22,6 +22,8 @@ struct StaticOptions {
   std::chrono::milliseconds idle_timeout{30000};    ///< keep-alive wait between requests
   std::size_t threads = 0;                 ///< 0: one event loop per core
   bool access_log = true;                  ///< one common-log-format line per request
+  std::size_t cache_bytes = 64 << 20;      ///< memory for small hot files (0: no cache)
+  std::size_t cache_file_bytes = 256 << 10;  ///< files up to this size are cached
 };
 
 /// Serves `options.root` on `endpoint` until SIGINT/SIGTERM; `listening` gets the address.
