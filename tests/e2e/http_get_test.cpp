@@ -135,10 +135,11 @@ TEST(HttpGet, CloseDelimitedBody) {
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1)
+print('ready', flush=True)
 c, _ = s.accept(); c.recv(65536)
 c.sendall(b'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n' + b'y' * 100000); c.close()
 )", port});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // it serves one connection only
+  ASSERT_EQ(server.read_line(), "ready");  // it serves one connection: no probing
   const auto r = run_sockit({"http", "get", "http://127.0.0.1:" + port + "/"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.size(), 100000u);
@@ -179,9 +180,10 @@ TEST(HttpGet, ErrorsAreOneClearLine) {
   Child silent({"python3", "-c", R"(
 import socket, sys, time
 s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1)
+print('ready', flush=True)
 c, _ = s.accept(); time.sleep(30)
 )", port});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(silent.read_line(), "ready");
   const auto slow = run_sockit({"http", "get", "--timeout", "0.5", "http://127.0.0.1:" + port + "/"});
   EXPECT_EQ(slow.exit_code, 1);
   EXPECT_NE(slow.err.find("timed out"), std::string::npos) << slow.err;

@@ -39,6 +39,16 @@ bool wait_listening(Child& listener) {
   return listener.read_err_line_containing("istening on", std::chrono::seconds(20)).has_value();
 }
 
+// Waits until a TCP port accepts connections (only for servers that survive a probe).
+bool wait_port(const std::string& port) {
+  for (int i = 0; i < 200; ++i) {
+    Socket s(AF_INET, SOCK_STREAM);
+    if (!s.connect_ex(Address::loopback4(static_cast<std::uint16_t>(std::stoi(port))))) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 bool wait_path(const std::string& path) {
   for (int i = 0; i < 100 && !std::filesystem::exists(path); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -153,7 +163,7 @@ TEST(Nc, BrokerRelaysBetweenThreeClients) {
   Child a(sockit_argv({"nc", "127.0.0.1", port}));
   Child b(sockit_argv({"nc", "127.0.0.1", port}));
   Child c(sockit_argv({"nc", "127.0.0.1", port}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(broker.read_err_line_containing("connection from"));
   a.write("from a\n");
   EXPECT_EQ(b.read_line(), "from a");
   EXPECT_EQ(c.read_line(), "from a");
@@ -196,11 +206,14 @@ TEST(Nc, SendOnlyKeepOpenSurvivesAClientLeaving) {
   const auto port = free_port();
   Child listener(sockit_argv({"nc", "-v", "-l", "-k", "--send-only", "127.0.0.1", port}));
   ASSERT_TRUE(wait_listening(listener));
-  { Child first(sockit_argv({"nc", "127.0.0.1", port})); first.write("x"); }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  {
+    Child first(sockit_argv({"nc", "127.0.0.1", port}));
+    ASSERT_TRUE(listener.read_err_line_containing("connection from"));
+  }  // killed: it leaves without a word
+  ASSERT_TRUE(listener.read_err_line_containing("left"));
   EXPECT_FALSE(listener.wait(std::chrono::milliseconds(100)));  // still running
   Child second(sockit_argv({"nc", "127.0.0.1", port}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(listener.read_err_line_containing("connection from"));
   listener.write("to whoever is here\n");
   EXPECT_EQ(second.read_line(), "to whoever is here");
 }
@@ -314,7 +327,7 @@ TEST(NcSsl, VerifiesAgainstATrustFileAndTheHostName) {
                                         "-cert", pki.dir / "server.pem", "-key", pki.dir / "server.key"};
   {
     Child s_server(server);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE(wait_port(port));  // s_server drops the probe and keeps accepting
     Child client(sockit_argv({"nc", "--ssl", "--ssl-verify", "--ssl-trustfile", pki.dir / "ca.pem",
                               "localhost", port, "-4"}));
     client.write("verified hello\n");
@@ -322,7 +335,7 @@ TEST(NcSsl, VerifiesAgainstATrustFileAndTheHostName) {
   }
   {  // the certificate names localhost, not 127.0.0.1: refused with one clear line
     Child s_server(server);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE(wait_port(port));  // s_server drops the probe and keeps accepting
     const auto r = run_sockit({"nc", "--ssl", "--ssl-verify", "--ssl-trustfile", pki.dir / "ca.pem",
                                "127.0.0.1", port},
                               "must not arrive\n");
@@ -331,7 +344,7 @@ TEST(NcSsl, VerifiesAgainstATrustFileAndTheHostName) {
   }
   {  // no trust file: the test CA is not in the system store
     Child s_server(server);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE(wait_port(port));  // s_server drops the probe and keeps accepting
     const auto r = run_sockit({"nc", "--ssl", "--ssl-verify", "localhost", port, "-4"}, "x\n");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("certificate check failed"), std::string::npos) << r.err;
