@@ -20,6 +20,7 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
+constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
 constexpr int kKernelSendBuffer = 64 * 1024;           // Linux doubles it
 }  // namespace
 
@@ -46,13 +47,18 @@ void Session::deliver(Encoded message) {
   std::lock_guard lock(mu_);
   if (closing_) return;
   if (queued_bytes_ + message->size() > limits_.max_queue_bytes) {
-    // Too slow to read what it is sent: cut it off so nobody else waits for it.
+    // Too slow to read what it is sent: cut it off so nobody else waits for it. Its backlog
+    // is dropped; the error goes out if it ever reads again within a second.
     closing_ = true;
     reason_ = "slow_consumer";
     queue_.clear();
-    queued_bytes_ = 0;
+    auto error = std::make_shared<const std::string>(
+        encode_error(Errc::slow_consumer, "too slow to read: disconnected", {}));
+    queued_bytes_ = error->size();
+    queue_.push_back(std::move(error));
     log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
-    close_socket_later(std::chrono::milliseconds(0));
+    if (writer_idle_) wake_writer();
+    close_socket_later(kSlowConsumerLinger);
     return;
   }
   queued_bytes_ += message->size();

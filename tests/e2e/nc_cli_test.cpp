@@ -437,3 +437,55 @@ TEST(Nc, HalfCloseGetsTheWholeHttpResponse) {
 
 }  // namespace
 }  // namespace sockit::test
+
+namespace sockit::test {
+namespace {
+
+TEST(Nc, CrlfMaxConnsAndSourcePort) {
+  const auto port = free_port();
+  Child listener(sockit_argv({"nc", "-v", "-l", "-k", "-m", "1", "127.0.0.1", port}));
+  ASSERT_TRUE(wait_listening(listener));
+  const auto source = free_port();
+  Child first(sockit_argv({"nc", "-C", "-p", source, "127.0.0.1", port}));
+  const auto from = listener.read_err_line_containing("connection from");
+  ASSERT_TRUE(from);
+  EXPECT_NE(from->find("127.0.0.1:" + source), std::string::npos) << *from;  // -p chose it
+  first.write("line\n");
+  EXPECT_TRUE(listener.read_until("line\r\n"));  // -C: CRLF on the wire
+  // -m 1: a second client waits in the backlog until the first leaves.
+  Child second(sockit_argv({"nc", "127.0.0.1", port}));
+  second.write("second\n");
+  EXPECT_FALSE(listener.read_until("second\n", std::chrono::milliseconds(500)));
+  first.signal(SIGTERM);
+  EXPECT_TRUE(listener.read_until("second\n"));
+}
+
+TEST(Nc, ConnectTimeout) {
+  // A listener that never accepts, with its accept queue already full: Linux then drops new
+  // SYNs silently, so a connect just waits — until -w ends it.
+  Child full({"python3", "-c", R"(
+import socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(('127.0.0.1', port))
+    except BlockingIOError: pass
+    fillers.append(c)
+time.sleep(0.3)
+print(port, flush=True)
+time.sleep(30)
+)"});
+  const auto port = full.read_line();
+  ASSERT_TRUE(port);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_sockit({"nc", "-w", "0.5", "127.0.0.1", *port});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace sockit::test
