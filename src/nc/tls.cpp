@@ -131,36 +131,31 @@ TlsStream::~TlsStream() {
   if (ssl_) SSL_free(ssl_);
 }
 
-TlsStream::Io TlsStream::read(std::span<char> buffer, std::size_t& n) {
-  n = 0;
-  const int r = SSL_read(ssl_, buffer.data(), static_cast<int>(buffer.size()));
-  if (r > 0) {
-    n = static_cast<std::size_t>(r);
-    return Io::done;
-  }
-  const int e = SSL_get_error(ssl_, r);
+// What a failed SSL_read/SSL_write means for the poll loop.
+TlsStream::Io TlsStream::outcome(int result, const char* operation) {
+  const int e = SSL_get_error(ssl_, result);
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Io::would_block;
   if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL) {
     ERR_clear_error();
     return Io::closed;  // close_notify, or the peer just went away
   }
-  fail("read");
+  fail(operation);
+}
+
+TlsStream::Io TlsStream::read(std::span<char> buffer, std::size_t& n) {
+  n = 0;
+  const int r = SSL_read(ssl_, buffer.data(), static_cast<int>(buffer.size()));
+  if (r <= 0) return outcome(r, "read");
+  n = static_cast<std::size_t>(r);
+  return Io::done;
 }
 
 TlsStream::Io TlsStream::write(std::string_view data, std::size_t& n) {
   n = 0;
   const int r = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
-  if (r > 0) {
-    n = static_cast<std::size_t>(r);
-    return Io::done;
-  }
-  const int e = SSL_get_error(ssl_, r);
-  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return Io::would_block;
-  if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL) {
-    ERR_clear_error();
-    return Io::closed;
-  }
-  fail("write");
+  if (r <= 0) return outcome(r, "write");
+  n = static_cast<std::size_t>(r);
+  return Io::done;
 }
 
 bool TlsStream::pending() const { return SSL_pending(ssl_) > 0; }

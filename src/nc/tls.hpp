@@ -57,6 +57,7 @@ class TlsStream {
   void close_notify();
 
  private:
+  Io outcome(int result, const char* operation);
   ssl_st* ssl_ = nullptr;
 };
 

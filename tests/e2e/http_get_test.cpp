@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sockit/socket/factories.hpp"
+#include "support/ports.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
@@ -15,20 +16,7 @@
 namespace sockit::test {
 namespace {
 
-std::string free_port() {
-  Socket s(AF_INET, SOCK_STREAM);
-  s.bind(Address::loopback4(0));
-  return std::to_string(s.getsockname().port());
-}
 
-bool wait_port(const std::string& port) {
-  for (int i = 0; i < 200; ++i) {
-    Socket s(AF_INET, SOCK_STREAM);
-    if (!s.connect_ex(Address::loopback4(static_cast<std::uint16_t>(std::stoi(port))))) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 std::string random_text(std::size_t n) {
   std::string s(n, '\0');

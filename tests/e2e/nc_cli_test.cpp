@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sockit/socket/factories.hpp"
+#include "support/ports.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
@@ -17,12 +18,6 @@
 namespace sockit::test {
 namespace {
 
-// A port that was free a moment ago (ncat and socat need a number up front).
-std::string free_port(int type = SOCK_STREAM) {
-  Socket s(AF_INET, type);
-  s.bind(Address::loopback4(0));
-  return std::to_string(s.getsockname().port());
-}
 
 std::string temp_path(const std::string& name) {
   const auto p = std::filesystem::temp_directory_path() /
@@ -37,16 +32,6 @@ bool has_tool(const char* name) { return run({"sh", "-c", std::string("command -
 // instead would use up a one-connection listener.
 bool wait_listening(Child& listener) {
   return listener.read_err_line_containing("istening on", std::chrono::seconds(20)).has_value();
-}
-
-// Waits until a TCP port accepts connections (only for servers that survive a probe).
-bool wait_port(const std::string& port) {
-  for (int i = 0; i < 200; ++i) {
-    Socket s(AF_INET, SOCK_STREAM);
-    if (!s.connect_ex(Address::loopback4(static_cast<std::uint16_t>(std::stoi(port))))) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 bool wait_path(const std::string& path) {
