@@ -1,0 +1,24 @@
+// A two-second smoke of sockit-bench against sockit's own servers, so the benchmark tool
+// keeps working. It measures nothing: speed is for bench/, never for tests.
+#include <gtest/gtest.h>
+
+#include "support/server_process.hpp"
+
+namespace sockit::test {
+namespace {
+
+TEST(BenchSmoke, EchoAgainstEveryModel) {
+  for (const char* model : {"sequential", "threading", "forking", "async"}) {
+    SCOPED_TRACE(model);
+    ServerProcess server({"echo", "serve", "127.0.0.1:0", "--model", model, "--log-level", "warn"});
+    const auto r = run({SOCKIT_BENCH_BINARY, "--json", "echo", "--port", std::to_string(server.port()),
+                        "-c", std::string(model) == std::string("sequential") ? "1" : "8",
+                        "-d", "0.5"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(R"("scenario":"echo")"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(R"("errors":0,)"), std::string::npos) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace sockit::test
