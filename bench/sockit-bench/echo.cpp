@@ -30,7 +30,19 @@ struct Worker {
   std::uint64_t bytes = 0;
 };
 
-asio::awaitable<void> ping_pong(Worker& w, tcp::endpoint target, std::size_t size,
+// What one round trip sends and must get back: the payload itself, or RESP PING/PONG.
+struct Exchange {
+  std::string request;
+  std::string reply;
+};
+
+Exchange exchange_for(const EchoConfig& c) {
+  if (c.redis_ping) return {"*1\r\n$4\r\nPING\r\n", "+PONG\r\n"};
+  std::string payload(c.size, 'x');
+  return {payload, payload};
+}
+
+asio::awaitable<void> ping_pong(Worker& w, tcp::endpoint target, Exchange ex,
                                 Clock::time_point until) {
   tcp::socket socket(w.io);
   auto [cec] = co_await socket.async_connect(target, asio::as_tuple(asio::use_awaitable));
@@ -39,19 +51,20 @@ asio::awaitable<void> ping_pong(Worker& w, tcp::endpoint target, std::size_t siz
     co_return;
   }
   socket.set_option(tcp::no_delay(true));
-  std::string out(size, 'x'), in(size, '\0');
-  for (std::uint64_t i = 0; Clock::now() < until; ++i) {
-    out[0] = static_cast<char>('a' + i % 26);
+  std::string in(ex.reply.size(), '\0');
+  while (Clock::now() < until) {
     const auto start = Clock::now();
-    auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
-    auto [rec, rn] = co_await asio::async_read(socket, asio::buffer(in), asio::as_tuple(asio::use_awaitable));
-    if (wec || rec || in != out) {
+    auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(ex.request),
+                                                asio::as_tuple(asio::use_awaitable));
+    auto [rec, rn] = co_await asio::async_read(socket, asio::buffer(in),
+                                               asio::as_tuple(asio::use_awaitable));
+    if (wec || rec || in != ex.reply) {
       ++w.errors;
       co_return;
     }
     w.latency.record(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
-    w.bytes += size;
+    w.bytes += ex.request.size();
   }
 }
 
@@ -68,7 +81,7 @@ Result run_echo(const EchoConfig& c) {
   const auto until = start + c.duration;
   for (std::size_t i = 0; i < c.connections; ++i) {
     auto& w = *workers[i % threads];
-    asio::co_spawn(w.io, ping_pong(w, target.endpoint(), c.size, until), asio::detached);
+    asio::co_spawn(w.io, ping_pong(w, target.endpoint(), exchange_for(c), until), asio::detached);
   }
   std::vector<std::thread> pool;
   for (auto& w : workers) pool.emplace_back([&w] { w->io.run(); });

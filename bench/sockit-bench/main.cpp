@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   e->add_option("-s,--size", echo.size, "message bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
   e->add_option("-d,--duration", seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
   e->add_option("-t,--threads", echo.threads, "client threads")->check(CLI::Range(1, 256))->capture_default_str();
+  e->add_flag("--redis-ping", echo.redis_ping, "send RESP PING and expect +PONG (against redis-server)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {

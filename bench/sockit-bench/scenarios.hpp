@@ -25,6 +25,7 @@ struct EchoConfig {
   std::size_t size = 64;
   std::chrono::milliseconds duration{5000};
   std::size_t threads = 2;
+  bool redis_ping = false;  ///< speak RESP: send PING, expect +PONG (the Redis reference)
 };
 
 /// Ping-pong: each connection keeps one message in flight. Blocks for the duration.
