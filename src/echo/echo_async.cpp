@@ -38,13 +38,37 @@ std::chrono::milliseconds idle_of(const EchoOptions& options) {
   return options.limits.idle.value_or(std::chrono::hours(24 * 365));
 }
 
-awaitable<void> echo_bytes(server::AsyncStream& socket, const EchoOptions& options) {
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Ends when the connection has been idle past `deadline` (which the echo loop keeps moving).
+// One timer per connection, not one per read: the hot path is a plain read and write.
+awaitable<void> watchdog(const Deadline& deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_at(deadline);
+    co_await timer.async_wait(tuple_awaitable);
+    if (std::chrono::steady_clock::now() >= deadline) co_return;
+  }
+}
+
+awaitable<void> echo_loop(server::AsyncStream& socket, Deadline& deadline,
+                          std::chrono::milliseconds idle) {
   std::array<char, 65536> buffer;
   for (;;) {
-    const auto n = co_await read_some_within(socket, buffer, idle_of(options));
-    if (!n || *n == 0) co_return;
-    co_await asio::async_write(socket, asio::buffer(buffer.data(), *n), asio::use_awaitable);
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), tuple_awaitable);
+    if (ec) co_return;
+    deadline = std::chrono::steady_clock::now() + idle;
+    auto [wec, wn] =
+        co_await asio::async_write(socket, asio::buffer(buffer.data(), n), tuple_awaitable);
+    if (wec) co_return;
   }
+}
+
+// Echoes until the peer closes or stays idle: whichever finishes first cancels the other.
+awaitable<void> echo_bytes(server::AsyncStream& socket, const EchoOptions& options) {
+  const auto idle = idle_of(options);
+  Deadline deadline = std::chrono::steady_clock::now() + idle;
+  co_await (echo_loop(socket, deadline, idle) || watchdog(deadline));
 }
 
 awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,

@@ -139,16 +139,19 @@ print(f.readline().decode().strip()); print(f.readline().decode().strip())
 }
 
 TEST(Echo, IdleClientIsDisconnected) {
-  ServerProcess server({"echo", "serve", "127.0.0.1:0", "--idle-timeout", "0.3"});
-  const auto r = run_python(R"(
+  for (const char* model : {"threading", "async"}) {
+    SCOPED_TRACE(model);
+    ServerProcess server({"echo", "serve", "127.0.0.1:0", "--idle-timeout", "0.3", "--model", model});
+    const auto r = run_python(R"(
 import socket, sys, time
 s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+s.sendall(b'still here'); s.recv(100)   # activity moves the deadline; then silence
 start = time.time()
 print(s.recv(10) == b'' and time.time() - start < 5)
 )",
-                            {std::to_string(server.port())});
-  EXPECT_EQ(r.out, "True\n") << r.err;
-  EXPECT_TRUE(server.child().read_err_line_containing("idle timeout"));
+                              {std::to_string(server.port())});
+    EXPECT_EQ(r.out, "True\n") << r.err;
+  }
 }
 
 TEST(Echo, AbruptlyClosedClientsLeaveTheServerRunning) {
