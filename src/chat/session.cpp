@@ -139,14 +139,20 @@ awaitable<void> Session::reader() {
   const auto login_deadline = std::chrono::steady_clock::now() + limits_.login_timeout;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop_reading_) {
-    timer.expires_at(logged_in_ ? asio::steady_timer::time_point::max() : login_deadline);
-    auto result = co_await (socket_.async_read_some(asio::buffer(buffer), tuple_awaitable) ||
-                            timer.async_wait(tuple_awaitable));
-    if (result.index() == 1) {
-      close_with(Errc::login_timeout, "no login within the login timeout");
-      break;
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (logged_in_) {  // the hot path: a plain read, no timer to race
+      std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(buffer), tuple_awaitable);
+    } else {
+      timer.expires_at(login_deadline);
+      auto result = co_await (socket_.async_read_some(asio::buffer(buffer), tuple_awaitable) ||
+                              timer.async_wait(tuple_awaitable));
+      if (result.index() == 1) {
+        close_with(Errc::login_timeout, "no login within the login timeout");
+        break;
+      }
+      std::tie(ec, n) = std::get<0>(result);
     }
-    const auto [ec, n] = std::get<0>(result);
     if (ec) {
       std::lock_guard lock(mu_);
       if (reason_.empty()) reason_ = ec == asio::error::eof ? "closed by client" : ec.message();
