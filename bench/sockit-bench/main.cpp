@@ -45,12 +45,29 @@ int main(int argc, char** argv) {
   e->add_option("-d,--duration", seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
   e->add_option("-t,--threads", echo.threads, "client threads")->check(CLI::Range(1, 256))->capture_default_str();
   e->add_flag("--redis-ping", echo.redis_ping, "send RESP PING and expect +PONG (against redis-server)");
+  sockit::bench::FanoutConfig chat;
+  double chat_seconds = 5;
+  auto* f = app.add_subcommand("chat", "fan-out in one room: sockit chat v1 or Redis pub/sub");
+  f->add_option("--host", chat.host)->capture_default_str();
+  f->add_option("--port", chat.port)->capture_default_str();
+  f->add_option("--subscribers", chat.subscribers)->check(CLI::Range(1, 100000))->capture_default_str();
+  f->add_option("--publishers", chat.publishers)->check(CLI::Range(1, 1000))->capture_default_str();
+  f->add_option("--rate", chat.rate, "messages/s, all publishers")->check(CLI::PositiveNumber)->capture_default_str();
+  f->add_option("-s,--size", chat.size, "message bytes")->check(CLI::Range(16, 65536))->capture_default_str();
+  f->add_option("-d,--duration", chat_seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  f->add_flag("--redis", chat.redis, "speak Redis pub/sub (against redis-server)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
     return app.exit(err) == 0 ? 0 : 2;
   }
   try {
+    if (f->parsed()) {
+      chat.duration = std::chrono::milliseconds(static_cast<long long>(chat_seconds * 1000));
+      const Result r = sockit::bench::run_fanout(chat);
+      print("chat", r, json);
+      return r.errors == 0 && r.latency.count() > 0 ? 0 : 1;
+    }
     echo.duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     const Result r = sockit::bench::run_echo(echo);
     print("echo", r, json);

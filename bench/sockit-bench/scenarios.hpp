@@ -31,4 +31,20 @@ struct EchoConfig {
 /// Ping-pong: each connection keeps one message in flight. Blocks for the duration.
 Result run_echo(const EchoConfig& config);
 
+struct FanoutConfig {
+  std::string host = "127.0.0.1";
+  std::string port = "8000";
+  std::size_t subscribers = 1000;
+  std::size_t publishers = 1;
+  double rate = 100;          ///< messages per second, all publishers together
+  std::size_t size = 64;      ///< message bytes
+  std::chrono::milliseconds duration{5000};
+  std::chrono::milliseconds warmup{2000};  ///< connect and log in before publishing starts
+  bool redis = false;         ///< Redis pub/sub (SUBSCRIBE/PUBLISH) instead of sockit chat v1
+};
+
+/// One room, S subscribers, P publishers at a fixed rate; latency is publish-to-delivery
+/// and rate() is deliveries per second. Blocks for the duration.
+Result run_fanout(const FanoutConfig& config);
+
 }  // namespace sockit::bench

@@ -20,5 +20,15 @@ TEST(BenchSmoke, EchoAgainstEveryModel) {
   }
 }
 
+TEST(BenchSmoke, ChatFanOut) {
+  ServerProcess server({"chat", "serve", "--tcp", "127.0.0.1:0", "--data", "none", "--rate",
+                        "100000", "--burst", "100000", "--log-level", "warn"});
+  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "chat", "--port", std::to_string(server.port()),
+                      "--subscribers", "20", "--rate", "50", "-d", "0.5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("scenario":"chat")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("errors":0,)"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace sockit::test
