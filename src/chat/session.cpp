@@ -11,6 +11,7 @@
 #include "hub.hpp"
 #include "sockit/chat/framing.hpp"
 #include "sockit/core/log.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;
@@ -137,21 +138,19 @@ awaitable<void> Session::reader() {
   JsonFramer framer(limits_.max_frame_bytes);
   std::array<char, 16384> buffer;
   const auto login_deadline = std::chrono::steady_clock::now() + limits_.login_timeout;
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop_reading_) {
     boost::system::error_code ec;
     std::size_t n = 0;
     if (logged_in_) {  // the hot path: a plain read, no timer to race
       std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(buffer), tuple_awaitable);
     } else {
-      timer.expires_at(login_deadline);
-      auto result = co_await (socket_.async_read_some(asio::buffer(buffer), tuple_awaitable) ||
-                              timer.async_wait(tuple_awaitable));
-      if (result.index() == 1) {
+      const auto result = co_await server::with_timeout(
+          socket_.async_read_some(asio::buffer(buffer), tuple_awaitable), login_deadline);
+      if (!result) {
         close_with(Errc::login_timeout, "no login within the login timeout");
         break;
       }
-      std::tie(ec, n) = std::get<0>(result);
+      std::tie(ec, n) = *result;
     }
     if (ec) {
       std::lock_guard lock(mu_);

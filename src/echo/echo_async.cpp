@@ -11,6 +11,7 @@
 #include "sockit/core/line_framer.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/echo/echo.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::echo {
 namespace {
@@ -25,12 +26,10 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 awaitable<std::optional<std::size_t>> read_some_within(server::AsyncStream& socket,
                                                        std::span<char> buffer,
                                                        std::chrono::milliseconds limit) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
-  auto result = co_await (socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                                                 tuple_awaitable) ||
-                          timer.async_wait(tuple_awaitable));
-  if (result.index() == 1) co_return std::nullopt;
-  const auto [ec, n] = std::get<0>(result);
+  const auto r = co_await server::with_timeout(
+      socket.async_read_some(asio::buffer(buffer.data(), buffer.size()), tuple_awaitable), limit);
+  if (!r) co_return std::nullopt;
+  const auto [ec, n] = *r;
   co_return ec ? 0 : n;
 }
 

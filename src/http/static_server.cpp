@@ -1,14 +1,13 @@
 #include "sockit/http/static_server.hpp"
 
 #include <ctime>
+#include <tuple>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +20,7 @@
 #include "sockit/http/files.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/stoppable.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::http {
 namespace asio = boost::asio;
@@ -28,7 +28,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace fs = std::filesystem;
 using asio::awaitable;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -48,13 +47,11 @@ struct Reply {
   }
 };
 
-// Any wait on the client is bounded: `op` or the timer, whichever completes first.
-template <class Op>
-awaitable<bool> within(Op op, std::chrono::milliseconds limit) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
-  auto r = co_await (std::move(op) || timer.async_wait(tuple_awaitable));
-  if (r.index() == 1) co_return false;
-  co_return !std::get<0>(std::get<0>(r));  // the operation's error_code
+// Any wait on the client is bounded: true when `op` finished in time without an error.
+awaitable<bool> within(awaitable<std::tuple<boost::system::error_code, std::size_t>> op,
+                       std::chrono::milliseconds limit) {
+  const auto r = co_await server::with_timeout(std::move(op), limit);
+  co_return r && !std::get<0>(*r);
 }
 
 void plain(Reply& r, bhttp::status status, std::string text) {
@@ -220,12 +217,11 @@ awaitable<void> serve_connection(server::AsyncStream& socket, const Address& pee
     bhttp::request_parser<bhttp::empty_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
     parser.body_limit(0);
-    asio::steady_timer timer(co_await asio::this_coro::executor,
-                             first ? o.header_timeout : o.idle_timeout);
-    auto result = co_await (bhttp::async_read(socket, buffer, parser, tuple_awaitable) ||
-                            timer.async_wait(tuple_awaitable));
-    if (result.index() == 1) co_return;  // idle or trickling: timed out
-    const auto [ec, n] = std::get<0>(result);
+    auto result = co_await server::with_timeout(
+        bhttp::async_read(socket, buffer, parser, tuple_awaitable),
+        first ? o.header_timeout : o.idle_timeout);
+    if (!result) co_return;  // idle or trickling: timed out
+    const auto [ec, n] = *result;
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) co_return;
     if (ec) {
       Reply r;

@@ -26,8 +26,6 @@ std::string temp_path(const std::string& name) {
   return p.string();
 }
 
-bool has_tool(const char* name) { return run({"sh", "-c", std::string("command -v ") + name}).exit_code == 0; }
-
 // Waits for a listener (sockit nc -v or ncat -v) to say it is listening. Probing the port
 // instead would use up a one-connection listener.
 bool wait_listening(Child& listener) {

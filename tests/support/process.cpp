@@ -65,6 +65,10 @@ int remaining_ms(Clock::time_point deadline) {
 
 std::string sockit_binary() { return SOCKIT_BINARY; }
 
+bool has_tool(const std::string& name) {
+  return run({"sh", "-c", "command -v '" + name + "' >/dev/null"}).exit_code == 0;
+}
+
 std::vector<std::string> sockit_argv(const std::vector<std::string>& args) {
   std::vector<std::string> argv{sockit_binary()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -33,6 +33,9 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input = {
 RunResult run_sockit(const std::vector<std::string>& args, const std::string& input = {},
                      std::chrono::milliseconds timeout = 20s);
 
+/// Whether a program is on the PATH (a peer such as ncat or nginx that `make test` installs).
+bool has_tool(const std::string& name);
+
 /// Path of the sockit binary under test.
 std::string sockit_binary();
 

@@ -1,0 +1,39 @@
+// with_timeout: an asynchronous operation raced against a deadline — the one way sockit's
+// coroutine servers bound every wait on a peer.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <variant>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace sockit::server {
+
+/// The result of `op`, or nullopt when `deadline` came first (the operation is then
+/// cancelled). Pass operations made with as_tuple(use_awaitable), so errors come back as
+/// values. Runs on the caller's executor.
+template <class T>
+boost::asio::awaitable<std::optional<T>> with_timeout(
+    boost::asio::awaitable<T> op, std::chrono::steady_clock::time_point deadline) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, deadline);
+  auto result = co_await (std::move(op) ||
+                          timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable)));
+  if (result.index() == 1) co_return std::nullopt;
+  co_return std::get<0>(std::move(result));
+}
+
+/// The same with a time limit from now.
+template <class T>
+boost::asio::awaitable<std::optional<T>> with_timeout(boost::asio::awaitable<T> op,
+                                                      std::chrono::steady_clock::duration limit) {
+  return with_timeout(std::move(op), std::chrono::steady_clock::now() + limit);
+}
+
+}  // namespace sockit::server
