@@ -14,6 +14,9 @@ namespace {
 
 struct ServeArgs {
   std::string tcp = ":8000";
+  std::string http = ":8080";
+  std::vector<std::string> allow_origins;
+  double ws_idle_s = 60;
   std::string data = "./sockit-data";
   std::size_t threads = 0;
   double login_timeout_s = 10;
@@ -29,19 +32,35 @@ int run_serve(ServeArgs args) {
   options.limits.grace = seconds_to_ms(args.grace_s);
   if (args.data != "none") options.data_dir = args.data;
   options.threads = args.threads;
-  chat::serve(tcp, options, [&](const Address& where) {
-    fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(),
-               options.data_dir ? (*options.data_dir / "chat.db").string() : "none");
+  if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
+  options.allow_origins = args.allow_origins;
+  options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
+  chat::serve(tcp, options, [&](std::string_view what, const Address& where) {
+    if (what == "web") {
+      fmt::print("sockit chat: web page on http://{}/ (WebSocket /ws, /healthz, /metrics)\n",
+                 where.to_string());
+    } else {
+      fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(),
+                 options.data_dir ? (*options.data_dir / "chat.db").string() : "none");
+    }
     std::fflush(stdout);
   });
   return 0;
 }
 
 void add_serve(CLI::App& chat_cmd, Action& action) {
-  auto* cmd = chat_cmd.add_subcommand("serve", "Run the chat room (TCP :8000)");
+  auto* cmd = chat_cmd.add_subcommand("serve", "Run the chat room (TCP :8000, web :8080)");
   auto args = std::make_shared<ServeArgs>();
   auto& l = args->limits;
   cmd->add_option("--tcp", args->tcp, "TCP address for protocol v1")->capture_default_str();
+  cmd->add_option("--http", args->http, "web address: chat page, WebSocket /ws, /metrics; none: off")
+      ->capture_default_str();
+  cmd->add_option("--allow-origin", args->allow_origins,
+                  "a web origin allowed on /ws, e.g. http://example.com:8080, or * (repeatable;"
+                  " default: pages from this server only)");
+  cmd->add_option("--ws-idle", args->ws_idle_s, "seconds a silent WebSocket lives (pinged halfway)")
+      ->check(CLI::Range(2.0, 86400.0))
+      ->capture_default_str();
   cmd->add_option("--data", args->data, "directory for chat.db (history); none: keep nothing")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "event-loop threads (0: one per core)")

@@ -29,6 +29,7 @@ bool Hub::admit(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mu_);
   if (shutting_down_ || sessions_.size() >= limits_.max_clients) return false;
   sessions_.emplace(session.get(), session);
+  stats_.connected(session->transport());
   return true;
 }
 
@@ -41,6 +42,7 @@ void Hub::remove(Session& s) {
   }
   if (s.id != 0) by_nickname_.erase(s.nickname);
   sessions_.erase(&s);
+  stats_.disconnected(s.transport(), classify_disconnect(s.close_reason()));
 }
 
 std::int64_t Hub::next_seq(const std::string& room) {
@@ -59,6 +61,11 @@ void Hub::record(const std::string& room, std::int64_t seq, std::int64_t ts, con
   m.message = text;
   m.type = sender ? "broadcast" : "system";
   store_->append(std::move(m));
+}
+
+void Hub::refuse(Session& s, Errc code, const std::string& message, const std::string& req) {
+  stats_.error(code);
+  s.deliver(encode_error(code, message, req));
 }
 
 void Hub::fan_out(Room& room, const std::string& encoded, const Session* except) {
@@ -93,10 +100,9 @@ void Hub::exit_room(Session& s, const std::string& room) {
 
 void Hub::login(Session& s, const std::string& nickname, const std::string& req) {
   std::lock_guard lock(mu_);
-  if (s.id != 0) return s.deliver(encode_error(Errc::already_logged_in, "already logged in", req));
+  if (s.id != 0) return refuse(s, Errc::already_logged_in, "already logged in", req);
   if (by_nickname_.count(nickname) || nickname == "System") {  // "System" is the server's
-    return s.deliver(
-        encode_error(Errc::nickname_taken, "nickname '" + nickname + "' is taken", req));
+    return refuse(s, Errc::nickname_taken, "nickname '" + nickname + "' is taken", req);
   }
   s.id = next_id_++;
   s.nickname = nickname;
@@ -110,7 +116,7 @@ void Hub::login(Session& s, const std::string& nickname, const std::string& req)
 void Hub::broadcast(Session& s, const Broadcast& b, const std::string& req) {
   std::lock_guard lock(mu_);
   if (!s.rooms.count(b.room)) {
-    return s.deliver(encode_error(Errc::not_in_room, "you are not in room '" + b.room + "'", req));
+    return refuse(s, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
   const auto seq = next_seq(b.room);
@@ -124,7 +130,7 @@ void Hub::direct(Session& s, const Direct& d, const std::string& req) {
   std::lock_guard lock(mu_);
   const auto it = by_nickname_.find(d.to);
   if (it == by_nickname_.end()) {
-    return s.deliver(encode_error(Errc::no_such_user, "no user '" + d.to + "'", req));
+    return refuse(s, Errc::no_such_user, "no user '" + d.to + "'", req);
   }
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
   it->second->deliver(encode_direct(s.id, s.nickname, d.message, now_ms()));
@@ -143,7 +149,7 @@ void Hub::join(Session& s, const std::string& room, const std::string& req) {
 void Hub::leave(Session& s, const std::string& room, const std::string& req) {
   std::lock_guard lock(mu_);
   if (!s.rooms.count(room)) {
-    return s.deliver(encode_error(Errc::not_in_room, "you are not in room '" + room + "'", req));
+    return refuse(s, Errc::not_in_room, "you are not in room '" + room + "'", req);
   }
   exit_room(s, room);
   s.deliver(encode_room_ok(RoomAction::leave, room, req));

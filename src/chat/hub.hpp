@@ -3,7 +3,6 @@
 // it, so every member sees a room's messages in seq order.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,18 +12,12 @@
 
 #include "sockit/chat/limits.hpp"
 #include "sockit/chat/protocol.hpp"
+#include "stats.hpp"
 
 namespace sockit::chat {
 
 class ChatStore;
 class Session;
-
-/// Counters for /metrics and logs. Thread safe (relaxed atomics).
-struct HubStats {
-  std::atomic<std::uint64_t> messages_in{0};
-  std::atomic<std::uint64_t> deliveries{0};
-  std::atomic<std::uint64_t> errors{0};
-};
 
 /// Thread safe: every member may be called from any session's thread.
 class Hub {
@@ -34,7 +27,8 @@ class Hub {
 
   /// Registers a new connection; false when the server is full.
   bool admit(const std::shared_ptr<Session>& session);
-  /// Unregisters a closed connection: it leaves its rooms (with notices).
+  /// Unregisters a closed connection: it leaves its rooms (with notices). Once per admitted
+  /// session.
   void remove(Session& session);
 
   /// The requests of protocol v1; each answers the session itself (reply or error).
@@ -52,7 +46,8 @@ class Hub {
 
   std::size_t connections() const;
   std::size_t room_count() const;
-  HubStats& stats() noexcept { return stats_; }
+  ChatStats& stats() noexcept { return stats_; }
+  const ChatStats& stats() const noexcept { return stats_; }
 
  private:
   struct Room {
@@ -64,6 +59,7 @@ class Hub {
   void notify_room(const std::string& room, const std::string& text);
   void enter(Session& s, const std::string& room);
   void exit_room(Session& s, const std::string& room);
+  void refuse(Session& s, Errc code, const std::string& message, const std::string& req);
   void fan_out(Room& room, const std::string& encoded, const Session* except);
   void record(const std::string& room, std::int64_t seq, std::int64_t ts, const Session* sender,
               const std::string& text);
@@ -77,7 +73,7 @@ class Hub {
   std::map<std::string, std::int64_t, std::less<>> seqs_;  // per room, kept when a room empties
   std::int64_t next_id_ = 1;
   bool shutting_down_ = false;
-  HubStats stats_;
+  ChatStats stats_;
 };
 
 }  // namespace sockit::chat

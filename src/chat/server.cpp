@@ -1,9 +1,6 @@
 #include "sockit/chat/server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <thread>
 
 #include "hub.hpp"
 #include "session.hpp"
@@ -12,6 +9,8 @@
 #include "sockit/core/log.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/stoppable.hpp"
+#include "tcp_transport.hpp"
+#include "web.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;
@@ -21,20 +20,29 @@ namespace {
 server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
   return [&hub, &limits](server::AsyncStream& socket,
                          const Address& peer) -> asio::awaitable<void> {
-    auto session = std::make_shared<Session>(socket, peer, hub, limits);
-    if (!hub.admit(session)) {
-      log_warn("{} refused: server full", peer.to_string());
-      const auto text = encode_error(Errc::server_full, "the server is full", {});
-      co_await asio::async_write(socket, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
-      co_return;
-    }
-    log_info("{} connected", peer.to_string());
-    co_await session->run();
-    log_info("{} disconnected ({}{})", peer.to_string(),
-             session->id ? session->nickname + "(" + std::to_string(session->id) + "), " : "",
-             session->close_reason());
+    TcpTransport transport(socket, limits.max_frame_bytes);
+    co_await serve_chat_connection(transport, peer, hub, limits);
   };
 }
+
+// Runs the web port's server on a thread of its own; stops and joins it on every way out.
+class WebThread {
+ public:
+  explicit WebThread(server::AsyncServer* web) : web_(web) {
+    if (web_) thread_ = std::thread([this] { web_->serve_forever(); });
+  }
+  ~WebThread() {
+    if (!web_) return;
+    web_->request_stop();
+    thread_.join();
+  }
+  WebThread(const WebThread&) = delete;
+  WebThread& operator=(const WebThread&) = delete;
+
+ private:
+  server::AsyncServer* web_;
+  std::thread thread_;
+};
 
 std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
   if (!options.data_dir) return nullptr;
@@ -44,7 +52,7 @@ std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
 }  // namespace
 
 void serve(const Endpoint& tcp, const ChatOptions& options,
-           const std::function<void(const Address&)>& listening) {
+           const std::function<void(std::string_view, const Address&)>& listening) {
   auto store = open_store(options);
   Hub hub(options.limits, store.get());
   server::ServerConfig config;
@@ -53,10 +61,20 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
   config.max_connections = options.limits.max_clients + 64;  // room to answer server_full
   config.grace = options.limits.grace;
   server::AsyncServer server(tcp, session_coroutine(hub, options.limits), config);
-  server.on_stop([&hub] { hub.shutdown(); });
+  WebContext web_context{hub, options.limits, store.get(), options.allow_origins, options.ws_idle};
+  std::unique_ptr<server::AsyncServer> web;
+  if (options.http) {
+    web = std::make_unique<server::AsyncServer>(*options.http, web_coroutine(web_context), config);
+  }
+  server.on_stop([&hub, &web] {
+    hub.shutdown();
+    if (web) web->request_stop();
+  });
   {
     server::StopOnSignals signals(server);
-    listening(server.server_address());
+    listening("tcp", server.server_address());
+    if (web) listening("web", web->server_address());
+    WebThread web_thread(web.get());
     server.serve_forever();
   }
   if (store) store->flush();

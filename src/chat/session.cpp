@@ -1,17 +1,13 @@
 #include "session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "hub.hpp"
-#include "sockit/chat/framing.hpp"
 #include "sockit/core/log.hpp"
-#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;
@@ -22,36 +18,50 @@ namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
 constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
-constexpr int kKernelSendBuffer = 64 * 1024;           // Linux doubles it
 }  // namespace
 
-Session::Session(server::AsyncStream& socket, Address peer, Hub& hub, const ChatLimits& limits)
-    : socket_(socket),
+Session::Session(Transport& transport, Address peer, Hub& hub, const ChatLimits& limits)
+    : transport_(transport),
+      kind_(transport.kind()),
       peer_(std::move(peer)),
       hub_(hub),
       limits_(limits),
       rate_(limits.rate, limits.burst),
-      wake_(socket.get_executor()),
-      linger_(socket.get_executor()) {}
+      wake_(transport.executor()),
+      linger_(transport.executor()),
+      login_timer_(transport.executor()) {}
 
 awaitable<void> Session::run() {
-  // A fixed kernel send buffer: autotuning could otherwise hide megabytes of unread output
-  // from a stalled reader before --max-queue-bytes ever sees it.
-  boost::system::error_code ignored;  // a socket that refuses keeps the kernel's default
-  socket_.set_option(asio::socket_base::send_buffer_size(kKernelSendBuffer), ignored);
+  start_login_timer();
   co_await (reader() && writer());
-  finished_ = true;  // the socket dies with the caller's frame: late handlers must not touch it
+  finished_ = true;  // the transport dies with the caller's frame: late handlers must not touch it
   linger_.cancel();
+  login_timer_.cancel();
+}
+
+// No login by the deadline: the session is told so and closed. A timer of its own rather than
+// a race on every read, so the logged-in hot path reads without one.
+void Session::start_login_timer() {
+  login_timer_.expires_after(limits_.login_timeout);
+  login_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->finished_ || self->logged_in_) return;
+    self->close_with(Errc::login_timeout, "no login within the login timeout");
+  });
 }
 
 void Session::deliver(Encoded message) {
   std::lock_guard lock(mu_);
-  if (closing_) return;
+  if (closing_) {
+    hub_.stats().dropped(DropReason::closing);
+    return;
+  }
   if (queued_bytes_ + message->size() > limits_.max_queue_bytes) {
     // Too slow to read what it is sent: cut it off so nobody else waits for it. Its backlog
     // is dropped; the error goes out if it ever reads again within a second.
     closing_ = true;
     reason_ = "slow_consumer";
+    hub_.stats().dropped(DropReason::slow_consumer, queue_.size() + 1);
+    hub_.stats().error(Errc::slow_consumer);
     queue_.clear();
     auto error = std::make_shared<const std::string>(
         encode_error(Errc::slow_consumer, "too slow to read: disconnected", {}));
@@ -75,25 +85,30 @@ void Session::close_with(Errc code, const std::string& message) {
   queue_.push_back(std::move(text));
   closing_ = true;
   reason_ = std::string(code_name(code));
+  hub_.stats().error(code);
   if (writer_idle_) wake_writer();
   close_socket_later(kFinalFlush);
+}
+
+bool Session::closing() {
+  std::lock_guard lock(mu_);
+  return closing_;
 }
 
 // Caller holds mu_. The writer waits on `wake_`; cancelling it wakes the writer.
 void Session::wake_writer() {
   writer_idle_ = false;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+  asio::post(transport_.executor(), [self = shared_from_this()] { self->wake_.cancel(); });
 }
 
-// Caller holds mu_. Closes the socket after `after`, ending both coroutines.
+// Caller holds mu_. Closes the connection after `after`, ending both coroutines.
 void Session::close_socket_later(std::chrono::milliseconds after) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), after] {
+  asio::post(transport_.executor(), [self = shared_from_this(), after] {
     if (self->finished_) return;
     self->linger_.expires_after(after);
     self->linger_.async_wait([self](boost::system::error_code) {
       if (self->finished_) return;
-      boost::system::error_code ignored;  // already closed is fine
-      self->socket_.close(ignored);
+      self->transport_.abort();
       self->wake_.cancel();
     });
   });
@@ -101,12 +116,12 @@ void Session::close_socket_later(std::chrono::milliseconds after) {
 
 awaitable<void> Session::writer() {
   std::vector<Encoded> batch;
-  std::vector<asio::const_buffer> buffers;
+  bool failed = false;
   for (;;) {
     {
       std::lock_guard lock(mu_);
       if (queue_.empty()) {
-        if (closing_ || !socket_.is_open()) break;
+        if (closing_) break;
         writer_idle_ = true;
       } else {
         batch.assign(queue_.begin(), queue_.end());
@@ -118,57 +133,39 @@ awaitable<void> Session::writer() {
       co_await wake_.async_wait(tuple_awaitable);
       continue;
     }
-    buffers.clear();
-    for (const auto& m : batch) buffers.emplace_back(asio::buffer(*m));
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
+    auto [ec, n] = co_await transport_.write(batch);
     {
       std::lock_guard lock(mu_);
       queued_bytes_ -= std::min(queued_bytes_, n);
     }
     batch.clear();
-    if (ec) break;
+    if (ec) {
+      failed = true;
+      break;
+    }
   }
-  boost::system::error_code ignored;  // the peer may be gone already
-  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (failed) {
+    transport_.abort();
+  } else {
+    co_await transport_.finish(close_reason());
+  }
   linger_.cancel();
 }
 
 awaitable<void> Session::reader() {
-  JsonFramer framer(limits_.max_frame_bytes);
-  std::array<char, 16384> buffer;
-  const auto login_deadline = std::chrono::steady_clock::now() + limits_.login_timeout;
+  std::vector<Inbound> input;
   while (!stop_reading_) {
-    boost::system::error_code ec;
-    std::size_t n = 0;
-    if (logged_in_) {  // the hot path: a plain read, no timer to race
-      std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(buffer), tuple_awaitable);
-    } else {
-      const auto result = co_await server::with_timeout(
-          socket_.async_read_some(asio::buffer(buffer), tuple_awaitable), login_deadline);
-      if (!result) {
-        close_with(Errc::login_timeout, "no login within the login timeout");
-        break;
-      }
-      std::tie(ec, n) = *result;
-    }
+    input.clear();
+    const auto ec = co_await transport_.read(input);
     if (ec) {
       std::lock_guard lock(mu_);
       if (reason_.empty()) reason_ = ec == asio::error::eof ? "closed by client" : ec.message();
       break;
     }
-    framer.feed(std::string_view(buffer.data(), n));
-    for (auto r = framer.next(); !stop_reading_; r = framer.next()) {
-      using Status = JsonFramer::Result::Status;
-      if (r.status == Status::need_more) break;
-      if (r.status == Status::frame) {
-        on_frame(r.frame);
-      } else if (r.status == Status::bad_json) {
-        reply_error(Errc::bad_json, "not a JSON object", {});
-      } else {
-        close_with(Errc::frame_too_large, "a message frame passed the frame limit");
-        stop_reading_ = true;
-      }
+    if (closing()) continue;  // a goodbye is on its way: requests are no longer served
+    for (auto& in : input) {
+      if (stop_reading_) break;
+      on_input(in);
     }
   }
   hub_.remove(*this);
@@ -178,18 +175,34 @@ awaitable<void> Session::reader() {
   close_socket_later(kFinalFlush);
 }
 
+void Session::on_input(Inbound& in) {
+  switch (in.kind) {
+    case Inbound::Kind::frame:
+      return on_frame(in.frame);
+    case Inbound::Kind::bad_json:
+      return reply_error(Errc::bad_json, "not a JSON object", {});
+    case Inbound::Kind::too_large:
+      close_with(Errc::frame_too_large, "a message frame passed the frame limit");
+      stop_reading_ = true;
+      return;
+  }
+}
+
 std::string Session::close_reason() {
   std::lock_guard lock(mu_);
   return reason_.empty() ? "closed" : reason_;
 }
 
 void Session::reply_error(Errc code, const std::string& message, const std::string& req) {
-  hub_.stats().errors.fetch_add(1, std::memory_order_relaxed);
+  hub_.stats().error(code);
   deliver(encode_error(code, message, req));
 }
 
 void Session::on_frame(const std::string& frame) {
-  if (!rate_.allow()) return reply_error(Errc::rate_limited, "slow down", {});
+  if (!rate_.allow()) {
+    hub_.stats().dropped(DropReason::rate_limited);
+    return reply_error(Errc::rate_limited, "slow down", {});
+  }
   Limits limits;
   limits.max_message_bytes = limits_.max_message_bytes;
   const Parsed parsed = parse_request(frame, limits);
@@ -223,6 +236,26 @@ void Session::dispatch(const Request& request, const std::string& req) {
     reason_ = "logout";
     stop_reading_ = true;
   }
+}
+
+awaitable<void> serve_chat_connection(Transport& transport, const Address& peer, Hub& hub,
+                                      const ChatLimits& limits) {
+  const auto via = transport_name(transport.kind());
+  auto session = std::make_shared<Session>(transport, peer, hub, limits);
+  if (!hub.admit(session)) {
+    log_warn("{} ({}) refused: server full", peer.to_string(), via);
+    hub.stats().refused();
+    const std::vector<Encoded> refusal{std::make_shared<const std::string>(
+        encode_error(Errc::server_full, "the server is full", {}))};
+    co_await transport.write(refusal);
+    co_await transport.finish(code_name(Errc::server_full));
+    co_return;
+  }
+  log_info("{} connected ({})", peer.to_string(), via);
+  co_await session->run();
+  log_info("{} disconnected ({}{})", peer.to_string(),
+           session->id ? session->nickname + "(" + std::to_string(session->id) + "), " : "",
+           session->close_reason());
 }
 
 }  // namespace sockit::chat

@@ -1,5 +1,6 @@
 // Internal: one chat connection — a reader coroutine (frames, requests, limits) and a writer
-// coroutine (a bounded queue of shared, already-encoded messages) on the connection's thread.
+// coroutine (a bounded queue of shared, already-encoded messages) on the connection's thread,
+// over any Transport (TCP or WebSocket).
 #pragma once
 
 #include <cstdint>
@@ -15,19 +16,19 @@
 #include "sockit/chat/limits.hpp"
 #include "sockit/chat/protocol.hpp"
 #include "sockit/chat/rate_limiter.hpp"
-#include "sockit/server/async_server.hpp"
+#include "sockit/socket/address.hpp"
+#include "transport.hpp"
 
 namespace sockit::chat {
 
 class Hub;
-using Encoded = std::shared_ptr<const std::string>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(server::AsyncStream& socket, Address peer, Hub& hub, const ChatLimits& limits);
+  Session(Transport& transport, Address peer, Hub& hub, const ChatLimits& limits);
 
-  /// Serves the connection until it closes; the socket must outlive this call. Call once, on
-  /// the socket's executor.
+  /// Serves the connection until it closes; the transport must outlive this call. Call once,
+  /// on the transport's executor.
   boost::asio::awaitable<void> run();
 
   /// Queues an encoded message for the writer. Thread safe; never blocks. Past
@@ -38,6 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_with(Errc code, const std::string& message);
 
   const Address& peer() const noexcept { return peer_; }
+  TransportKind transport() const noexcept { return kind_; }
   /// Why the connection ended ("logout", "closed by client", an error code...). Thread safe.
   std::string close_reason();
 
@@ -49,13 +51,17 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   boost::asio::awaitable<void> reader();
   boost::asio::awaitable<void> writer();
+  void on_input(Inbound& in);
   void on_frame(const std::string& frame);
+  void start_login_timer();
+  bool closing();
   void dispatch(const Request& request, const std::string& req);
   void reply_error(Errc code, const std::string& message, const std::string& req);
   void wake_writer();
   void close_socket_later(std::chrono::milliseconds after);
 
-  server::AsyncStream& socket_;
+  Transport& transport_;
+  TransportKind kind_;
   Address peer_;
   Hub& hub_;
   const ChatLimits& limits_;
@@ -72,6 +78,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string reason_;  // why it closed, first cause wins
   boost::asio::steady_timer wake_;
   boost::asio::steady_timer linger_;
+  boost::asio::steady_timer login_timer_;
 };
+
+/// Admits a new connection to `hub` and serves it as a Session until it ends (with a log line
+/// either way); a full server answers server_full and closes. Call on the transport's
+/// executor; the transport must outlive the call.
+boost::asio::awaitable<void> serve_chat_connection(Transport& transport, const Address& peer,
+                                                   Hub& hub, const ChatLimits& limits);
 
 }  // namespace sockit::chat

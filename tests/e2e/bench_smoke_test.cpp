@@ -21,7 +21,7 @@ TEST(BenchSmoke, EchoAgainstEveryModel) {
 }
 
 TEST(BenchSmoke, ChatFanOut) {
-  ServerProcess server({"chat", "serve", "--tcp", "127.0.0.1:0", "--data", "none", "--rate",
+  ServerProcess server({"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", "none", "--rate",
                         "100000", "--burst", "100000", "--log-level", "warn"});
   const auto r = run({SOCKIT_BENCH_BINARY, "--json", "chat", "--port", std::to_string(server.port()),
                       "--subscribers", "20", "--rate", "50", "-d", "0.5"});

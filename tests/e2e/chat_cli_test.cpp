@@ -25,7 +25,7 @@ RunResult chat_python(const ServerProcess& server, const std::string& script,
 }
 
 std::vector<std::string> serve_args(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", "none"};
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", "none"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -250,7 +250,7 @@ print(pending, dupes, all(('from %d' % i) not in counts[i] for i in range(N)))
 TEST(Chat, HistoryAndSeqSurviveARestart) {
   const TempDir tmp("sockit-chat");
   const auto& dir = tmp.path();
-  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string()};
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", dir.string()};
   std::string first_seq;
   {
     ServerProcess server(args);
@@ -285,7 +285,7 @@ print(a.recv_type('ack')['seq'] > int(sys.argv[2]))
 TEST(Chat, KillDashNineDuringABurstLeavesASoundDatabase) {
   const TempDir tmp("sockit-chat");
   const auto& dir = tmp.path();
-  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--data", dir.string(),
+  std::vector<std::string> args{"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", dir.string(),
                                 "--rate", "1000000", "--burst", "1000000"};
   {
     ServerProcess server(args);

@@ -1,11 +1,16 @@
-// `sockit chat serve`: the chat room over TCP (protocol v1, SPEC §6), on Asio coroutines with
-// one io_context per core, SQLite history, and a clean stop that says goodbye and flushes.
+// `sockit chat serve`: the chat room over TCP and WebSocket (protocol v1, SPEC §6) with its web
+// page, /healthz and /metrics, on Asio coroutines with one io_context per core, SQLite
+// history, and a clean stop that says goodbye and flushes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "sockit/chat/limits.hpp"
 #include "sockit/socket/address.hpp"
@@ -18,13 +23,16 @@ struct ChatOptions {
   ChatLimits limits;
   std::optional<std::filesystem::path> data_dir;  ///< chat.db lives here; nullopt: no history
   std::size_t threads = 0;                         ///< io_context threads; 0 = one per core
+  std::optional<Endpoint> http;                    ///< the web port; nullopt: none
+  std::vector<std::string> allow_origins;          ///< pages allowed on /ws; empty: same host
+  std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all
 };
 
-/// Opens the store, listens on `tcp`, tells `listening` the bound address, and serves until
-/// SIGINT/SIGTERM; then refuses new work, sends `shutting_down` to every client, flushes the
-/// store and returns. Throws socket_error when it cannot listen, chat_store_error when the
-/// store cannot open.
+/// Opens the store, listens on `tcp` (and options.http), tells `listening` each bound address
+/// ("tcp", then "web"), and serves until SIGINT/SIGTERM; then refuses new work, sends
+/// `shutting_down` to every client, flushes the store and returns. Throws socket_error when
+/// it cannot listen, chat_store_error when the store cannot open.
 void serve(const Endpoint& tcp, const ChatOptions& options,
-           const std::function<void(const Address&)>& listening);
+           const std::function<void(std::string_view what, const Address&)>& listening);
 
 }  // namespace sockit::chat

@@ -1,0 +1,19 @@
+// Internal: which web pages may open the chat WebSocket (the Origin check of the upgrade).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sockit::chat {
+
+/// True when an upgrade request with this `origin` header (empty if absent) and `host` header
+/// may proceed. A request without Origin comes from a non-browser client (which could claim
+/// any Origin) and is let through. With `allowed` empty, only a page served by this same
+/// host:port may connect. Otherwise
+/// `origin` must equal one of `allowed` ("http://host[:port]", scheme and host compared
+/// without case, default ports implied), or `allowed` holds "*". Pure; thread safe.
+bool origin_allowed(std::string_view origin, std::string_view host,
+                    const std::vector<std::string>& allowed);
+
+}  // namespace sockit::chat

@@ -1,0 +1,68 @@
+#include "tcp_transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace sockit::chat {
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr int kKernelSendBuffer = 64 * 1024;  // Linux doubles it
+}  // namespace
+
+std::string_view transport_name(TransportKind kind) noexcept {
+  return kind == TransportKind::tcp ? "tcp" : "websocket";
+}
+
+void fix_send_buffer(server::AsyncStream& socket) noexcept {
+  boost::system::error_code ignored;  // a socket that refuses keeps the kernel's default
+  socket.set_option(asio::socket_base::send_buffer_size(kKernelSendBuffer), ignored);
+}
+
+TcpTransport::TcpTransport(server::AsyncStream& socket, std::size_t max_frame_bytes)
+    : socket_(socket), framer_(max_frame_bytes) {
+  fix_send_buffer(socket_);
+}
+
+awaitable<boost::system::error_code> TcpTransport::read(std::vector<Inbound>& out) {
+  const auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
+  if (ec) co_return ec;
+  framer_.feed(std::string_view(buffer_.data(), n));
+  using Status = JsonFramer::Result::Status;
+  for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
+    if (r.status == Status::frame) {
+      out.push_back({Inbound::Kind::frame, std::move(r.frame)});
+    } else if (r.status == Status::bad_json) {
+      out.push_back({Inbound::Kind::bad_json, {}});
+    } else {
+      out.push_back({Inbound::Kind::too_large, {}});
+      break;
+    }
+  }
+  co_return boost::system::error_code{};
+}
+
+awaitable<std::pair<boost::system::error_code, std::size_t>> TcpTransport::write(
+    const std::vector<Encoded>& batch) {
+  buffers_.clear();
+  for (const auto& m : batch) buffers_.emplace_back(asio::buffer(*m));
+  const auto [ec, n] = co_await asio::async_write(socket_, buffers_, tuple_awaitable);
+  co_return std::pair{ec, n};
+}
+
+awaitable<void> TcpTransport::finish(std::string_view /*reason*/) {
+  abort();
+  co_return;
+}
+
+void TcpTransport::abort() noexcept {
+  boost::system::error_code ignored;  // the peer may be gone already
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace sockit::chat

@@ -1,0 +1,36 @@
+// Internal: the chat protocol over TCP — JSON objects framed by JsonFramer on a byte stream.
+#pragma once
+
+#include <array>
+
+#include "sockit/chat/framing.hpp"
+#include "sockit/server/async_server.hpp"
+#include "transport.hpp"
+
+namespace sockit::chat {
+
+/// Not thread safe (see Transport). `socket` must outlive the transport.
+class TcpTransport final : public Transport {
+ public:
+  TcpTransport(server::AsyncStream& socket, std::size_t max_frame_bytes);
+
+  TransportKind kind() const noexcept override { return TransportKind::tcp; }
+  boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
+  boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
+      const std::vector<Encoded>& batch) override;
+  boost::asio::awaitable<void> finish(std::string_view reason) override;
+  void abort() noexcept override;
+
+ private:
+  server::AsyncStream& socket_;
+  JsonFramer framer_;
+  std::array<char, 16384> buffer_{};
+  std::vector<boost::asio::const_buffer> buffers_;
+};
+
+/// A fixed kernel send buffer for a chat connection: autotuning could otherwise hide
+/// megabytes of unread output from a stalled reader before --max-queue-bytes sees it.
+void fix_send_buffer(server::AsyncStream& socket) noexcept;
+
+}  // namespace sockit::chat

@@ -1,0 +1,31 @@
+// Internal: the chat server's web port — the embedded chat page, the WebSocket at /ws (the
+// same protocol and limits as TCP, into the same hub), /healthz and /metrics.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "sockit/chat/limits.hpp"
+#include "sockit/server/async_server.hpp"
+
+namespace sockit::chat {
+
+class Hub;
+class ChatStore;
+
+/// What a web connection needs; every member must outlive the server. Read only once
+/// serving starts (thread safe).
+struct WebContext {
+  Hub& hub;
+  const ChatLimits& limits;
+  const ChatStore* store;                 ///< may be null (no history)
+  std::vector<std::string> allow_origins;  ///< empty: same host only
+  std::chrono::seconds ws_idle{60};       ///< ping after half of it, close after all of it
+};
+
+/// The coroutine that serves one web connection: HTTP/1.1 keep-alive until it upgrades to
+/// the chat WebSocket or closes.
+server::StreamCoroutine web_coroutine(const WebContext& context);
+
+}  // namespace sockit::chat

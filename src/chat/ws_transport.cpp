@@ -1,0 +1,98 @@
+#include "ws_transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "tcp_transport.hpp"
+
+namespace sockit::chat {
+namespace asio = boost::asio;
+namespace websocket = boost::beast::websocket;
+using asio::awaitable;
+
+namespace {
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kHandshakeLimit{5};  // also bounds the closing handshake
+}  // namespace
+
+void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle) {
+  websocket::stream_base::timeout limits{};
+  limits.handshake_timeout = kHandshakeLimit;
+  limits.idle_timeout = idle;
+  limits.keep_alive_pings = true;
+  ws.set_option(limits);
+  ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(boost::beast::http::field::server, "sockit");
+  }));
+}
+
+std::uint16_t close_code_for(std::string_view reason) noexcept {
+  if (reason == "logout" || reason.empty() || reason == "closed by client") {
+    return websocket::close_code::normal;
+  }
+  if (reason == "frame_too_large") return websocket::close_code::too_big;
+  if (reason == "shutting_down") return websocket::close_code::going_away;
+  if (reason == "server_full") return websocket::close_code::try_again_later;
+  return websocket::close_code::policy_error;  // slow_consumer, login_timeout
+}
+
+WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
+    : ws_(ws), max_frame_bytes_(max_frame_bytes) {
+  fix_send_buffer(ws_.next_layer());
+  ws_.text(true);
+  // Frames are measured here so the client hears frame_too_large; Beast's own limit is only
+  // the backstop.
+  ws_.read_message_max(2 * max_frame_bytes + buffer_.size());
+}
+
+awaitable<boost::system::error_code> WsTransport::read(std::vector<Inbound>& out) {
+  std::string message;
+  for (;;) {
+    const auto [ec, n] = co_await ws_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
+    if (ec == websocket::error::closed) co_return asio::error::eof;  // a clean close frame
+    if (ec) co_return ec;
+    if (message.size() + n > max_frame_bytes_) {
+      out.push_back({Inbound::Kind::too_large, {}});
+      co_return boost::system::error_code{};
+    }
+    message.append(buffer_.data(), n);
+    if (ws_.is_message_done()) break;
+  }
+  out.push_back({Inbound::Kind::frame, std::move(message)});
+  co_return boost::system::error_code{};
+}
+
+awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(
+    const std::vector<Encoded>& batch) {
+  std::size_t sent = 0;
+  for (const auto& m : batch) {
+    std::string_view text = *m;
+    if (text.ends_with('\n')) text.remove_suffix(1);  // the frame delimits it
+    const auto [ec, n] = co_await ws_.async_write(asio::buffer(text.data(), text.size()),
+                                                  tuple_awaitable);
+    if (ec) co_return std::pair{ec, sent};
+    sent += m->size();
+  }
+  co_return std::pair{boost::system::error_code{}, sent};
+}
+
+awaitable<void> WsTransport::finish(std::string_view reason) {
+  if (ws_.is_open()) {
+    websocket::close_reason why(close_code_for(reason));
+    why.reason = std::string(reason.substr(0, 120));  // a close frame's reason: at most 123 bytes
+    co_await ws_.async_close(why, tuple_awaitable);  // an error here only means it is gone
+  }
+  abort();
+}
+
+void WsTransport::abort() noexcept {
+  boost::system::error_code ignored;  // already closed is fine
+  ws_.next_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+  ws_.next_layer().close(ignored);
+}
+
+}  // namespace sockit::chat

@@ -1,0 +1,43 @@
+// Internal: the chat protocol over WebSocket — one JSON object per text frame (Beast), with
+// ping/pong keep-alive and a close frame that says why the server ended the connection.
+#pragma once
+
+#include <array>
+
+#include <boost/beast/websocket/stream.hpp>
+
+#include "sockit/server/async_server.hpp"
+#include "transport.hpp"
+
+namespace sockit::chat {
+
+using WebSocket = boost::beast::websocket::stream<server::AsyncStream&>;
+
+/// Not thread safe (see Transport). `ws` must be accepted already and outlive the transport.
+class WsTransport final : public Transport {
+ public:
+  WsTransport(WebSocket& ws, std::size_t max_frame_bytes);
+
+  TransportKind kind() const noexcept override { return TransportKind::websocket; }
+  boost::asio::any_io_executor executor() override { return ws_.get_executor(); }
+  boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
+  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
+      const std::vector<Encoded>& batch) override;
+  boost::asio::awaitable<void> finish(std::string_view reason) override;
+  void abort() noexcept override;
+
+ private:
+  WebSocket& ws_;
+  std::size_t max_frame_bytes_;
+  std::array<char, 16384> buffer_{};
+};
+
+/// Keep-alive and handshake limits for an accepted chat WebSocket: a ping after `idle`/2 of
+/// silence, closed after `idle` without an answer.
+void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle);
+
+/// The WebSocket close code for a Session::close_reason() ("logout" → normal, "slow_consumer"
+/// → policy violation, "frame_too_large" → too big, "shutting_down" → going away...). Pure.
+std::uint16_t close_code_for(std::string_view reason) noexcept;
+
+}  // namespace sockit::chat
