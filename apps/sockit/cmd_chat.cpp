@@ -57,7 +57,7 @@ void add_serve(CLI::App& chat_cmd, Action& action) {
       ->capture_default_str();
   cmd->add_option("--allow-origin", args->allow_origins,
                   "a web origin allowed on /ws, e.g. http://example.com:8080, or * (repeatable;"
-                  " default: pages from this server only)");
+                  " pages from this server are always allowed)");
   cmd->add_option("--ws-idle", args->ws_idle_s, "seconds a silent WebSocket lives (pinged halfway)")
       ->check(CLI::Range(2.0, 86400.0))
       ->capture_default_str();

@@ -47,10 +47,9 @@ bool origin_allowed(std::string_view origin, std::string_view host,
   if (origin.empty()) return true;  // not a browser: it could claim any Origin anyway
   const auto normal = normal_origin(origin);
   if (!normal) return false;
-  if (allowed.empty()) {
-    const auto scheme = normal->substr(0, normal->find(':'));
-    const auto same = normal_host(host, scheme);
-    return same && *normal == scheme + "://" + *same;
+  const auto scheme = normal->substr(0, normal->find(':'));
+  if (const auto same = normal_host(host, scheme); same && *normal == scheme + "://" + *same) {
+    return true;
   }
   return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
     const auto other = normal_origin(entry);

@@ -9,10 +9,10 @@ namespace sockit::chat {
 
 /// True when an upgrade request with this `origin` header (empty if absent) and `host` header
 /// may proceed. A request without Origin comes from a non-browser client (which could claim
-/// any Origin) and is let through. With `allowed` empty, only a page served by this same
-/// host:port may connect. Otherwise
-/// `origin` must equal one of `allowed` ("http://host[:port]", scheme and host compared
-/// without case, default ports implied), or `allowed` holds "*". Pure; thread safe.
+/// any Origin) and is let through. A page served by this same host:port (the Host header)
+/// may always connect; so may one whose origin equals an entry of `allowed`
+/// ("http://host[:port]", scheme and host compared without case, default ports implied);
+/// "*" in `allowed` lets every origin in. Pure; thread safe.
 bool origin_allowed(std::string_view origin, std::string_view host,
                     const std::vector<std::string>& allowed);
 

@@ -101,13 +101,17 @@ void Session::wake_writer() {
   asio::post(transport_.executor(), [self = shared_from_this()] { self->wake_.cancel(); });
 }
 
-// Caller holds mu_. Closes the connection after `after`, ending both coroutines.
+// Caller holds mu_. Closes the connection after `after` (or sooner, if an earlier call asked
+// for sooner), ending both coroutines.
 void Session::close_socket_later(std::chrono::milliseconds after) {
   asio::post(transport_.executor(), [self = shared_from_this(), after] {
     if (self->finished_) return;
-    self->linger_.expires_after(after);
-    self->linger_.async_wait([self](boost::system::error_code) {
-      if (self->finished_) return;
+    const auto when = asio::steady_timer::clock_type::now() + after;
+    if (self->linger_armed_ && self->linger_.expiry() <= when) return;
+    self->linger_armed_ = true;
+    self->linger_.expires_at(when);  // a wait set for later is cancelled: ignore that one
+    self->linger_.async_wait([self](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted || self->finished_) return;
       self->transport_.abort();
       self->wake_.cancel();
     });
@@ -159,7 +163,8 @@ awaitable<void> Session::reader() {
     const auto ec = co_await transport_.read(input);
     if (ec) {
       std::lock_guard lock(mu_);
-      if (reason_.empty()) reason_ = ec == asio::error::eof ? "closed by client" : ec.message();
+      const bool left = ec == asio::error::eof || ec == asio::error::connection_reset;
+      if (reason_.empty()) reason_ = left ? "closed by client" : ec.message();
       break;
     }
     if (closing()) continue;  // a goodbye is on its way: requests are no longer served

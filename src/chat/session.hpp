@@ -69,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool logged_in_ = false;   // reader thread only
   bool stop_reading_ = false;  // reader thread only
   bool finished_ = false;      // socket thread only: run() has returned
+  bool linger_armed_ = false;  // socket thread only: a close is scheduled
 
   std::mutex mu_;  // guards the queue and the closing state
   std::deque<Encoded> queue_;

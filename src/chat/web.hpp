@@ -20,7 +20,7 @@ struct WebContext {
   Hub& hub;
   const ChatLimits& limits;
   const ChatStore* store;                 ///< may be null (no history)
-  std::vector<std::string> allow_origins;  ///< empty: same host only
+  std::vector<std::string> allow_origins;  ///< more than the same host; "*": any
   std::chrono::seconds ws_idle{60};       ///< ping after half of it, close after all of it
 };
 

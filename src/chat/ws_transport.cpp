@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/error.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "sockit/core/log.hpp"
 #include "tcp_transport.hpp"
 
 namespace sockit::chat {
@@ -84,7 +85,8 @@ awaitable<void> WsTransport::finish(std::string_view reason) {
   if (ws_.is_open()) {
     websocket::close_reason why(close_code_for(reason));
     why.reason = std::string(reason.substr(0, 120));  // a close frame's reason: at most 123 bytes
-    co_await ws_.async_close(why, tuple_awaitable);  // an error here only means it is gone
+    const auto [ec] = co_await ws_.async_close(why, tuple_awaitable);
+    log_debug("WebSocket close ({}): {}", why.code, ec.message());  // an error: it is gone
   }
   abort();
 }

@@ -24,7 +24,7 @@ struct ChatOptions {
   std::optional<std::filesystem::path> data_dir;  ///< chat.db lives here; nullopt: no history
   std::size_t threads = 0;                         ///< io_context threads; 0 = one per core
   std::optional<Endpoint> http;                    ///< the web port; nullopt: none
-  std::vector<std::string> allow_origins;          ///< pages allowed on /ws; empty: same host
+  std::vector<std::string> allow_origins;          ///< other pages allowed on /ws; "*": any
   std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all
 };
 
