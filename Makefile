@@ -4,17 +4,18 @@
 PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl nginx \
             libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
             libssl-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev \
-            libgtest-dev libgmock-dev libbenchmark-dev
+            libgtest-dev libgmock-dev libbenchmark-dev \
+            nodejs chromium fonts-dejavu-core fonts-wqy-microhei
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps release debug clean
+.PHONY: run test deps browser-deps release debug clean
 
 run: release
-	./build/release/apps/sockit/sockit chat serve --tcp :8000 --data ./sockit-data
+	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
 
-test: deps
+test: deps browser-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
@@ -38,6 +39,11 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# playwright-core for the browser test, exactly as locked (it drives Debian's chromium).
+browser-deps: tests/browser/node_modules/.package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
 
 clean:
 	rm -rf build

@@ -1,0 +1,222 @@
+// The chat page in a real browser: Debian's chromium (headless, driven by playwright-core)
+// with two pages and one terminal user written like the tutorial's Python client, all on one
+// `sockit chat serve` over loopback. Exits 0 when every check passes; writes screenshots.
+//
+//   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const [sockit, outDir] = process.argv.slice(2);
+const here = dirname(fileURLToPath(import.meta.url));
+const STEP_MS = 15000;  // no single wait lasts longer
+const XSS = '<img src=x onerror=alert(1)>';
+
+// A child process whose stdout lines can be awaited.
+class Proc {
+  constructor(cmd, args) {
+    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.lines = [];
+    this.waiters = [];
+    this.err = '';
+    let partial = '';
+    this.child.stdout.on('data', (chunk) => {
+      partial += chunk.toString();
+      let at;
+      while ((at = partial.indexOf('\n')) >= 0) {
+        this.lines.push(partial.slice(0, at));
+        partial = partial.slice(at + 1);
+      }
+      this.waiters = this.waiters.filter((w) => !w());
+    });
+    this.child.stderr.on('data', (chunk) => { this.err = (this.err + chunk).slice(-20000); });
+  }
+
+  // Resolves with the first unread line matching `pattern` (earlier lines are consumed).
+  line(pattern, what = String(pattern)) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.lines.findIndex((l) => pattern.test(l));
+        if (i < 0) return false;
+        const [found] = this.lines.splice(0, i + 1).slice(-1);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        reject(new Error(`timed out waiting for ${what}; seen: ${this.lines.join(' | ')}`));
+      }, STEP_MS);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+
+  send(text) { this.child.stdin.write(text + '\n'); }
+  stop() { this.child.kill('SIGTERM'); }
+}
+
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           '--disable-dev-shm-usage'],
+  });
+}
+
+// A browser page logged in as `nick`; any alert/dialog is recorded as a failure.
+async function openChat(browser, base, nick, viewport = { width: 1100, height: 760 }) {
+  const page = await browser.newPage({ viewport });
+  page.dialogs = [];
+  page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
+  page.on('pageerror', (e) => { page.dialogs.push('page error: ' + e.message); });
+  await page.goto(base);
+  await login(page, nick);
+  return page;
+}
+
+async function login(page, nick) {
+  await page.fill('#nickname', nick);
+  await page.press('#nickname', 'Enter');
+  await page.locator('#whoami').filter({ hasText: nick }).waitFor({ timeout: STEP_MS });
+}
+
+// The first message in the current view whose text is `text`.
+function message(page, text, type = null) {
+  const kind = type ? `[data-type="${type}"]` : '';
+  return page.locator(`#messages li.msg${kind}`).filter({
+    has: page.locator('.text', { hasText: text }),
+  }).first();
+}
+
+async function seen(page, text, type = null) {
+  await message(page, text, type).waitFor({ timeout: STEP_MS });
+}
+
+async function say(page, text) {
+  await page.fill('#composer', text);
+  await page.press('#composer', 'Enter');
+}
+
+async function startServer(dataDir) {
+  const server = new Proc(sockit, ['chat', 'serve', '--tcp', '127.0.0.1:0', '--http',
+                                   '127.0.0.1:0', '--data', dataDir]);
+  const tcp = (await server.line(/listening on/)).match(/127\.0\.0\.1:(\d+)/)[1];
+  const web = (await server.line(/web page on/)).match(/http:\/\/127\.0\.0\.1:(\d+)\//)[1];
+  return { server, tcp: Number(tcp), base: `http://127.0.0.1:${web}/` };
+}
+
+async function scenario(browser, base, tcp) {
+  const alice = await openChat(browser, base, 'alice');
+  const mallory = await openChat(browser, base, XSS);
+  const seed = new Proc('python3', [join(here, 'seed_client.py'), String(tcp)]);
+  try {
+    seed.send('login zhangsan');
+    await seed.line(/^\[Client\] logged in \d+/);
+    console.log('ok: two pages and a terminal user logged in');
+
+    await seen(alice, `${XSS}(2) joined`, 'system');
+    await seen(alice, 'zhangsan(3) joined', 'system');
+    await seen(mallory, 'zhangsan(3) joined', 'system');
+    console.log('ok: join notices in both pages');
+
+    await say(alice, 'hello from the browser');
+    await seen(alice, 'hello from the browser');              // own message, after its ack
+    await seen(mallory, 'hello from the browser', 'broadcast');
+    await seed.line(/^\(lobby\) \[alice\(1\)\] hello from the browser$/);
+    seed.send('send 你好, terminal here');
+    await seen(alice, '你好, terminal here', 'broadcast');
+    await seen(mallory, '你好, terminal here', 'broadcast');
+    console.log('ok: page → page and terminal, terminal → both pages');
+
+    await say(mallory, XSS);
+    await seen(alice, XSS, 'broadcast');
+    await seed.line(new RegExp(`^\\(lobby\\) \\[${XSS.replace(/[()[\]]/g, '\\$&')}\\(2\\)\\] `));
+    const rendered = await message(alice, XSS, 'broadcast').evaluate((li) => ({
+      text: li.querySelector('.text').textContent,
+      sender: li.querySelector('.sender').textContent,
+      images: document.querySelectorAll('img').length,
+    }));
+    assert.equal(rendered.text, XSS);
+    assert.ok(rendered.sender.includes(XSS), rendered.sender);
+    assert.equal(rendered.images, 0, 'markup from the network must not become elements');
+    console.log('ok: markup in a nickname and a message renders as text');
+
+    await say(alice, '/msg zhangsan psst, just you');
+    await seed.line(/^\(direct\) \[alice\(1\)\] psst, just you$/);
+    seed.send('dm alice a direct answer');
+    await seen(alice, 'a direct answer', 'direct');
+    console.log('ok: direct messages both ways');
+
+    await alice.fill('#join-room', 'dev');
+    await alice.press('#join-room', 'Enter');
+    await alice.locator('#rooms li.room[data-room="dev"].current').waitFor({ timeout: STEP_MS });
+    seed.send('join dev');
+    await seen(alice, 'zhangsan(3) joined', 'system');
+    await alice.locator('#members li.member', { hasText: 'zhangsan' }).waitFor({ timeout: STEP_MS });
+    seed.send('leave dev');
+    await seen(alice, 'zhangsan(3) left', 'system');
+    console.log('ok: join and leave notices, member list');
+
+    // History after a reload: a fresh page logs in again and sees what was said.
+    await alice.reload();
+    await loginWhenFree(alice, 'alice');
+    await alice.locator('#rooms li.room[data-room="lobby"] button.room-select').click();
+    await seen(alice, '你好, terminal here', 'broadcast');
+    await seen(alice, 'hello from the browser');
+    await alice.screenshot({ path: join(outDir, 'chat-web.png') });
+    console.log('ok: history after a reload');
+
+    const phone = await openChat(browser, base, 'phone', { width: 380, height: 740 });
+    await seen(phone, '你好, terminal here', 'broadcast');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 380, `the page is ${overflow}px wide at phone width`);
+    await phone.screenshot({ path: join(outDir, 'chat-web-phone.png') });
+    console.log('ok: usable at phone width');
+
+    for (const page of [alice, mallory, phone]) {
+      assert.deepEqual(page.dialogs, [], 'no dialog and no script error may happen');
+    }
+  } finally {
+    seed.stop();
+  }
+}
+
+// After a reload the old WebSocket may still hold the nickname for a moment.
+async function loginWhenFree(page, nick) {
+  const deadline = Date.now() + STEP_MS;
+  for (;;) {
+    try {
+      await login(page, nick);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.waitForTimeout(300);
+    }
+  }
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sockit-browser-'));
+  const { server, tcp, base } = await startServer(dataDir);
+  const browser = await launchBrowser();
+  try {
+    await scenario(browser, base, tcp);
+  } catch (e) {
+    console.error(String(e.stack || e));
+    console.error('--- server stderr ---\n' + server.err);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+    server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => { console.error('timed out'); process.exit(1); }, 150000);
+watchdog.unref();
+await main();
