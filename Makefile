@@ -10,7 +10,7 @@ PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat o
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps browser-deps release debug clean
+.PHONY: run test deps browser-deps release debug bench clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
@@ -44,6 +44,10 @@ deps:
 browser-deps: tests/browser/node_modules/.package-lock.json
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
+
+# Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
+bench: deps
+	bench/run
 
 clean:
 	rm -rf build

@@ -1,6 +1,7 @@
-// The chat fan-out scenario: S subscribers and P publishers in one room; publishers send
-// timestamped messages at a fixed total rate; every delivery's latency is recorded. Two
-// protocol adapters drive the same load: sockit chat v1 and Redis pub/sub (RESP).
+// The chat fan-out scenario: S subscribers and P publishers over R rooms; publishers send
+// timestamped messages at a fixed total rate (or each as soon as its last one is
+// acknowledged); every delivery's latency is recorded. Three protocol adapters drive the same
+// load: sockit chat v1, Redis pub/sub (RESP) and NATS (SUB/PUB).
 #include <atomic>
 #include <charconv>
 #include <thread>
@@ -58,16 +59,59 @@ void record(Shared& s, std::string_view line) {
   ++s.deliveries;
 }
 
-std::string subscribe_request(const FanoutConfig& c, std::size_t i) {
-  if (c.redis) return "*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nbench\r\n";
-  return fmt::format(R"({{"type":"login","nickname":"sub{}"}})" "\n", i);
+std::string room_name(const FanoutConfig& c, std::size_t i) { return fmt::format("bench{}", i % c.rooms); }
+
+// What a subscriber sends to start receiving room `room`.
+std::string subscribe_request(const FanoutConfig& c, std::size_t i, const std::string& room) {
+  switch (c.protocol) {
+    case PubSub::redis:
+      return fmt::format("*2\r\n$9\r\nSUBSCRIBE\r\n${}\r\n{}\r\n", room.size(), room);
+    case PubSub::nats:
+      return fmt::format("CONNECT {{\"verbose\":false,\"pedantic\":false}}\r\nSUB {} {}\r\n", room, i + 1);
+    case PubSub::sockit:
+      break;
+  }
+  // Leave the lobby at once so logins do not flood everyone with notices, then join.
+  return fmt::format(R"({{"type":"login","nickname":"sub{}"}})" "\n"
+                     R"({{"type":"leave","room":"lobby"}})" "\n"
+                     R"({{"type":"join","room":"{}"}})" "\n", i, room);
 }
 
-std::string publish_request(const FanoutConfig& c, const std::string& body) {
-  if (c.redis) {
-    return fmt::format("*3\r\n$7\r\nPUBLISH\r\n$5\r\nbench\r\n${}\r\n{}\r\n", body.size(), body);
+std::string publisher_hello(const FanoutConfig& c, std::size_t i, const std::string& room) {
+  switch (c.protocol) {
+    case PubSub::redis: return {};
+    case PubSub::nats: return "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n";
+    case PubSub::sockit: break;
   }
-  return fmt::format(R"({{"type":"broadcast","message":"{}"}})" "\n", body);
+  return fmt::format(R"({{"type":"login","nickname":"pub{}"}})" "\n"
+                     R"({{"type":"leave","room":"lobby"}})" "\n"
+                     R"({{"type":"join","room":"{}"}})" "\n", i, room);
+}
+
+// One message; with `acked`, followed by what makes the server answer once it has taken it.
+std::string publish_request(const FanoutConfig& c, const std::string& room, const std::string& body,
+                            bool acked) {
+  switch (c.protocol) {
+    case PubSub::redis:  // PUBLISH always answers with the receiver count
+      return fmt::format("*3\r\n$7\r\nPUBLISH\r\n${}\r\n{}\r\n${}\r\n{}\r\n", room.size(),
+                         room, body.size(), body);
+    case PubSub::nats:
+      return fmt::format("PUB {} {}\r\n{}\r\n{}", room, body.size(), body, acked ? "PING\r\n" : "");
+    case PubSub::sockit:
+      break;
+  }
+  if (acked) return fmt::format(R"({{"type":"broadcast","room":"{}","message":"{}","req":1}})" "\n", room, body);
+  return fmt::format(R"({{"type":"broadcast","room":"{}","message":"{}"}})" "\n", room, body);
+}
+
+// Whether `line` is the server's acknowledgement of a publish_request(..., acked = true).
+bool is_ack(const FanoutConfig& c, std::string_view line) {
+  switch (c.protocol) {
+    case PubSub::redis: return line.starts_with(':');
+    case PubSub::nats: return line.starts_with("PONG");
+    case PubSub::sockit: break;
+  }
+  return line.find(R"("type":"ack")") != std::string_view::npos;
 }
 
 asio::awaitable<void> subscriber(Shared& s, tcp::endpoint target, const FanoutConfig& c,
@@ -77,7 +121,7 @@ asio::awaitable<void> subscriber(Shared& s, tcp::endpoint target, const FanoutCo
     ++s.errors;
     co_return;
   }
-  co_await asio::async_write(socket, asio::buffer(subscribe_request(c, i)), tuple);
+  co_await asio::async_write(socket, asio::buffer(subscribe_request(c, i, room_name(c, i))), tuple);
   ++s.ready;
   asio::streambuf buf;
   asio::steady_timer stop(socket.get_executor(), until + std::chrono::milliseconds(500));
@@ -86,7 +130,11 @@ asio::awaitable<void> subscriber(Shared& s, tcp::endpoint target, const FanoutCo
     auto [ec, n] = co_await asio::async_read_until(socket, buf, '\n', tuple);
     if (ec) co_return;
     const std::string_view line(static_cast<const char*>(buf.data().data()), n);
-    record(s, line);
+    if (c.protocol == PubSub::nats && line.starts_with("PING")) {
+      co_await asio::async_write(socket, asio::buffer("PONG\r\n", 6), tuple);
+    } else {
+      record(s, line);
+    }
     buf.consume(n);
   }
 }
@@ -100,8 +148,8 @@ asio::awaitable<void> drain(tcp::socket& socket) {
   }
 }
 
-asio::awaitable<void> publish_loop(Shared& s, tcp::socket& socket, const FanoutConfig& c,
-                                   Clock::time_point until) {
+asio::awaitable<void> paced_publish(Shared& s, tcp::socket& socket, const FanoutConfig& c,
+                                    const std::string& room, Clock::time_point until) {
   asio::steady_timer tick(socket.get_executor());
   const auto interval = std::chrono::nanoseconds(static_cast<long long>(
       1e9 * static_cast<double>(c.publishers) / c.rate));
@@ -109,12 +157,37 @@ asio::awaitable<void> publish_loop(Shared& s, tcp::socket& socket, const FanoutC
   while (next < until) {
     tick.expires_at(next);
     co_await tick.async_wait(tuple);
-    const auto req = publish_request(c, payload(c.size));
+    const auto req = publish_request(c, room, payload(c.size), false);
     if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(req), tuple); ec) {
       ++s.errors;
       co_return;
     }
     next += interval;
+  }
+}
+
+// As fast as the server takes them: the next message goes when the last one is acknowledged.
+asio::awaitable<void> acked_publish(Shared& s, tcp::socket& socket, const FanoutConfig& c,
+                                    const std::string& room, Clock::time_point until) {
+  asio::steady_timer start(socket.get_executor(), until - c.duration);
+  co_await start.async_wait(tuple);
+  asio::streambuf buf;
+  while (Clock::now() < until) {
+    const auto req = publish_request(c, room, payload(c.size), true);
+    if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(req), tuple); ec) {
+      ++s.errors;
+      co_return;
+    }
+    for (;;) {
+      auto [ec, n] = co_await asio::async_read_until(socket, buf, '\n', tuple);
+      if (ec) {
+        ++s.errors;
+        co_return;
+      }
+      const bool ack = is_ack(c, std::string_view(static_cast<const char*>(buf.data().data()), n));
+      buf.consume(n);
+      if (ack) break;
+    }
   }
 }
 
@@ -127,11 +200,15 @@ asio::awaitable<void> publisher(Shared& s, tcp::endpoint target, const FanoutCon
     co_return;
   }
   socket.set_option(tcp::no_delay(true));
-  if (!c.redis) {
-    const auto login = fmt::format(R"({{"type":"login","nickname":"pub{}"}})" "\n", i);
-    co_await asio::async_write(socket, asio::buffer(login), tuple);
+  const auto room = room_name(c, i);
+  if (const auto hello = publisher_hello(c, i, room); !hello.empty()) {
+    co_await asio::async_write(socket, asio::buffer(hello), tuple);
   }
-  co_await (publish_loop(s, socket, c, until) || drain(socket));
+  if (c.rate > 0) {
+    co_await (paced_publish(s, socket, c, room, until) || drain(socket));
+  } else {
+    co_await acked_publish(s, socket, c, room, until);
+  }
 }
 
 }  // namespace

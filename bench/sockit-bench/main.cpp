@@ -1,7 +1,8 @@
 // sockit-bench: the load generator for sockit's benchmarks (like redis-benchmark): drives a
 // server with many connections and prints throughput and latency percentiles, as a table or
-// JSON. Scenarios so far: echo.
-#include <thread>
+// JSON. Scenarios: echo (ping-pong or --bulk), chat (fan-out over sockit chat v1, Redis
+// pub/sub or NATS) and conns (idle connections and the server's memory for them).
+#include <functional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -10,9 +11,14 @@
 
 namespace {
 
-using sockit::bench::Result;
+using namespace sockit::bench;
+using Run = std::function<int(bool json)>;
 
-void print(const std::string& name, const Result& r, bool json) {
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+int print_latency(const std::string& name, const Result& r, bool json) {
   const auto us = [&](double q) { return static_cast<double>(r.latency.percentile(q)) / 1000.0; };
   if (json) {
     fmt::print(R"({{"scenario":"{}","requests":{},"seconds":{:.3f},"rate":{:.1f},"errors":{},)"
@@ -20,12 +26,95 @@ void print(const std::string& name, const Result& r, bool json) {
                "\n",
                name, r.latency.count(), r.seconds, r.rate(), r.errors, us(0.5), us(0.9), us(0.99),
                us(0.999), static_cast<double>(r.latency.max()) / 1000.0);
-    return;
+  } else {
+    fmt::print("{:<10} {:>12} {:>12} {:>8} {:>10} {:>10} {:>10} {:>10}\n", "scenario", "requests",
+               "req/s", "errors", "p50 us", "p90 us", "p99 us", "p99.9 us");
+    fmt::print("{:<10} {:>12} {:>12.0f} {:>8} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}\n", name,
+               r.latency.count(), r.rate(), r.errors, us(0.5), us(0.9), us(0.99), us(0.999));
   }
-  fmt::print("{:<10} {:>12} {:>12} {:>8} {:>10} {:>10} {:>10} {:>10}\n", "scenario", "requests",
-             "req/s", "errors", "p50 us", "p90 us", "p99 us", "p99.9 us");
-  fmt::print("{:<10} {:>12} {:>12.0f} {:>8} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}\n", name,
-             r.latency.count(), r.rate(), r.errors, us(0.5), us(0.9), us(0.99), us(0.999));
+  return r.errors == 0 && r.latency.count() > 0 ? 0 : 1;
+}
+
+int print_bulk(const Result& r, bool json) {
+  const double mib_s = static_cast<double>(r.bytes) / r.seconds / (1 << 20);
+  if (json) {
+    fmt::print(R"({{"scenario":"bulk","bytes":{},"seconds":{:.3f},"mib_per_s":{:.1f},"errors":{}}})" "\n",
+               r.bytes, r.seconds, mib_s, r.errors);
+  } else {
+    fmt::print("bulk: {:.1f} MiB/s echoed ({} bytes in {:.1f} s), {} errors\n", mib_s, r.bytes,
+               r.seconds, r.errors);
+  }
+  return r.errors == 0 && r.bytes > 0 ? 0 : 1;
+}
+
+int print_conns(const ConnsResult& r, bool json) {
+  const double per = r.opened ? static_cast<double>(r.rss_after - r.rss_before) / static_cast<double>(r.opened) : 0;
+  if (json) {
+    fmt::print(R"({{"scenario":"conns","connections":{},"errors":{},"seconds":{:.3f},)"
+               R"("rss_before":{},"rss_after":{},"bytes_per_connection":{:.0f}}})" "\n",
+               r.opened, r.errors, r.seconds, r.rss_before, r.rss_after, per);
+  } else {
+    fmt::print("conns: {} open ({} errors) in {:.1f} s; server RSS {:.1f} → {:.1f} MiB, {:.0f} bytes "
+               "per connection\n", r.opened, r.errors, r.seconds, static_cast<double>(r.rss_before) / 1048576.0,
+               static_cast<double>(r.rss_after) / 1048576.0, per);
+  }
+  return r.errors == 0 && r.opened > 0 ? 0 : 1;
+}
+
+void add_echo(CLI::App& app, Run& run) {
+  auto c = std::make_shared<EchoConfig>();
+  auto seconds = std::make_shared<double>(5);
+  auto bulk = std::make_shared<bool>(false);
+  auto* e = app.add_subcommand("echo", "ping-pong (or --bulk streaming) against an echo server");
+  e->add_option("--host", c->host)->capture_default_str();
+  e->add_option("--port", c->port)->capture_default_str();
+  e->add_option("-c,--connections", c->connections)->check(CLI::Range(1, 100000))->capture_default_str();
+  e->add_option("-s,--size", c->size, "message (or --bulk write) bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
+  e->add_option("-d,--duration", *seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  e->add_option("-t,--threads", c->threads, "client threads")->check(CLI::Range(1, 256))->capture_default_str();
+  e->add_flag("--redis-ping", c->redis_ping, "send RESP PING and expect +PONG (against redis-server)");
+  e->add_flag("--bulk", *bulk, "stream writes and read the echo at once; report bytes/s")->excludes("--redis-ping");
+  e->callback([c, seconds, bulk, &run] {
+    c->duration = ms(*seconds);
+    run = [c, bulk](bool json) {
+      return *bulk ? print_bulk(run_bulk(*c), json) : print_latency("echo", run_echo(*c), json);
+    };
+  });
+}
+
+void add_chat(CLI::App& app, Run& run) {
+  auto c = std::make_shared<FanoutConfig>();
+  auto seconds = std::make_shared<double>(5);
+  auto redis = std::make_shared<bool>(false);
+  auto nats = std::make_shared<bool>(false);
+  auto* f = app.add_subcommand("chat", "fan-out: sockit chat v1, Redis pub/sub or NATS");
+  f->add_option("--host", c->host)->capture_default_str();
+  f->add_option("--port", c->port)->capture_default_str();
+  f->add_option("--rooms", c->rooms, "rooms (channels, subjects); clients spread round robin")->check(CLI::Range(1, 100000))->capture_default_str();
+  f->add_option("--subscribers", c->subscribers, "all rooms together")->check(CLI::Range(1, 100000))->capture_default_str();
+  f->add_option("--publishers", c->publishers, "all rooms together")->check(CLI::Range(1, 1000))->capture_default_str();
+  f->add_option("--rate", c->rate, "messages/s, all publishers; 0: each as soon as its last is acknowledged")->check(CLI::NonNegativeNumber)->capture_default_str();
+  f->add_option("-s,--size", c->size, "message bytes")->check(CLI::Range(16, 65536))->capture_default_str();
+  f->add_option("-d,--duration", *seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  f->add_flag("--redis", *redis, "speak Redis pub/sub (against redis-server)");
+  f->add_flag("--nats", *nats, "speak NATS SUB/PUB (against nats-server)")->excludes("--redis");
+  f->callback([c, seconds, redis, nats, &run] {
+    c->duration = ms(*seconds);
+    if (*redis) c->protocol = PubSub::redis;
+    if (*nats) c->protocol = PubSub::nats;
+    run = [c](bool json) { return print_latency("chat", run_fanout(*c), json); };
+  });
+}
+
+void add_conns(CLI::App& app, Run& run) {
+  auto c = std::make_shared<ConnsConfig>();
+  auto* k = app.add_subcommand("conns", "idle connections and the server's memory for them");
+  k->add_option("--host", c->host)->capture_default_str();
+  k->add_option("--port", c->port)->capture_default_str();
+  k->add_option("-c,--connections", c->connections)->check(CLI::Range(1, 1000000))->capture_default_str();
+  k->add_option("--pid", c->server_pid, "the server's process id (for its RSS)")->required();
+  k->add_flag("--redis", c->redis, "idle Redis clients (against redis-server)");
+  k->callback([c, &run] { run = [c](bool json) { return print_conns(run_conns(*c), json); }; });
 }
 
 }  // namespace
@@ -35,43 +124,17 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bool json = false;
   app.add_flag("--json", json, "one JSON object per scenario");
-  sockit::bench::EchoConfig echo;
-  double seconds = 5;
-  auto* e = app.add_subcommand("echo", "ping-pong against an echo server");
-  e->add_option("--host", echo.host)->capture_default_str();
-  e->add_option("--port", echo.port)->capture_default_str();
-  e->add_option("-c,--connections", echo.connections)->check(CLI::Range(1, 100000))->capture_default_str();
-  e->add_option("-s,--size", echo.size, "message bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
-  e->add_option("-d,--duration", seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
-  e->add_option("-t,--threads", echo.threads, "client threads")->check(CLI::Range(1, 256))->capture_default_str();
-  e->add_flag("--redis-ping", echo.redis_ping, "send RESP PING and expect +PONG (against redis-server)");
-  sockit::bench::FanoutConfig chat;
-  double chat_seconds = 5;
-  auto* f = app.add_subcommand("chat", "fan-out in one room: sockit chat v1 or Redis pub/sub");
-  f->add_option("--host", chat.host)->capture_default_str();
-  f->add_option("--port", chat.port)->capture_default_str();
-  f->add_option("--subscribers", chat.subscribers)->check(CLI::Range(1, 100000))->capture_default_str();
-  f->add_option("--publishers", chat.publishers)->check(CLI::Range(1, 1000))->capture_default_str();
-  f->add_option("--rate", chat.rate, "messages/s, all publishers")->check(CLI::PositiveNumber)->capture_default_str();
-  f->add_option("-s,--size", chat.size, "message bytes")->check(CLI::Range(16, 65536))->capture_default_str();
-  f->add_option("-d,--duration", chat_seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
-  f->add_flag("--redis", chat.redis, "speak Redis pub/sub (against redis-server)");
+  Run run;
+  add_echo(app, run);
+  add_chat(app, run);
+  add_conns(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
     return app.exit(err) == 0 ? 0 : 2;
   }
   try {
-    if (f->parsed()) {
-      chat.duration = std::chrono::milliseconds(static_cast<long long>(chat_seconds * 1000));
-      const Result r = sockit::bench::run_fanout(chat);
-      print("chat", r, json);
-      return r.errors == 0 && r.latency.count() > 0 ? 0 : 1;
-    }
-    echo.duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-    const Result r = sockit::bench::run_echo(echo);
-    print("echo", r, json);
-    return r.errors == 0 && r.latency.count() > 0 ? 0 : 1;
+    return run(json);
   } catch (const std::exception& ex) {
     fmt::print(stderr, "sockit-bench: {}\n", ex.what());
     return 1;

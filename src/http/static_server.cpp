@@ -169,15 +169,18 @@ awaitable<bool> send(server::AsyncStream& socket, Reply& r, bool head_only, bool
   const bool has_body = r.head.result() != bhttp::status::not_modified;
   r.head.content_length(r.fd >= 0 ? r.length : r.body.size());
   if (!has_body) r.head.erase(bhttp::field::content_length);
+  if (!head_only && has_body && (r.cached || r.fd < 0)) {
+    // An answer held in memory goes out in one write, head and body together.
+    const char* data = r.cached ? r.cached->data() + r.offset : r.body.data();
+    const auto size = r.cached ? static_cast<std::size_t>(r.length) : r.body.size();
+    bhttp::response<bhttp::span_body<const char>> whole(std::move(r.head.base()));
+    whole.body() = {data, size};
+    co_return co_await within(bhttp::async_write(socket, whole, tuple_awaitable), limit);
+  }
   bhttp::response_serializer<bhttp::empty_body> sr(r.head);
   if (!co_await within(bhttp::async_write_header(socket, sr, tuple_awaitable), limit)) co_return false;
   if (head_only || !has_body) co_return true;
-  if (r.cached) {
-    const auto part = asio::buffer(r.cached->data() + r.offset, static_cast<std::size_t>(r.length));
-    co_return co_await within(asio::async_write(socket, part, tuple_awaitable), limit);
-  }
-  if (r.fd >= 0) co_return co_await send_file_range(socket, r, limit);
-  co_return co_await within(asio::async_write(socket, asio::buffer(r.body), tuple_awaitable), limit);
+  co_return co_await send_file_range(socket, r, limit);
 }
 
 // After refusing a request whose bytes we did not read, close gently: stop sending, then

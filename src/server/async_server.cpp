@@ -10,6 +10,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -128,6 +129,10 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
     if (sessions.load() >= config.max_connections) {
       log_warn("connection limit {} reached; closing a new connection", config.max_connections);
       continue;  // `socket` closes here
+    }
+    if (config.no_delay && (listener.family() == AF_INET || listener.family() == AF_INET6)) {
+      boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
     const auto ep = socket.remote_endpoint(ec);
     Address peer = ec ? Address() : Address::from_sockaddr(ep.data(), static_cast<socklen_t>(ep.size()));

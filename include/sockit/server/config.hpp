@@ -35,6 +35,9 @@ struct ServerConfig {
   int request_queue_size = SOMAXCONN;     ///< listen() backlog
   bool allow_reuse_address = true;        ///< SO_REUSEADDR
   bool allow_reuse_port = false;          ///< SO_REUSEPORT
+  /// async: TCP_NODELAY on accepted TCP connections, so an answer written in two parts is
+  /// not held back by Nagle's algorithm waiting for a delayed ACK (~40 ms).
+  bool no_delay = true;
 };
 
 }  // namespace sockit::server

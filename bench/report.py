@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Turns bench/run's results (lines "NAME JSON") into docs/benchmarks.md and one SVG plot per
+scenario (gnuplot). Every figure is the median of the rounds, with min–max; every ratio is
+sockit's median over the peer's median from the same run."""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+from datetime import datetime, timezone
+
+
+def load(path):
+    runs = {}
+    for line in open(path):
+        name, data = line.split(" ", 1)
+        runs.setdefault(name, []).append(json.loads(data))
+    return runs
+
+
+class Table:
+    def __init__(self, runs):
+        self.runs = runs
+
+    def values(self, name, key):
+        return [r[key] for r in self.runs.get(name, [])]
+
+    def med(self, name, key):
+        v = self.values(name, key)
+        return statistics.median(v) if v else float("nan")
+
+    def spread(self, name, key, scale=1.0, fmt="{:,.0f}"):
+        v = [x / scale for x in self.values(name, key)]
+        if not v:
+            return "—"
+        return (fmt + " (" + fmt + "–" + fmt + ")").format(statistics.median(v), min(v), max(v))
+
+    def errors(self, name):
+        return sum(r.get("errors", 0) for r in self.runs.get(name, []))
+
+
+def shell(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine_facts(versions):
+    cpu = shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
+    mem = shell("awk '/MemTotal/ {printf \"%.0f GiB\", $2/1048576}' /proc/meminfo")
+    debian = shell("cat /etc/debian_version")
+    lines = [f"- CPU: {cpu}, {os.cpu_count()} cores; memory {mem}",
+             f"- {platform.system()} {platform.release()}, Debian {debian}",
+             "- Servers and load generators share these cores: every number includes the "
+             "client's own cost, equally for sockit and its peer."]
+    lines += [f"- {v}" for v in versions.splitlines() if v.strip()]
+    return "\n".join(lines)
+
+
+def bar_chart(out_dir, name, title, ylabel, rows):
+    """rows: (label, median, low, high). Writes docs/bench/NAME.svg with gnuplot."""
+    os.makedirs(os.path.join(out_dir, "bench"), exist_ok=True)
+    data = os.path.join(out_dir, "bench", name + ".dat")
+    with open(data, "w") as f:
+        for label, med, low, high in rows:
+            f.write(f'"{label}" {med} {low} {high}\n')
+    svg = os.path.join(out_dir, "bench", name + ".svg")
+    script = f"""
+set terminal svg size 640,340 dynamic font "sans,11" background "white"
+set output "{svg}"
+set title "{title}"
+set ylabel "{ylabel}"
+set yrange [0:*]
+set grid ytics
+set boxwidth 0.6
+set style fill solid 0.7 border -1
+set xtics nomirror
+unset key
+plot "{data}" using 0:2:xtic(1) with boxes lc rgb "#3b6fb6", \\
+     "" using 0:2:3:4 with yerrorbars lc rgb "#222222" pt 0 lw 1.5
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.remove(data)
+    return f"![{title}](bench/{name}.svg)"
+
+
+def rows_for(t, names, key, scale=1.0):
+    rows = []
+    for label, name in names:
+        v = [x / scale for x in t.values(name, key)]
+        if v:
+            rows.append((label, statistics.median(v), min(v), max(v)))
+    return rows
+
+
+def echo_section(t, a, out):
+    base = t.med("echo-redis", "rate")
+    lines = ["## Echo ping-pong vs Redis PING", "",
+             f"{a.conns} connections, one request in flight on each, one `sockit-bench` client "
+             "thread; sockit echoes 14 bytes, Redis answers `PING` with `+PONG` (RESP).", "",
+             "| server | requests/s | p50 µs | p99 µs | p99.9 µs | vs Redis |", "|---|---|---|---|---|---|"]
+    names = [("sockit async", "echo-sockit-async"), ("sockit threading", "echo-sockit-threading"),
+             ("Redis PING", "echo-redis")]
+    for label, n in names:
+        lines.append(f"| {label} | {t.spread(n, 'rate')} | {t.med(n, 'p50_us'):.0f} | "
+                     f"{t.med(n, 'p99_us'):.0f} | {t.med(n, 'p999_us'):.0f} | "
+                     f"{t.med(n, 'rate') / base:.2f} |")
+    lines += ["", bar_chart(out, "echo", "Echo ping-pong, requests/s", "requests/s",
+                            rows_for(t, names, "rate"))]
+    return lines, t.med("echo-sockit-async", "rate") / base
+
+
+def bulk_section(t, a, out):
+    base = t.med("bulk-iperf3", "mib_per_s")
+    lines = ["## Bulk echo vs iperf3", "",
+             "One connection. sockit: `sockit-bench echo --bulk` writes 128 KiB chunks to "
+             "`sockit echo serve --model async` and reads the echo at the same time; the figure is "
+             "what came back. iperf3 `--bidir`: the reverse stream's rate, i.e. the same bytes "
+             "flowing both ways over loopback with no server-side copy — the ceiling.", "",
+             "| server | MiB/s back | vs iperf3 |", "|---|---|---|"]
+    names = [("sockit echo", "bulk-sockit"), ("iperf3 --bidir", "bulk-iperf3")]
+    for label, n in names:
+        lines.append(f"| {label} | {t.spread(n, 'mib_per_s')} | {t.med(n, 'mib_per_s') / base:.2f} |")
+    lines += ["", bar_chart(out, "bulk", "Bulk echo over loopback, MiB/s", "MiB/s",
+                            rows_for(t, names, "mib_per_s"))]
+    return lines, t.med("bulk-sockit", "mib_per_s") / base
+
+
+def chat_section(t, a, out):
+    asked = int(a.subscribers) * int(a.chat_rate)
+    lines = ["## Chat fan-out vs Redis pub/sub and NATS", "",
+             f"One room, {a.subscribers} subscribers, one publisher at {a.chat_rate} messages/s of "
+             f"64 bytes ({asked:,} deliveries/s asked) for {a.secs} s after a 2 s warm-up; latency "
+             "is publish-to-delivery (a timestamp in the payload), all measured by the same "
+             "`sockit-bench chat` with its sockit v1, RESP and NATS adapters on one client thread.", "",
+             "| server | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors |", "|---|---|---|---|---|---|"]
+    names = [("sockit", "chat-sockit"), ("Redis", "chat-redis"), ("NATS", "chat-nats")]
+    for label, n in names:
+        lines.append(f"| {label} | {t.spread(n, 'rate')} | {t.med(n, 'p50_us') / 1000:.1f} | "
+                     f"{t.med(n, 'p99_us') / 1000:.1f} | {t.med(n, 'p999_us') / 1000:.1f} | {t.errors(n)} |")
+    p99 = t.med("chat-sockit", "p99_us")
+    vs_redis, vs_nats = p99 / t.med("chat-redis", "p99_us"), p99 / t.med("chat-nats", "p99_us")
+    lines += ["", f"p99 latency ratio (lower is better): sockit/Redis {vs_redis:.2f}, "
+                  f"sockit/NATS {vs_nats:.2f}.", "",
+              bar_chart(out, "chat", "Chat fan-out, p99 publish-to-delivery (ms, lower is better)",
+                        "ms", rows_for(t, names, "p99_us", 1000.0))]
+    return lines, (vs_redis, vs_nats)
+
+
+def conns_section(t, a, out):
+    lines = ["## Idle connections: memory per connection", "",
+             f"{a.idle:,} clients connect from 127.0.0.x and stay idle: chat users logged in (each "
+             "then leaves the lobby), Redis clients after one `PING`. Growth of the server's RSS "
+             "(from /proc) divided by the clients; a fresh server each round.", "",
+             "| server | clients open | bytes per connection | RSS after, MiB |", "|---|---|---|---|"]
+    names = [("sockit chat", "conns-sockit"), ("Redis", "conns-redis")]
+    for label, n in names:
+        lines.append(f"| {label} | {t.med(n, 'connections'):,.0f} | {t.spread(n, 'bytes_per_connection')} | "
+                     f"{t.med(n, 'rss_after') / 2**20:.1f} |")
+    ratio = t.med("conns-sockit", "bytes_per_connection") / t.med("conns-redis", "bytes_per_connection")
+    lines += ["", f"sockit/Redis bytes per connection: {ratio:.2f} (lower is better).", "",
+              bar_chart(out, "conns", "Server memory per idle connection (bytes, lower is better)",
+                        "bytes", rows_for(t, names, "bytes_per_connection"))]
+    return lines, ratio
+
+
+def http_section(t, a, out):
+    lines = ["## HTTP static files vs nginx (wrk)", "",
+             "`wrk -t 2 -c 64` for each file, keep-alive; `sockit http serve --quiet` (one event "
+             "loop per core) vs nginx with `worker_processes auto` (one per core), `sendfile on`, "
+             "no access log, serving the same files.", "",
+             "| file | sockit req/s | nginx req/s | sockit p99 ms | nginx p99 ms | vs nginx |",
+             "|---|---|---|---|---|---|"]
+    ratios, rows = {}, []
+    for size in ["1k", "16k", "1m"]:
+        s, n = f"http-{size}-sockit", f"http-{size}-nginx"
+        ratios[size] = t.med(s, "rate") / t.med(n, "rate")
+        lines.append(f"| {size} | {t.spread(s, 'rate')} | {t.spread(n, 'rate')} | "
+                     f"{t.med(s, 'p99_us') / 1000:.2f} | {t.med(n, 'p99_us') / 1000:.2f} | {ratios[size]:.2f} |")
+        rows.append((f"{size}", ratios[size], ratios[size], ratios[size]))
+    lines += ["", bar_chart(out, "http", "HTTP requests/s, sockit / nginx (1.0 = parity)", "ratio",
+                            rows)]
+    return lines, ratios
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("results")
+    p.add_argument("out")
+    for opt in ["rounds", "secs", "conns", "subscribers", "chat-rate", "idle", "versions"]:
+        p.add_argument("--" + opt, default="")
+    a = p.parse_args()
+    a.idle = int(a.idle or 0)
+    t = Table(load(a.results))
+    echo, echo_ratio = echo_section(t, a, a.out)
+    bulk, bulk_ratio = bulk_section(t, a, a.out)
+    chat, (chat_redis, chat_nats) = chat_section(t, a, a.out)
+    conns, conns_ratio = conns_section(t, a, a.out)
+    http, http_ratios = http_section(t, a, a.out)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    doc = ["# sockit benchmarks", "",
+           f"Written by `bench/run` on {when}: {a.rounds} rounds, each scenario alternating sockit "
+           f"and its peer (A B A B …), {a.secs} s a run. Figures are medians with min–max; ratios "
+           "are sockit's median over the peer's from the same run. This machine is shared and noisy: "
+           "read ratios, not absolute numbers.", "",
+           "## Summary", "",
+           "| scenario | sockit / peer | better when |", "|---|---|---|",
+           f"| echo ping-pong, {a.conns} conns, vs Redis PING | {echo_ratio:.2f} | higher |",
+           f"| bulk echo vs iperf3 (loopback ceiling) | {bulk_ratio:.2f} | higher |",
+           f"| chat fan-out p99, vs Redis pub/sub | {chat_redis:.2f} | lower |",
+           f"| chat fan-out p99, vs NATS | {chat_nats:.2f} | lower |",
+           f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
+           f"| HTTP 1 KiB vs nginx | {http_ratios['1k']:.2f} | higher |",
+           f"| HTTP 16 KiB vs nginx | {http_ratios['16k']:.2f} | higher |",
+           f"| HTTP 1 MiB vs nginx | {http_ratios['1m']:.2f} | higher |", "",
+           "## Machine", "", machine_facts(a.versions.replace("\\n", "\n")), "",
+           "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
+           "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
+           "loopback with the configurations in `bench/peers/`.", ""]
+    for section in (echo, bulk, chat, conns, http):
+        doc += section + [""]
+    with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
+        f.write("\n".join(doc))
+
+
+if __name__ == "__main__":
+    main()
