@@ -1,5 +1,7 @@
 #include "tcp_transport.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,12 +28,30 @@ void fix_send_buffer(server::AsyncStream& socket) noexcept {
 TcpTransport::TcpTransport(server::AsyncStream& socket, std::size_t max_frame_bytes)
     : socket_(socket), framer_(max_frame_bytes) {
   fix_send_buffer(socket_);
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);  // read() below reads only what is there
+  if (ec) throw boost::system::system_error(ec, "chat connection: non-blocking mode");
 }
 
+// An idle connection holds no read buffer: it waits until bytes are there, then reads them
+// into its thread's buffer and the framer keeps only what belongs to an unfinished object.
+// Nothing is awaited between the read and the framer's copy, so sessions sharing a thread
+// never see each other's bytes.
 awaitable<boost::system::error_code> TcpTransport::read(std::vector<Inbound>& out) {
-  const auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
-  if (ec) co_return ec;
-  framer_.feed(std::string_view(buffer_.data(), n));
+  thread_local std::array<char, 65536> buffer;
+  std::size_t n = 0;
+  for (;;) {
+    boost::system::error_code ec;
+    n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      const auto [wait_ec] = co_await socket_.async_wait(asio::socket_base::wait_read, tuple_awaitable);
+      if (wait_ec) co_return wait_ec;
+      continue;
+    }
+    if (ec) co_return ec;
+    break;
+  }
+  framer_.feed(std::string_view(buffer.data(), n));
   using Status = JsonFramer::Result::Status;
   for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
     if (r.status == Status::frame) {

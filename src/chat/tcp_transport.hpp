@@ -1,8 +1,6 @@
 // Internal: the chat protocol over TCP — JSON objects framed by JsonFramer on a byte stream.
 #pragma once
 
-#include <array>
-
 #include "sockit/chat/framing.hpp"
 #include "sockit/server/async_server.hpp"
 #include "transport.hpp"
@@ -25,7 +23,6 @@ class TcpTransport final : public Transport {
  private:
   server::AsyncStream& socket_;
   JsonFramer framer_;
-  std::array<char, 16384> buffer_{};
   std::vector<boost::asio::const_buffer> buffers_;
 };
 

@@ -45,22 +45,24 @@ WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
     : ws_(ws), max_frame_bytes_(max_frame_bytes) {
   fix_send_buffer(ws_.next_layer());
   ws_.text(true);
-  // Frames are measured here so the client hears frame_too_large; Beast's own limit is only
-  // the backstop.
-  ws_.read_message_max(2 * max_frame_bytes + buffer_.size());
+  // read() measures frames so the client hears frame_too_large; this is only the backstop.
+  ws_.read_message_max(2 * max_frame_bytes + 65536);
 }
 
+// An idle connection waits with a small buffer; a message that keeps coming is read in
+// larger steps. Frames are measured here so the client hears frame_too_large.
 awaitable<boost::system::error_code> WsTransport::read(std::vector<Inbound>& out) {
+  constexpr std::size_t kIdleRead = 512, kBusyRead = 16384;
   std::string message;
-  for (;;) {
-    const auto [ec, n] = co_await ws_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
+  auto into = asio::dynamic_buffer(message);
+  for (std::size_t want = kIdleRead;; want = kBusyRead) {
+    const auto [ec, n] = co_await ws_.async_read_some(into, want, tuple_awaitable);
     if (ec == websocket::error::closed) co_return asio::error::eof;  // a clean close frame
     if (ec) co_return ec;
-    if (message.size() + n > max_frame_bytes_) {
+    if (message.size() > max_frame_bytes_) {
       out.push_back({Inbound::Kind::too_large, {}});
       co_return boost::system::error_code{};
     }
-    message.append(buffer_.data(), n);
     if (ws_.is_message_done()) break;
   }
   out.push_back({Inbound::Kind::frame, std::move(message)});

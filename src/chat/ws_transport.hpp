@@ -2,8 +2,6 @@
 // ping/pong keep-alive and a close frame that says why the server ended the connection.
 #pragma once
 
-#include <array>
-
 #include <boost/beast/websocket/stream.hpp>
 
 #include "sockit/server/async_server.hpp"
@@ -29,7 +27,6 @@ class WsTransport final : public Transport {
  private:
   WebSocket& ws_;
   std::size_t max_frame_bytes_;
-  std::array<char, 16384> buffer_{};
 };
 
 /// Keep-alive and handshake limits for an accepted chat WebSocket: a ping after `idle`/2 of

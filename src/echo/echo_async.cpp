@@ -39,17 +39,6 @@ std::chrono::milliseconds idle_of(const EchoOptions& options) {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
-// Ends when the connection has been idle past `deadline` (which the echo loop keeps moving).
-// One timer per connection, not one per read: the hot path is a plain read and write.
-awaitable<void> watchdog(const Deadline& deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    timer.expires_at(deadline);
-    co_await timer.async_wait(tuple_awaitable);
-    if (std::chrono::steady_clock::now() >= deadline) co_return;
-  }
-}
-
 awaitable<void> echo_loop(server::AsyncStream& socket, Deadline& deadline,
                           std::chrono::milliseconds idle) {
   std::array<char, 65536> buffer;
@@ -67,7 +56,7 @@ awaitable<void> echo_loop(server::AsyncStream& socket, Deadline& deadline,
 awaitable<void> echo_bytes(server::AsyncStream& socket, const EchoOptions& options) {
   const auto idle = idle_of(options);
   Deadline deadline = std::chrono::steady_clock::now() + idle;
-  co_await (echo_loop(socket, deadline, idle) || watchdog(deadline));
+  co_await (echo_loop(socket, deadline, idle) || server::watchdog(deadline));
 }
 
 awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,

@@ -4,10 +4,12 @@
 #include <tuple>
 
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -47,12 +49,13 @@ struct Reply {
   }
 };
 
-// Any wait on the client is bounded: true when `op` finished in time without an error.
-awaitable<bool> within(awaitable<std::tuple<boost::system::error_code, std::size_t>> op,
-                       std::chrono::milliseconds limit) {
-  const auto r = co_await server::with_timeout(std::move(op), limit);
-  co_return r && !std::get<0>(*r);
-}
+// The connection being served. Every wait on the client first moves `deadline`, which one
+// watchdog per connection enforces (serve_connection).
+struct Client {
+  server::AsyncStream& socket;
+  std::chrono::steady_clock::time_point deadline;
+  void allow(std::chrono::milliseconds limit) { deadline = std::chrono::steady_clock::now() + limit; }
+};
 
 void plain(Reply& r, bhttp::status status, std::string text) {
   r.head.result(status);
@@ -144,43 +147,54 @@ void build(Reply& r, const Request& req, const fs::path& root, FileCache& cache)
   file_reply(r, req, t, st, cache);
 }
 
-awaitable<bool> send_file_range(server::AsyncStream& socket, Reply& r,
-                                std::chrono::milliseconds limit) {
-  std::vector<char> chunk(256 * 1024);  // flat memory whatever the file size
-  std::uint64_t left = r.length, at = r.offset;
+// The file's bytes go from the page cache to the socket with sendfile(2), at most 1 MiB a
+// call, waiting for the socket to drain in between: flat memory whatever the file size.
+awaitable<bool> send_file_range(Client& c, Reply& r, std::chrono::milliseconds limit) {
+  boost::system::error_code ec;
+  c.socket.native_non_blocking(true, ec);
+  if (ec) co_return false;
+  auto at = static_cast<off_t>(r.offset);
+  std::uint64_t left = r.length;
   while (left > 0) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
-    const ssize_t n = ::pread(r.fd, chunk.data(), want, static_cast<off_t>(at));
-    if (n <= 0) co_return false;  // the file shrank or failed: the length is now a lie; close
-    const auto size = static_cast<std::size_t>(n);
-    if (!co_await within(asio::async_write(socket, asio::buffer(chunk.data(), size), tuple_awaitable),
-                         limit)) {
+    c.allow(limit);
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
+    const ssize_t n = ::sendfile(c.socket.native_handle(), r.fd, &at, want);
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+    } else if (n == 0) {
+      co_return false;  // the file shrank: the promised length is now a lie; close
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      const auto [wait_ec] = co_await c.socket.async_wait(asio::socket_base::wait_write, tuple_awaitable);
+      if (wait_ec) co_return false;
+    } else if (errno != EINTR) {
       co_return false;
     }
-    left -= size;
-    at += size;
   }
   co_return true;
 }
 
-awaitable<bool> send(server::AsyncStream& socket, Reply& r, bool head_only, bool keep_alive,
+awaitable<bool> send(Client& c, Reply& r, bool head_only, bool keep_alive,
                      std::chrono::milliseconds limit) {
   r.head.keep_alive(keep_alive);
   const bool has_body = r.head.result() != bhttp::status::not_modified;
   r.head.content_length(r.fd >= 0 ? r.length : r.body.size());
   if (!has_body) r.head.erase(bhttp::field::content_length);
+  c.allow(limit);
   if (!head_only && has_body && (r.cached || r.fd < 0)) {
     // An answer held in memory goes out in one write, head and body together.
     const char* data = r.cached ? r.cached->data() + r.offset : r.body.data();
     const auto size = r.cached ? static_cast<std::size_t>(r.length) : r.body.size();
     bhttp::response<bhttp::span_body<const char>> whole(std::move(r.head.base()));
     whole.body() = {data, size};
-    co_return co_await within(bhttp::async_write(socket, whole, tuple_awaitable), limit);
+    const auto [ec, n] = co_await bhttp::async_write(c.socket, whole, tuple_awaitable);
+    co_return !ec;
   }
   bhttp::response_serializer<bhttp::empty_body> sr(r.head);
-  if (!co_await within(bhttp::async_write_header(socket, sr, tuple_awaitable), limit)) co_return false;
+  if (const auto [ec, n] = co_await bhttp::async_write_header(c.socket, sr, tuple_awaitable); ec) {
+    co_return false;
+  }
   if (head_only || !has_body) co_return true;
-  co_return co_await send_file_range(socket, r, limit);
+  co_return co_await send_file_range(c, r, limit);
 }
 
 // After refusing a request whose bytes we did not read, close gently: stop sending, then
@@ -194,9 +208,9 @@ awaitable<void> linger(server::AsyncStream& socket) {
   while (std::chrono::steady_clock::now() < until) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         until - std::chrono::steady_clock::now());
-    if (!co_await within(socket.async_read_some(asio::buffer(sink), tuple_awaitable), left)) {
-      co_return;
-    }
+    const auto r = co_await server::with_timeout(
+        socket.async_read_some(asio::buffer(sink), tuple_awaitable), left);
+    if (!r || std::get<0>(*r)) co_return;
   }
 }
 
@@ -213,18 +227,15 @@ void access_log(const Address& peer, const Request& req, const Reply& r) {
            req.version() % 10, r.head.result_int(), bytes);
 }
 
-awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
-                                 const StaticOptions& o, const fs::path& root, FileCache& cache) {
+awaitable<void> serve_requests(Client& c, const Address& peer, const StaticOptions& o,
+                               const fs::path& root, FileCache& cache) {
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     bhttp::request_parser<bhttp::empty_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
     parser.body_limit(0);
-    auto result = co_await server::with_timeout(
-        bhttp::async_read(socket, buffer, parser, tuple_awaitable),
-        first ? o.header_timeout : o.idle_timeout);
-    if (!result) co_return;  // idle or trickling: timed out
-    const auto [ec, n] = *result;
+    c.allow(first ? o.header_timeout : o.idle_timeout);  // idle or trickling: the watchdog ends it
+    const auto [ec, n] = co_await bhttp::async_read(c.socket, buffer, parser, tuple_awaitable);
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) co_return;
     if (ec) {
       Reply r;
@@ -236,8 +247,8 @@ awaitable<void> serve_connection(server::AsyncStream& socket, const Address& pee
       } else {
         plain(r, bhttp::status::bad_request, "bad request\n");
       }
-      co_await send(socket, r, false, false, o.idle_timeout);
-      co_await linger(socket);
+      co_await send(c, r, false, false, o.idle_timeout);
+      co_await linger(c.socket);
       co_return;
     }
     const Request& req = parser.get();
@@ -250,10 +261,17 @@ awaitable<void> serve_connection(server::AsyncStream& socket, const Address& pee
     }
     const bool keep = req.keep_alive();
     if (o.access_log) access_log(peer, req, r);
-    if (!co_await send(socket, r, req.method() == bhttp::verb::head, keep, o.idle_timeout) || !keep) {
+    if (!co_await send(c, r, req.method() == bhttp::verb::head, keep, o.idle_timeout) || !keep) {
       co_return;
     }
   }
+}
+
+awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
+                                 const StaticOptions& o, const fs::path& root, FileCache& cache) {
+  using namespace asio::experimental::awaitable_operators;
+  Client c{socket, std::chrono::steady_clock::now() + o.header_timeout};
+  co_await (serve_requests(c, peer, o, root, cache) || server::watchdog(c.deadline));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// with_timeout: an asynchronous operation raced against a deadline — the one way sockit's
-// coroutine servers bound every wait on a peer.
+// with_timeout and watchdog: how sockit's coroutine servers bound every wait on a peer — one
+// operation raced against a deadline, or a whole connection against a deadline it keeps moving.
 #pragma once
 
 #include <chrono>
@@ -34,6 +34,19 @@ template <class T>
 boost::asio::awaitable<std::optional<T>> with_timeout(boost::asio::awaitable<T> op,
                                                       std::chrono::steady_clock::duration limit) {
   return with_timeout(std::move(op), std::chrono::steady_clock::now() + limit);
+}
+
+/// Completes once steady_clock::now() has passed `deadline`, which the caller keeps moving
+/// (before each wait on the peer). Race it with the connection's work,
+/// `co_await (work(deadline) || watchdog(deadline))`: one timer per connection instead of a
+/// parallel group per operation, which is what with_timeout costs on a hot path.
+inline boost::asio::awaitable<void> watchdog(const std::chrono::steady_clock::time_point& deadline) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    timer.expires_at(deadline);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (std::chrono::steady_clock::now() >= deadline) co_return;
+  }
 }
 
 }  // namespace sockit::server
