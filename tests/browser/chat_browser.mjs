@@ -102,15 +102,23 @@ async function say(page, text) {
   await page.press('#composer', 'Enter');
 }
 
-async function startServer(dataDir) {
-  const server = new Proc(sockit, ['chat', 'serve', '--tcp', '127.0.0.1:0', '--http',
-                                   '127.0.0.1:0', '--data', dataDir]);
+// The server, on given ports (0: any); a generous rate so the test may send in bursts.
+async function startServer(dataDir, tcpPort = 0, webPort = 0) {
+  const server = new Proc(sockit, ['chat', 'serve', '--tcp', `127.0.0.1:${tcpPort}`, '--http',
+                                   `127.0.0.1:${webPort}`, '--data', dataDir, '--rate', '500',
+                                   '--burst', '500']);
   const tcp = (await server.line(/listening on/)).match(/127\.0\.0\.1:(\d+)/)[1];
   const web = (await server.line(/web page on/)).match(/http:\/\/127\.0\.0\.1:(\d+)\//)[1];
-  return { server, tcp: Number(tcp), base: `http://127.0.0.1:${web}/` };
+  return { server, tcp: Number(tcp), web: Number(web), base: `http://127.0.0.1:${web}/` };
 }
 
-async function scenario(browser, base, tcp) {
+async function stopServer(server) {
+  const exited = new Promise((resolve) => server.child.on('exit', resolve));
+  server.stop();
+  await exited;
+}
+
+async function scenario(browser, base, tcp, restart) {
   const alice = await openChat(browser, base, 'alice');
   const mallory = await openChat(browser, base, XSS);
   const seed = new Proc('python3', [join(here, 'seed_client.py'), String(tcp)]);
@@ -178,7 +186,37 @@ async function scenario(browser, base, tcp) {
     await phone.screenshot({ path: join(outDir, 'chat-web-phone.png') });
     console.log('ok: usable at phone width');
 
-    for (const page of [alice, mallory, phone]) {
+    // Scrolling up loads older pages: 80 more messages, a fresh page shows the newest 50,
+    // and reaching the top brings the rest.
+    for (let i = 0; i < 80; i++) seed.send(`send backlog ${String(i).padStart(2, '0')}`);
+    await seen(phone, 'backlog 79', 'broadcast');
+    const reader = await openChat(browser, base, 'reader');
+    await seen(reader, 'backlog 79', 'broadcast');
+    assert.equal(await message(reader, 'backlog 00').count(), 0, 'only the newest page at first');
+    for (let i = 0; i < 20 && await message(reader, 'backlog 00').count() === 0; i++) {
+      await reader.locator('#messages').evaluate((box) => { box.scrollTop = 0; box.dispatchEvent(new Event('scroll')); });
+      await reader.waitForTimeout(250);
+    }
+    await seen(reader, 'backlog 00', 'broadcast');
+    console.log('ok: older history loads on scroll');
+
+    // The server restarts; what is said meanwhile is fetched by seq after the page's reconnect.
+    seed.stop();
+    await restart.down();
+    await alice.locator('#conn-state:not([data-state="connected"])').waitFor({ timeout: STEP_MS });
+    await restart.up();
+    const late = new Proc('python3', [join(here, 'seed_client.py'), String(tcp)]);
+    late.send('login lisi');
+    await late.line(/^\[Client\] logged in \d+/);
+    late.send('send said while you were away');
+    const state = await alice.locator('#conn-state').getAttribute('data-state');
+    console.log(`   (the page was ${state} when it was said)`);
+    await alice.locator('#conn-state[data-state="connected"]').waitFor({ timeout: 30000 });
+    await seen(alice, 'said while you were away', 'broadcast');
+    late.stop();
+    console.log('ok: reconnects after a restart and catches up by seq');
+
+    for (const page of [alice, mallory, phone, reader]) {
       assert.deepEqual(page.dialogs, [], 'no dialog and no script error may happen');
     }
   } finally {
@@ -202,17 +240,22 @@ async function loginWhenFree(page, nick) {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sockit-browser-'));
-  const { server, tcp, base } = await startServer(dataDir);
+  let running = await startServer(dataDir);
+  const { tcp, web, base } = running;
+  const restart = {
+    down: () => stopServer(running.server),
+    up: async () => { running = await startServer(dataDir, tcp, web); },
+  };
   const browser = await launchBrowser();
   try {
-    await scenario(browser, base, tcp);
+    await scenario(browser, base, tcp, restart);
   } catch (e) {
     console.error(String(e.stack || e));
-    console.error('--- server stderr ---\n' + server.err);
+    console.error('--- server stderr ---\n' + running.server.err);
     process.exitCode = 1;
   } finally {
     await browser.close();
-    server.stop();
+    running.server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

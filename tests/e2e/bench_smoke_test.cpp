@@ -30,5 +30,33 @@ TEST(BenchSmoke, ChatFanOut) {
   EXPECT_NE(r.out.find(R"("errors":0,)"), std::string::npos) << r.out;
 }
 
+TEST(BenchSmoke, BulkEcho) {
+  ServerProcess server({"echo", "serve", "127.0.0.1:0", "--model", "async", "--log-level", "warn"});
+  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "echo", "--bulk", "--port",
+                      std::to_string(server.port()), "-c", "2", "-s", "65536", "-d", "0.5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("scenario":"bulk")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("errors":0})"), std::string::npos) << r.out;
+}
+
+TEST(BenchSmoke, ChatRoomsAckPaced) {
+  ServerProcess server({"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", "none",
+                        "--rate", "100000", "--burst", "100000", "--log-level", "warn"});
+  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "chat", "--port", std::to_string(server.port()),
+                      "--rooms", "3", "--subscribers", "12", "--publishers", "3", "--rate", "0",
+                      "-d", "0.5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("errors":0,)"), std::string::npos) << r.out;
+}
+
+TEST(BenchSmoke, IdleConnections) {
+  ServerProcess server({"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--data", "none",
+                        "--log-level", "warn"});
+  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "conns", "--port", std::to_string(server.port()),
+                      "-c", "200", "--pid", std::to_string(server.child().pid())});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("connections":200,"errors":0)"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace sockit::test
