@@ -18,6 +18,7 @@ namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
 constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
+constexpr std::size_t kKeptBatch = 64;  // queue capacity an idle session keeps, in messages
 }  // namespace
 
 Session::Session(Transport& transport, Address peer, Hub& hub, const ChatLimits& limits)
@@ -128,8 +129,7 @@ awaitable<void> Session::writer() {
         if (closing_) break;
         writer_idle_ = true;
       } else {
-        batch.assign(queue_.begin(), queue_.end());
-        queue_.clear();
+        batch.swap(queue_);  // the writer takes everything queued; the queue gets an empty vector
       }
     }
     if (batch.empty()) {
@@ -143,6 +143,7 @@ awaitable<void> Session::writer() {
       queued_bytes_ -= std::min(queued_bytes_, n);
     }
     batch.clear();
+    if (batch.capacity() > kKeptBatch) batch.shrink_to_fit();  // a burst's memory goes back
     if (ec) {
       failed = true;
       break;

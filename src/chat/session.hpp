@@ -4,11 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -72,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_armed_ = false;  // socket thread only: a close is scheduled
 
   std::mutex mu_;  // guards the queue and the closing state
-  std::deque<Encoded> queue_;
+  std::vector<Encoded> queue_;  // swapped with the writer's batch
   std::size_t queued_bytes_ = 0;
   bool writer_idle_ = false;
   bool closing_ = false;
