@@ -57,6 +57,18 @@ struct Client {
   void allow(std::chrono::milliseconds limit) { deadline = std::chrono::steady_clock::now() + limit; }
 };
 
+// The Date every answer carries (RFC 9110 §6.6.1), formatted once a second per thread.
+const std::string& current_http_date() {
+  thread_local std::time_t formatted_at = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    text = http_date(now);
+    formatted_at = now;
+  }
+  return text;
+}
+
 void plain(Reply& r, bhttp::status status, std::string text) {
   r.head.result(status);
   r.head.set(bhttp::field::content_type, "text/plain; charset=utf-8");
@@ -126,6 +138,7 @@ void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
 void build(Reply& r, const Request& req, const fs::path& root, FileCache& cache) {
   r.head.version(req.version());
   r.head.set(bhttp::field::server, "sockit");
+  r.head.set(bhttp::field::date, current_http_date());
   r.head.result(bhttp::status::ok);
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
     r.head.set(bhttp::field::allow, "GET, HEAD");

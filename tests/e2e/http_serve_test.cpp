@@ -90,10 +90,12 @@ resp, body = get({}); etag, lm = resp.getheader('ETag'), resp.getheader('Last-Mo
 resp, body = get({'If-None-Match': etag}); print(resp.status, body)
 resp, body = get({'If-Modified-Since': lm}); print(resp.status)
 resp, body = get({'If-None-Match': '"other"'}); print(resp.status)
+import email.utils, time
+print(abs(email.utils.parsedate_to_datetime(resp.getheader('Date')).timestamp() - time.time()) < 5)
 )");
   EXPECT_EQ(r.out,
             "206 bytes 2-5/20 b'2345'\n206 b'hij'\n206 b'fghij'\n416 bytes */20\n200 20\n"
-            "304 b''\n304\n200\n")
+            "304 b''\n304\n200\nTrue\n")
       << r.err;
 }
 
