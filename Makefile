@@ -3,7 +3,7 @@
 
 PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl nginx \
             libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-            libssl-dev libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev \
+            libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
             libgtest-dev libgmock-dev libbenchmark-dev \
             nodejs chromium fonts-dejavu-core fonts-wqy-microhei
 

@@ -25,5 +25,6 @@ export const LOGIN_ERROR_TEXT = {
   nickname_invalid: 'That nickname is not allowed: use 1–32 characters, no control characters, not only spaces.',
   server_full: 'The server is full right now — try again later.',
   shutting_down: 'The server is shutting down — try again later.',
+  store_unavailable: 'The server cannot save messages right now; yours was not sent. Try again shortly.',
   login_timeout: 'The server waited too long for the login — try again.',
 };

@@ -21,6 +21,7 @@ struct ServeArgs {
   std::size_t threads = 0;
   double login_timeout_s = 10;
   double grace_s = 2;
+  double soft_queue_s = 10;
   chat::ChatLimits limits;
 };
 
@@ -30,6 +31,7 @@ int run_serve(ServeArgs args) {
   options.limits = args.limits;
   options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
   options.limits.grace = seconds_to_ms(args.grace_s);
+  options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
   if (args.data != "none") options.data_dir = args.data;
   options.threads = args.threads;
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
@@ -83,8 +85,20 @@ void add_serve(CLI::App& chat_cmd, Action& action) {
   cmd->add_option("--login-timeout", args->login_timeout_s, "seconds to log in")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--max-queue-bytes", l.max_queue_bytes, "unsent bytes before slow_consumer")
+  cmd->add_option("--max-queue-bytes", l.max_queue_bytes,
+                  "a reader's unsent bytes past which it is cut (slow_consumer)")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--soft-queue-bytes", l.soft_queue_bytes,
+                  "a reader above this for --soft-queue-seconds is cut")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--soft-queue-seconds", args->soft_queue_s, "see --soft-queue-bytes")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--max-queue-total", l.max_queue_total,
+                  "memory of all unsent output; past it the readers holding most are cut")
+      ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 40))
       ->capture_default_str();
   cmd->add_option("--grace", args->grace_s, "seconds for goodbyes on stop")
       ->check(CLI::NonNegativeNumber)

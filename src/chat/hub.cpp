@@ -1,8 +1,11 @@
 #include "hub.hpp"
 
 #include <fmt/core.h>
+
+#include <algorithm>
 #include <chrono>
 
+#include "nickname.hpp"
 #include "session.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
@@ -19,10 +22,14 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-Hub::Hub(const ChatLimits& limits, ChatStore* store) : limits_(limits), store_(store) {
-  if (store_) {
-    for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = seq;
-  }
+Hub::Hub(const ChatLimits& limits, ChatStore* store)
+    : limits_(limits),
+      store_(store),
+      system_key_(nickname_key("System")),
+      budget_(limits.max_queue_total) {
+  if (!store_) return;
+  seq_floor_ = store_->seq_floor();
+  for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = std::max(seq, seq_floor_);
 }
 
 bool Hub::admit(const std::shared_ptr<Session>& session) {
@@ -35,32 +42,43 @@ bool Hub::admit(const std::shared_ptr<Session>& session) {
 
 void Hub::remove(Session& s) {
   std::lock_guard lock(mu_);
+  const auto it = sessions_.find(&s);
+  if (it == sessions_.end()) return;
+  const auto keep_alive = it->second;  // erased last: `s` is used below
   const auto rooms = s.rooms;
   for (const auto& room : rooms) {
     exit_room(s, room);
     notify_room(room, fmt::format("{}({}) left", s.nickname, s.id));
   }
-  if (s.id != 0) by_nickname_.erase(s.nickname);
-  sessions_.erase(&s);
+  if (s.id != 0) by_nickname_.erase(s.nickname_key);
+  sessions_.erase(it);
   stats_.disconnected(s.transport(), classify_disconnect(s.close_reason()));
 }
 
-std::int64_t Hub::next_seq(const std::string& room) {
-  return ++seqs_[room];
+std::int64_t& Hub::last_seq(const std::string& room) {
+  return seqs_.try_emplace(room, seq_floor_).first->second;
 }
 
-void Hub::record(const std::string& room, std::int64_t seq, std::int64_t ts, const Session* sender,
-                 const std::string& text) {
-  if (!store_) return;
+// The room's next seq, once the store has queued the message (or there is no store);
+// nullopt, using no seq, when the store refuses it.
+std::optional<std::int64_t> Hub::number(const std::string& room, std::int64_t ts,
+                                        const Session* sender, const std::string& text,
+                                        std::function<void()> on_commit) {
+  std::int64_t& last = last_seq(room);
+  if (!store_) {
+    if (on_commit) on_commit();
+    return ++last;
+  }
   StoredMessage m;
   m.room = room;
-  m.seq = seq;
+  m.seq = last + 1;
   m.ts_ms = ts;
   m.sender_id = sender ? sender->id : 0;
   m.sender_nickname = sender ? sender->nickname : "System";
   m.message = text;
   m.type = sender ? "broadcast" : "system";
-  store_->append(std::move(m));
+  if (!store_->try_append(std::move(m), std::move(on_commit))) return std::nullopt;
+  return ++last;
 }
 
 void Hub::refuse(Session& s, Errc code, const std::string& message, const std::string& req) {
@@ -69,7 +87,7 @@ void Hub::refuse(Session& s, Errc code, const std::string& message, const std::s
 }
 
 void Hub::fan_out(Room& room, const std::string& encoded, const Session* except) {
-  const auto shared = std::make_shared<const std::string>(encoded);  // encoded once for all
+  const auto shared = budget_.share(encoded);  // encoded once for all
   for (const auto& [id, member] : room.members) {
     if (member == except) continue;
     member->deliver(shared);
@@ -77,12 +95,14 @@ void Hub::fan_out(Room& room, const std::string& encoded, const Session* except)
   }
 }
 
+// A notice the store cannot take is not sent: every seq a client sees must be on its way to
+// the store (`who` still shows the change).
 void Hub::notify_room(const std::string& room, const std::string& text) {
-  const auto it = rooms_.find(room);
-  const auto seq = next_seq(room);
   const auto ts = now_ms();
-  record(room, seq, ts, nullptr, text);
-  if (it != rooms_.end()) fan_out(it->second, encode_system(text, room, seq, ts), nullptr);
+  const auto seq = number(room, ts, nullptr, text, {});
+  if (!seq) return stats_.dropped(DropReason::store_unavailable);
+  const auto it = rooms_.find(room);
+  if (it != rooms_.end()) fan_out(it->second, encode_system(text, room, *seq, ts), nullptr);
 }
 
 void Hub::enter(Session& s, const std::string& room) {
@@ -101,12 +121,21 @@ void Hub::exit_room(Session& s, const std::string& room) {
 void Hub::login(Session& s, const std::string& nickname, const std::string& req) {
   std::lock_guard lock(mu_);
   if (s.id != 0) return refuse(s, Errc::already_logged_in, "already logged in", req);
-  if (by_nickname_.count(nickname) || nickname == "System") {  // "System" is the server's
-    return refuse(s, Errc::nickname_taken, "nickname '" + nickname + "' is taken", req);
+  auto key = nickname_key(nickname);
+  if (key == system_key_) {
+    return refuse(s, Errc::nickname_taken, "nickname '" + nickname + "' looks like System", req);
+  }
+  if (const auto it = by_nickname_.find(key); it != by_nickname_.end()) {
+    const auto& holder = it->second->nickname;
+    return refuse(s, Errc::nickname_taken,
+                  holder == nickname ? "nickname '" + nickname + "' is taken"
+                                     : "nickname '" + nickname + "' is too close to '" + holder + "'",
+                  req);
   }
   s.id = next_id_++;
   s.nickname = nickname;
-  by_nickname_[nickname] = &s;
+  s.nickname_key = key;
+  by_nickname_.emplace(std::move(key), &s);
   log_info("{} logged in as {}({})", s.peer().to_string(), nickname, s.id);
   s.deliver(encode_login_ok(s.id, nickname, req));
   enter(s, kLobby);
@@ -118,17 +147,25 @@ void Hub::broadcast(Session& s, const Broadcast& b, const std::string& req) {
   if (!s.rooms.count(b.room)) {
     return refuse(s, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
-  stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
-  const auto seq = next_seq(b.room);
   const auto ts = now_ms();
-  record(b.room, seq, ts, &s, b.message);
-  fan_out(rooms_[b.room], encode_broadcast(s.id, s.nickname, b.message, b.room, seq, ts), &s);
-  if (!req.empty()) s.deliver(encode_ack(req, seq));
+  std::function<void()> ack;
+  if (!req.empty()) {  // sent once the store has committed the message
+    ack = [sender = s.weak_from_this(), req, next = last_seq(b.room) + 1] {
+      if (const auto session = sender.lock()) session->deliver(encode_ack(req, next));
+    };
+  }
+  const auto seq = number(b.room, ts, &s, b.message, std::move(ack));
+  if (!seq) {
+    stats_.dropped(DropReason::store_unavailable);
+    return refuse(s, Errc::store_unavailable, "the message store is not writing; not sent", req);
+  }
+  stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  fan_out(rooms_[b.room], encode_broadcast(s.id, s.nickname, b.message, b.room, *seq, ts), &s);
 }
 
 void Hub::direct(Session& s, const Direct& d, const std::string& req) {
   std::lock_guard lock(mu_);
-  const auto it = by_nickname_.find(d.to);
+  const auto it = by_nickname_.find(nickname_key(trim_blank(d.to)));  // "alice" reaches Alice
   if (it == by_nickname_.end()) {
     return refuse(s, Errc::no_such_user, "no user '" + d.to + "'", req);
   }
@@ -174,8 +211,16 @@ void Hub::rooms(Session& s, const std::string& req) {
 
 void Hub::history(Session& s, const History& h, const std::string& req) {
   std::vector<std::string> encoded;
+  std::vector<StoredMessage> found;
   if (store_) {
-    for (const auto& m : store_->history(h.room, h.limit, h.before)) {  // outside the lock
+    try {
+      found = store_->history(h.room, h.limit, h.before);  // outside the lock
+    } catch (const chat_store_error& e) {
+      log_error("history of '{}': {}", h.room, e.what());
+      stats_.error(Errc::store_unavailable);
+      return s.deliver(encode_error(Errc::store_unavailable, "history cannot be read now", req));
+    }
+    for (const auto& m : found) {
       encoded.push_back(m.type == "system" ? encode_system(m.message, m.room, m.seq, m.ts_ms)
                                            : encode_broadcast(m.sender_id, m.sender_nickname,
                                                               m.message, m.room, m.seq, m.ts_ms));

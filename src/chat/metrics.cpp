@@ -83,8 +83,18 @@ void store_state(Page& page, const ChatStore* store) {
   const auto ms = store ? store->last_flush_ms() : 0;
   page.sample("sockit_chat_store_last_flush_timestamp_seconds",
               fmt::format("{}.{:03}", ms / 1000, ms % 1000));
-  page.family("sockit_chat_store_failed", "gauge", "1 when the store has failed and stopped writing.");
+  page.family("sockit_chat_store_failed", "gauge",
+              "1 while the store cannot write (it retries; room messages are refused meanwhile).");
   page.sample("sockit_chat_store_failed", store && store->failure() ? 1 : 0);
+  page.family("sockit_chat_store_failures_total", "counter",
+              "Times the store went from writing to failing.");
+  page.sample("sockit_chat_store_failures_total", store ? store->failures() : 0);
+}
+
+void queue_memory(Page& page, const Hub& hub) {
+  page.family("sockit_chat_queued_bytes", "gauge",
+              "Memory held by unsent output of all sessions (shared messages counted once).");
+  page.sample("sockit_chat_queued_bytes", hub.budget().used());
 }
 
 }  // namespace
@@ -96,6 +106,7 @@ std::string render_metrics(const Hub& hub, const ChatStore* store) {
   traffic(page, hub, stats);
   failures(page, stats);
   store_state(page, store);
+  queue_memory(page, hub);
   return page.take();
 }
 

@@ -44,7 +44,7 @@ class Fields {
   }
 
   std::string nickname(std::string_view key) {
-    std::string text = string(key);
+    std::string text(trim_blank(string(key)));  // " Alice " is Alice
     if (!refusal_ && !valid_nickname(text)) fail(Errc::nickname_invalid, {});
     return text;
   }

@@ -96,6 +96,21 @@ bool valid_utf8(std::string_view text) noexcept {
   return each_code_point(text, [](char32_t) { return true; });
 }
 
+std::string_view trim_blank(std::string_view text) noexcept {
+  std::size_t i = 0;
+  std::size_t first = std::string_view::npos;
+  std::size_t end = 0;
+  char32_t cp = 0;
+  while (i < text.size()) {
+    const std::size_t at = i;
+    if (!decode(text, i, cp)) return text;  // left whole, for valid_* to refuse
+    if (is_blank(cp)) continue;
+    if (first == std::string_view::npos) first = at;
+    end = i;
+  }
+  return first == std::string_view::npos ? text.substr(0, 0) : text.substr(first, end - first);
+}
+
 bool valid_nickname(std::string_view nickname) noexcept {
   std::size_t count = 0;
   bool visible = false;

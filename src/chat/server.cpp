@@ -77,8 +77,8 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
     WebThread web_thread(web.get());
     server.serve_forever();
   }
-  if (store) store->flush();
-  log_info("stopped; {} store", store ? "flushed the" : "no");
+  if (!store) return log_info("stopped; no store");
+  if (store->close() == 0) log_info("stopped; the store is flushed");
 }
 
 }  // namespace sockit::chat

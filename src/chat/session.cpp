@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "hub.hpp"
+#include "queue_budget.hpp"
+#include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
 
 namespace sockit::chat {
@@ -33,11 +35,34 @@ Session::Session(Transport& transport, Address peer, Hub& hub, const ChatLimits&
       login_timer_(transport.executor()) {}
 
 awaitable<void> Session::run() {
+  hub_.budget().join();
   start_login_timer();
-  co_await (reader() && writer());
-  finished_ = true;  // the transport dies with the caller's frame: late handlers must not touch it
+  std::exception_ptr failure;
+  try {
+    co_await (reader() && writer());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  end();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// Every way out of run(): the transport dies with the caller's frame, so nothing may reach it
+// after this (see the header).
+void Session::end() {
+  hub_.remove(*this);
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    if (reason_.empty()) reason_ = "error";
+    hub_.budget().release(queue_.size() * QueueBudget::kEntryCost);
+    queue_.clear();
+  }
+  hub_.budget().leave();
+  finished_ = true;
   linger_.cancel();
   login_timer_.cancel();
+  wake_.cancel();
 }
 
 // No login by the deadline: the session is told so and closed. A timer of its own rather than
@@ -50,39 +75,66 @@ void Session::start_login_timer() {
   });
 }
 
+void Session::deliver(std::string message) { deliver(hub_.budget().share(std::move(message))); }
+
 void Session::deliver(Encoded message) {
   std::lock_guard lock(mu_);
   if (closing_) {
     hub_.stats().dropped(DropReason::closing);
     return;
   }
-  if (queued_bytes_ + message->size() > limits_.max_queue_bytes) {
-    // Too slow to read what it is sent: cut it off so nobody else waits for it. Its backlog
-    // is dropped; the error goes out if it ever reads again within a second.
-    closing_ = true;
-    reason_ = "slow_consumer";
-    hub_.stats().dropped(DropReason::slow_consumer, queue_.size() + 1);
-    hub_.stats().error(Errc::slow_consumer);
-    queue_.clear();
-    auto error = std::make_shared<const std::string>(
-        encode_error(Errc::slow_consumer, "too slow to read: disconnected", {}));
-    queued_bytes_ = error->size();
-    queue_.push_back(std::move(error));
-    log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
-    if (writer_idle_) wake_writer();
-    close_socket_later(kSlowConsumerLinger);
-    return;
-  }
+  if (too_slow(queued_bytes_ + message->size())) return cut_slow_consumer();
   queued_bytes_ += message->size();
+  hub_.budget().charge(QueueBudget::kEntryCost);
   queue_.push_back(std::move(message));
   if (writer_idle_) wake_writer();
+}
+
+// Caller holds mu_. Whether a reader that would owe `owed` bytes does not drain: past the hard
+// limit, above the soft one for soft_queue_time, or holding more than its share of a budget
+// that is spent.
+bool Session::too_slow(std::size_t owed) {
+  if (owed > limits_.max_queue_bytes) return true;
+  if (owed > limits_.soft_queue_bytes) {
+    const auto now = std::chrono::steady_clock::now();
+    if (over_soft_since_ == std::chrono::steady_clock::time_point{}) over_soft_since_ = now;
+    if (now - over_soft_since_ >= limits_.soft_queue_time) return true;
+  }
+  return hub_.budget().over_share(owed);
+}
+
+// Caller holds mu_. Cut off so nobody else waits for it: its backlog is dropped; the error
+// goes out if it ever reads again within a second.
+void Session::cut_slow_consumer() {
+  closing_ = true;
+  reason_ = "slow_consumer";
+  hub_.stats().dropped(DropReason::slow_consumer, queue_.size() + 1);
+  hub_.stats().error(Errc::slow_consumer);
+  hub_.budget().release(queue_.size() * QueueBudget::kEntryCost);
+  queue_.clear();
+  auto error = hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {}));
+  hub_.budget().charge(QueueBudget::kEntryCost);
+  queued_bytes_ = error->size();
+  queue_.push_back(std::move(error));
+  log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
+  if (writer_idle_) wake_writer();
+  close_socket_later(kSlowConsumerLinger);
+}
+
+// The writer sent `bytes_written` of a batch of `entries` messages.
+void Session::took_from_queue(std::size_t bytes_written, std::size_t entries) {
+  hub_.budget().release(entries * QueueBudget::kEntryCost);
+  std::lock_guard lock(mu_);
+  queued_bytes_ -= std::min(queued_bytes_, bytes_written);
+  if (queued_bytes_ <= limits_.soft_queue_bytes) over_soft_since_ = {};
 }
 
 void Session::close_with(Errc code, const std::string& message) {
   std::lock_guard lock(mu_);
   if (closing_) return;
-  auto text = std::make_shared<const std::string>(encode_error(code, message, {}));
+  auto text = hub_.budget().share(encode_error(code, message, {}));
   queued_bytes_ += text->size();
+  hub_.budget().charge(QueueBudget::kEntryCost);
   queue_.push_back(std::move(text));
   closing_ = true;
   reason_ = std::string(code_name(code));
@@ -138,10 +190,7 @@ awaitable<void> Session::writer() {
       continue;
     }
     auto [ec, n] = co_await transport_.write(batch);
-    {
-      std::lock_guard lock(mu_);
-      queued_bytes_ -= std::min(queued_bytes_, n);
-    }
+    took_from_queue(n, batch.size());
     batch.clear();
     if (batch.capacity() > kKeptBatch) batch.shrink_to_fit();  // a burst's memory goes back
     if (ec) {
@@ -258,7 +307,11 @@ awaitable<void> serve_chat_connection(Transport& transport, const Address& peer,
     co_return;
   }
   log_info("{} connected ({})", peer.to_string(), via);
-  co_await session->run();
+  try {
+    co_await session->run();
+  } catch (const std::exception& e) {
+    log_error("{} ({}) ended by an error: {}", peer.to_string(), via, e.what());
+  }
   log_info("{} disconnected ({}{})", peer.to_string(),
            session->id ? session->nickname + "(" + std::to_string(session->id) + "), " : "",
            session->close_reason());

@@ -1,8 +1,16 @@
 // Internal: one chat connection — a reader coroutine (frames, requests, limits) and a writer
 // coroutine (a bounded queue of shared, already-encoded messages) on the connection's thread,
 // over any Transport (TCP or WebSocket).
+//
+// Ownership: the Session is shared — by the Hub while admitted, by its own handlers, and by
+// whoever holds a weak_ptr (a commit callback). The Transport is not: it lives in the
+// caller's coroutine frame and dies when run() returns. So run() ends every path (return or
+// exception) by leaving the Hub, marking the session closing (deliver() then drops, and
+// nothing new is posted) and finished (handlers already posted return without touching the
+// transport).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -31,10 +39,11 @@ class Session : public std::enable_shared_from_this<Session> {
   /// on the transport's executor.
   boost::asio::awaitable<void> run();
 
-  /// Queues an encoded message for the writer. Thread safe; never blocks. Past
-  /// max_queue_bytes of unsent output the session is closed with slow_consumer.
+  /// Queues an encoded message for the writer. Thread safe; never blocks. A reader that does
+  /// not drain (ChatLimits: hard, soft-for-a-time, or its share of the total) is sent
+  /// slow_consumer and closed. After the session closed, the message is dropped.
   void deliver(Encoded message);
-  void deliver(std::string message) { deliver(std::make_shared<const std::string>(std::move(message))); }
+  void deliver(std::string message);
   /// Sends a final error (unless the peer is too slow to take it) and closes. Thread safe.
   void close_with(Errc code, const std::string& message);
 
@@ -46,6 +55,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Identity and rooms, set by the Hub and guarded by the Hub's mutex.
   std::int64_t id = 0;
   std::string nickname;
+  std::string nickname_key;  // see nickname_key()
   std::set<std::string> rooms;
 
  private:
@@ -59,6 +69,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void reply_error(Errc code, const std::string& message, const std::string& req);
   void wake_writer();
   void close_socket_later(std::chrono::milliseconds after);
+  bool too_slow(std::size_t owed);
+  void cut_slow_consumer();
+  void took_from_queue(std::size_t bytes_written, std::size_t entries);
+  void end();
 
   Transport& transport_;
   TransportKind kind_;
@@ -73,7 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::mutex mu_;  // guards the queue and the closing state
   std::vector<Encoded> queue_;  // swapped with the writer's batch
-  std::size_t queued_bytes_ = 0;
+  std::size_t queued_bytes_ = 0;  // what the client owes: queued and being written
+  std::chrono::steady_clock::time_point over_soft_since_{};  // {} while at or under the soft limit
   bool writer_idle_ = false;
   bool closing_ = false;
   std::string reason_;  // why it closed, first cause wins

@@ -14,8 +14,8 @@
 namespace sockit::chat {
 
 /// Why a message or request was discarded instead of delivered or served.
-enum class DropReason { slow_consumer, rate_limited, closing };
-inline constexpr std::size_t kDropReasons = 3;
+enum class DropReason { slow_consumer, rate_limited, closing, store_unavailable };
+inline constexpr std::size_t kDropReasons = 4;
 std::string_view drop_reason_name(DropReason reason) noexcept;
 
 /// Why a connection ended; a fixed set so /metrics labels stay bounded.
@@ -35,7 +35,7 @@ std::string_view disconnect_reason_name(DisconnectReason reason) noexcept;
 /// a system error message) onto the fixed set. Pure.
 DisconnectReason classify_disconnect(std::string_view close_reason) noexcept;
 
-inline constexpr std::size_t kErrcSlots = static_cast<std::size_t>(Errc::shutting_down) + 1;
+inline constexpr std::size_t kErrcSlots = static_cast<std::size_t>(Errc::store_unavailable) + 1;
 
 /// Thread safe: every member may be called from any thread.
 class ChatStats {

@@ -1,5 +1,6 @@
 // ChatStore over SQLite: a writer connection owned by the writer thread, a read connection
-// behind its own mutex, and between them a bounded queue of uncommitted messages.
+// behind its own mutex, and between them a bounded queue of uncommitted messages, each with
+// the callback its commit runs.
 #include "sockit/chat/store.hpp"
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <thread>
 #include <utility>
 
+#include "seq_floor.hpp"
+#include "sockit/core/log.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace sockit::chat {
@@ -20,6 +23,8 @@ namespace {
 constexpr std::size_t kMaxBatch = 1000;                      // messages in one transaction
 constexpr auto kIdleWait = std::chrono::milliseconds(50);    // writer's wait for work
 constexpr auto kCheckWait = std::chrono::milliseconds(100);  // callers' wait between checks
+constexpr auto kFirstRetry = std::chrono::milliseconds(50);  // a failed write is retried after
+constexpr auto kMaxRetry = std::chrono::milliseconds(2000);  // ... doubling up to this
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS messages(
@@ -67,7 +72,12 @@ std::map<std::string, std::int64_t> read_last_seqs(sqlite3* db) {
   return last;
 }
 
-using Batch = std::vector<StoredMessage>;
+// A queued message and what its commit runs.
+struct Entry {
+  StoredMessage message;
+  ChatStore::OnCommit on_commit;
+};
+using Batch = std::vector<Entry>;
 
 }  // namespace
 
@@ -83,21 +93,16 @@ struct ChatStore::Impl {
                     "SELECT seq, ts_ms, sender_id, sender_nickname, message, type FROM messages"
                     " WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
         last_seqs(read_last_seqs(writer_db.get())),
-        max_queue(std::max<std::size_t>(max_queued, 1)) {}
+        max_queue(std::max<std::size_t>(max_queued, 1)),
+        seq_floor(start_run(writer_db.get(), last_seqs, max_queue)) {}
 
   // ---- The writer thread. ----
 
-  // Writes batches until stopped and drained, or until SQLite fails. Never throws.
+  // Writes batches until stopped and drained, or until stopped while failing. Never throws.
   void write_loop() noexcept {
-    try {
-      while (const auto batch = next_batch()) {
-        guarded([&] { write(*batch); });
-        committed(batch->size());
-      }
-    } catch (const std::exception& e) {
-      fail(e.what());
-    } catch (...) {
-      fail("chat store: writer stopped by an unknown exception");
+    while (const auto batch = next_batch()) {
+      if (!write_until_committed(*batch)) return;
+      committed(*batch);
     }
   }
 
@@ -115,10 +120,36 @@ struct ChatStore::Impl {
     return batch;
   }
 
-  // One transaction: all of `batch` is stored, or none of it.
+  // Tries `batch` until it commits (true), or until a try made after stop() fails (false).
+  bool write_until_committed(const Batch& batch) noexcept {
+    auto backoff = kFirstRetry;
+    for (;;) {
+      const bool last_try = is_stopping();
+      std::string error = try_write(batch);
+      if (error.empty()) return true;
+      went_down(std::move(error));
+      if (last_try) return false;
+      sleep_unless_stopping(backoff);
+      backoff = std::min(backoff * 2, kMaxRetry);
+    }
+  }
+
+  // One transaction: all of `batch` is stored, or none of it. "" or why it failed.
+  std::string try_write(const Batch& batch) noexcept {
+    try {
+      guarded([&] { write(batch); });
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    } catch (...) {
+      return "chat store: unknown failure";
+    }
+  }
+
   void write(const Batch& batch) {
     sqlite::Transaction transaction(writer_db.get());
-    for (const StoredMessage& message : batch) {
+    for (const Entry& entry : batch) {
+      const StoredMessage& message = entry.message;
       sqlite::Cursor cursor(insert);
       cursor.bind(1, message.room);
       cursor.bind(2, message.seq);
@@ -132,23 +163,55 @@ struct ChatStore::Impl {
     transaction.commit();
   }
 
-  void committed(std::size_t count) {
+  // Publishes the commit, then runs the callbacks outside the lock.
+  void committed(const Batch& batch) noexcept {
+    bool was_down = false;
     {
       const std::lock_guard lock(mutex);
-      done += count;
+      done += batch.size();
       in_flight.reset();
       last_commit_ms.store(unix_ms());
+      was_down = failure.has_value();
+      failure.reset();
     }
     progress.notify_all();
+    if (was_down) log_warn("chat store: writing again; the failure is over");
+    for (const Entry& entry : batch) run(entry.on_commit);
   }
 
-  void fail(const char* reason) noexcept {
+  static void run(const OnCommit& on_commit) noexcept {
+    if (!on_commit) return;
+    try {
+      on_commit();
+    } catch (const std::exception& e) {
+      log_error("chat store: a commit callback failed: {}", e.what());
+    } catch (...) {
+      log_error("chat store: a commit callback failed");
+    }
+  }
+
+  // Logged once per outage, at error level; the store refuses new messages until it recovers.
+  void went_down(std::string reason) noexcept {
+    bool first = false;
     try {
       const std::lock_guard lock(mutex);
+      first = !failure.has_value();
+      if (first) ++outages;
       failure = reason;
-    } catch (...) {  // the mutex cannot lock or the text cannot be copied: nothing to report to
+    } catch (...) {  // cannot lock: the next try reports it
     }
     progress.notify_all();
+    if (first) log_error("{}; retrying with backoff, new messages are refused meanwhile", reason);
+  }
+
+  bool is_stopping() {
+    const std::lock_guard lock(mutex);
+    return stopping;
+  }
+
+  void sleep_unless_stopping(std::chrono::milliseconds how_long) {
+    std::unique_lock lock(mutex);
+    work_ready.wait_for(lock, how_long, [this] { return stopping; });
   }
 
   // ---- Shared with the callers; all under `mutex`. ----
@@ -157,12 +220,15 @@ struct ChatStore::Impl {
 
   void throw_if_failed() const {
     if (failure) throw chat_store_error(*failure);
+    if (stopping) throw chat_store_error("chat store: closed");
   }
 
   // The newest `limit` uncommitted messages of `room` with seq < before, oldest first.
-  Batch pending(std::string_view room, std::size_t limit, std::int64_t before) const {
-    Batch found;
-    const auto take = [&](const StoredMessage& message) {
+  std::vector<StoredMessage> pending(std::string_view room, std::size_t limit,
+                                     std::int64_t before) const {
+    std::vector<StoredMessage> found;
+    const auto take = [&](const Entry& entry) {
+      const StoredMessage& message = entry.message;
       if (found.size() < limit && message.seq < before && message.room == room) {
         found.push_back(message);
       }
@@ -174,7 +240,8 @@ struct ChatStore::Impl {
   }
 
   // The newest `limit` committed messages of `room` with seq < before, oldest first.
-  Batch committed_page(std::string_view room, std::size_t limit, std::int64_t before) {
+  std::vector<StoredMessage> committed_page(std::string_view room, std::size_t limit,
+                                            std::int64_t before) {
     constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
     const std::lock_guard lock(read_mutex);
     return guarded([&] {
@@ -182,7 +249,7 @@ struct ChatStore::Impl {
       cursor.bind(1, room);
       cursor.bind(2, before);
       cursor.bind(3, static_cast<std::int64_t>(std::min(limit, kMaxLimit)));
-      Batch page;
+      std::vector<StoredMessage> page;
       while (cursor.step()) {
         page.push_back(StoredMessage{std::string(room), cursor.integer(0), cursor.integer(1),
                                      cursor.integer(2), cursor.text(3), cursor.text(4),
@@ -193,26 +260,40 @@ struct ChatStore::Impl {
     });
   }
 
+  // Called once the writer thread has ended: records a clean stop when nothing was lost.
+  void mark_clean() noexcept {
+    try {
+      guarded([&] {
+        record_clean_stop(writer_db.get());
+      });
+    } catch (const std::exception& e) {
+      log_error("{} (the next start will skip seq numbers)", e.what());
+    }
+  }
+
   sqlite::Connection writer_db;  // declared before the statements, so closed after them
   sqlite::Connection reader_db;
   sqlite::Statement insert;       // used by the writer thread only
   sqlite::Statement select_page;  // under read_mutex
   const std::map<std::string, std::int64_t> last_seqs;
   const std::size_t max_queue;
+  const std::int64_t seq_floor;
 
   mutable std::mutex mutex;
   std::condition_variable work_ready;  // something queued, or stopping
   std::condition_variable progress;    // committed, room freed, or failed
-  std::deque<StoredMessage> queue;
+  std::deque<Entry> queue;
   std::shared_ptr<const Batch> in_flight;  // being written; read-only once published
   std::uint64_t accepted = 0;              // messages ever appended
   std::uint64_t done = 0;                  // messages ever committed
+  std::uint64_t outages = 0;               // times the store went from working to failing
   bool stopping = false;
+  bool closed = false;  // close() has run
   std::optional<std::string> failure;
   std::atomic<std::int64_t> last_commit_ms{0};
 
   std::mutex read_mutex;
-  std::thread writer;  // joined by ~ChatStore before anything above is destroyed
+  std::thread writer;  // joined by close() before anything above is destroyed
 };
 
 ChatStore::ChatStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -229,18 +310,52 @@ std::unique_ptr<ChatStore> ChatStore::open(const std::filesystem::path& file,
   return store;
 }
 
-ChatStore::~ChatStore() {
+ChatStore::~ChatStore() { close(); }
+
+std::size_t ChatStore::close() noexcept {
+  Impl& impl = *impl_;
   try {
-    const std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  } catch (...) {  // the writer still stops: it checks `stopping` at least every kIdleWait
+    const std::lock_guard lock(impl.mutex);
+    if (impl.closed) return impl.uncommitted();
+    impl.closed = true;
+    impl.stopping = true;
+  } catch (...) {  // cannot lock: the writer still stops, it checks `stopping` every kIdleWait
   }
-  impl_->work_ready.notify_all();
-  if (impl_->writer.joinable()) impl_->writer.join();
+  impl.work_ready.notify_all();
+  if (impl.writer.joinable()) impl.writer.join();
+  std::size_t lost = 0;
+  try {
+    const std::lock_guard lock(impl.mutex);
+    lost = impl.uncommitted();
+  } catch (...) {
+    lost = 1;
+  }
+  if (lost == 0) {
+    impl.mark_clean();
+  } else {
+    log_error("chat store: {} queued messages could not be saved; none of them was acknowledged",
+              lost);
+  }
+  return lost;
 }
 
 std::map<std::string, std::int64_t> ChatStore::last_seqs() const {
   return impl_->last_seqs;
+}
+
+std::int64_t ChatStore::seq_floor() const noexcept { return impl_->seq_floor; }
+
+bool ChatStore::try_append(StoredMessage message, OnCommit on_commit) {
+  {
+    const std::lock_guard lock(impl_->mutex);
+    if (impl_->failure || impl_->stopping || impl_->uncommitted() >= impl_->max_queue) {
+      return false;
+    }
+    impl_->queue.push_back(Entry{std::move(message), std::move(on_commit)});
+    ++impl_->accepted;
+  }
+  impl_->work_ready.notify_one();
+  return true;
 }
 
 void ChatStore::append(StoredMessage message) {
@@ -250,7 +365,7 @@ void ChatStore::append(StoredMessage message) {
     if (impl_->uncommitted() < impl_->max_queue) break;
     impl_->progress.wait_for(lock, kCheckWait);
   }
-  impl_->queue.push_back(std::move(message));
+  impl_->queue.push_back(Entry{std::move(message), {}});
   ++impl_->accepted;
   lock.unlock();
   impl_->work_ready.notify_one();
@@ -260,8 +375,8 @@ void ChatStore::flush() {
   std::unique_lock lock(impl_->mutex);
   const std::uint64_t target = impl_->accepted;
   for (;;) {
-    impl_->throw_if_failed();
     if (impl_->done >= target) return;
+    if (impl_->failure) throw chat_store_error(*impl_->failure);
     impl_->progress.wait_for(lock, kCheckWait);
   }
 }
@@ -273,14 +388,14 @@ std::vector<StoredMessage> ChatStore::history(std::string_view room, std::size_t
                                               std::optional<std::int64_t> before) {
   if (limit == 0) return {};
   std::int64_t bound = before.value_or(std::numeric_limits<std::int64_t>::max());
-  Batch newest;
+  std::vector<StoredMessage> newest;
   {
     const std::lock_guard lock(impl_->mutex);
     newest = impl_->pending(room, limit, bound);
   }
   if (newest.size() == limit) return newest;
   if (!newest.empty()) bound = newest.front().seq;
-  Batch page = impl_->committed_page(room, limit - newest.size(), bound);
+  auto page = impl_->committed_page(room, limit - newest.size(), bound);
   page.insert(page.end(), std::make_move_iterator(newest.begin()),
               std::make_move_iterator(newest.end()));
   return page;
@@ -298,6 +413,11 @@ std::int64_t ChatStore::last_flush_ms() const {
 std::optional<std::string> ChatStore::failure() const {
   const std::lock_guard lock(impl_->mutex);
   return impl_->failure;
+}
+
+std::uint64_t ChatStore::failures() const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->outages;
 }
 
 }  // namespace sockit::chat

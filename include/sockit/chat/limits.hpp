@@ -14,7 +14,14 @@ struct ChatLimits {
   double rate = 20;                       ///< requests per second, sustained (token bucket)
   double burst = 40;                      ///< requests at once before rate_limited
   std::chrono::milliseconds login_timeout{10000};  ///< no login by then: login_timeout, closed
-  std::size_t max_queue_bytes = 1 << 20;  ///< unsent output past this: slow_consumer, closed
+  // A slow consumer is one that does not drain, not one that received a legal burst: a
+  // reader is cut when its unsent output passes the hard limit, or stays above the soft
+  // limit for soft_queue_time, or when all sessions together hold more than
+  // max_queue_total and it holds more than an equal share.
+  std::size_t max_queue_bytes = 16 << 20;  ///< hard limit of one reader's unsent output
+  std::size_t soft_queue_bytes = 4 << 20;  ///< ... and the soft one, held for soft_queue_time
+  std::chrono::milliseconds soft_queue_time{10000};
+  std::size_t max_queue_total = 256 << 20;  ///< memory of all unsent output together
   std::chrono::milliseconds grace{2000};  ///< on stop, time for goodbyes to be written
 };
 

@@ -37,6 +37,7 @@ enum class Errc {
   login_timeout,
   slow_consumer,
   shutting_down,
+  store_unavailable,
 };
 
 /// The wire name of `code` ("bad_json", "nickname_taken"...); "unknown" for a value outside
@@ -154,6 +155,10 @@ Parsed parse_request(std::string_view frame, const Limits& limits);
 
 /// Well-formed UTF-8: no overlongs, surrogates, or code points past U+10FFFF. Pure; thread safe.
 bool valid_utf8(std::string_view text) noexcept;
+
+/// `text` without the whitespace and invisible characters at either end; ill-formed UTF-8 is
+/// returned whole. Pure; thread safe.
+std::string_view trim_blank(std::string_view text) noexcept;
 
 /// 1–32 code points of valid UTF-8, no control characters (C0, DEL, C1, and the bidi
 /// embedding, override and isolate controls), and not only whitespace or invisible

@@ -1,10 +1,11 @@
 // ChatStore: every room message in SQLite, written in batches by a thread of its own so the
-// network threads never wait for the disk.
+// network threads never wait for the disk; an acknowledgement waits for the commit.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,37 +35,66 @@ class chat_store_error : public std::runtime_error {
 };
 
 /// The message store of the chat server: one SQLite file (WAL, synchronous=NORMAL), a writer
-/// thread that commits what is queued in whole transactions, in the order it was appended,
-/// and a separate read connection for history. A crash (even kill -9) loses at most the
-/// newest messages of each room, never one in the middle.
+/// thread that commits what is queued in whole transactions (group commit), in the order it
+/// was appended, and a separate read connection for history.
+///
+/// Durability: a message is committed when its on_commit callback runs; a committed message
+/// survives kill -9 of the process. A crash loses only messages not yet committed, a suffix of
+/// each room, never one in the middle.
+///
+/// Failures: when a write fails (disk full, database locked past the busy timeout, I/O error)
+/// the store logs it once, reports failure(), refuses new messages, and retries the same batch
+/// with backoff (50 ms doubling to 2 s) until it succeeds; then it logs the recovery and goes
+/// on. Nothing queued is dropped while it retries.
+///
+/// Seq numbers: see seq_floor() — a room's numbers are never reused across a crash.
 ///
 /// Messages of one room must be appended in seq order (the caller's guarantee); each
-/// (room, seq) may be appended only once, or the store fails.
+/// (room, seq) may be appended only once, or the store fails (and retries in vain).
 class ChatStore {
  public:
+  /// Runs on the writer thread once the message is committed. Must be quick and must not
+  /// throw (an exception is logged and swallowed). Never runs for a message the store gives
+  /// up on (failed at close).
+  using OnCommit = std::function<void()>;
+
   /// Opens (creating it and its parent directories if needed) the database `file`, reads the
-  /// last seq of every room and starts the writer thread. At most `max_queue` (at least 1)
-  /// messages wait uncommitted at any time. Throws chat_store_error.
+  /// last seq of every room, raises the seq floor past anything a crashed previous run may
+  /// have numbered, and starts the writer thread. At most `max_queue` (at least 1) messages
+  /// wait uncommitted at any time. Throws chat_store_error.
   static std::unique_ptr<ChatStore> open(const std::filesystem::path& file,
                                          std::size_t max_queue = 100000);
 
   ChatStore(const ChatStore&) = delete;
   ChatStore& operator=(const ChatStore&) = delete;
-  /// Commits everything queued (unless the store failed), stops the writer thread and closes
-  /// the file. Never throws. Not thread safe: no other call may be running or start.
+  /// close(), if not called yet. Never throws.
   ~ChatStore();
+
+  /// Stops taking messages, commits everything queued (one last try if the store is down),
+  /// stops the writer thread and, when all was committed, marks the stop clean. Returns how
+  /// many queued messages could not be committed (0 normally). Idempotent. Never throws.
+  /// Thread safe, but no other call may start after it.
+  std::size_t close() noexcept;
 
   /// The highest stored seq of every room, as read at open (rooms without messages are
   /// absent). Thread safe.
   std::map<std::string, std::int64_t> last_seqs() const;
+  /// The seqs of every room in this run must start above max(last_seqs()[room], seq_floor()):
+  /// 0 after clean stops, higher after a crash. Thread safe.
+  std::int64_t seq_floor() const noexcept;
 
-  /// Queues `message` for the writer thread and returns at once, unless max_queue messages
-  /// are uncommitted: then it waits until there is room (nothing accepted is ever dropped).
-  /// Thread safe. Throws chat_store_error if the store has failed.
+  /// Queues `message` for the writer thread and returns true at once; returns false, queueing
+  /// nothing, when the store is failing (see failure()), closed, or max_queue messages are
+  /// uncommitted. Never blocks on the disk. Thread safe.
+  bool try_append(StoredMessage message, OnCommit on_commit = {});
+
+  /// Queues `message`, waiting while max_queue messages are uncommitted (nothing accepted is
+  /// ever dropped). For callers that may block, such as tools and tests. Thread safe. Throws
+  /// chat_store_error while the store is failing or after close().
   void append(StoredMessage message);
 
   /// Blocks until everything appended before the call is committed. Thread safe. Throws
-  /// chat_store_error if the store has failed (now or while waiting).
+  /// chat_store_error if the store is failing (now or while waiting).
   void flush();
 
   /// The newest `limit` messages of `room` with seq < `before` (any seq if nullopt), oldest
@@ -77,9 +107,11 @@ class ChatStore {
   std::size_t queue_length() const;
   /// Unix time in milliseconds of the last commit, 0 if none yet. Thread safe.
   std::int64_t last_flush_ms() const;
-  /// Why the writer thread stopped (SQLite's message), or nullopt while it works. Once set,
-  /// append and flush throw and nothing more is written. Thread safe.
+  /// Why the last write failed (SQLite's message) while the store is failing; nullopt while it
+  /// works. Thread safe.
   std::optional<std::string> failure() const;
+  /// How many times the store went from working to failing. Thread safe.
+  std::uint64_t failures() const;
 
  private:
   struct Impl;
