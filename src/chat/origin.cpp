@@ -57,4 +57,15 @@ bool origin_allowed(std::string_view origin, std::string_view host,
   });
 }
 
+bool valid_websocket_key(std::string_view key) noexcept {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  constexpr std::string_view kLastOfSixteen = "AQgw";  // 2 bits of data, 4 zero bits
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (std::size_t i = 0; i < 21; ++i) {
+    if (kAlphabet.find(key[i]) == std::string_view::npos) return false;
+  }
+  return kLastOfSixteen.find(key[21]) != std::string_view::npos;
+}
+
 }  // namespace sockit::chat

@@ -1,4 +1,5 @@
-// Internal: which web pages may open the chat WebSocket (the Origin check of the upgrade).
+// Internal: the checks of a /ws upgrade request before the handshake: which web pages may
+// open the chat WebSocket (Origin), and whether the client's key is one (RFC 6455).
 #pragma once
 
 #include <string>
@@ -15,5 +16,9 @@ namespace sockit::chat {
 /// "*" in `allowed` lets every origin in. Pure; thread safe.
 bool origin_allowed(std::string_view origin, std::string_view host,
                     const std::vector<std::string>& allowed);
+
+/// True when `key` (the Sec-WebSocket-Key header) is the base64 form of 16 bytes, as RFC 6455
+/// §4.2.1 requires: 24 characters, the last two "=". Others get 400. Pure; thread safe.
+bool valid_websocket_key(std::string_view key) noexcept;
 
 }  // namespace sockit::chat

@@ -163,8 +163,10 @@ struct ChatStore::Impl {
     transaction.commit();
   }
 
-  // Publishes the commit, then runs the callbacks outside the lock.
+  // Runs the callbacks (outside the lock), then publishes the commit: once flush() returns,
+  // the callbacks of what it waited for have run.
   void committed(const Batch& batch) noexcept {
+    for (const Entry& entry : batch) run(entry.on_commit);
     bool was_down = false;
     {
       const std::lock_guard lock(mutex);
@@ -176,7 +178,6 @@ struct ChatStore::Impl {
     }
     progress.notify_all();
     if (was_down) log_warn("chat store: writing again; the failure is over");
-    for (const Entry& entry : batch) run(entry.on_commit);
   }
 
   static void run(const OnCommit& on_commit) noexcept {

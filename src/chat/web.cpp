@@ -124,6 +124,12 @@ awaitable<void> upgrade(server::AsyncStream& socket, const Address& peer, const 
     co_await send(socket, res, false);
     co_return;
   }
+  if (!valid_websocket_key(req[bhttp::field::sec_websocket_key])) {
+    auto res = plain(req, bhttp::status::bad_request, "Sec-WebSocket-Key must be 16 bytes in base64\n");
+    res.keep_alive(false);
+    co_await send(socket, res, false);
+    co_return;
+  }
   WebSocket ws(socket);
   configure_chat_websocket(ws, ctx.ws_idle);
   const auto [ec] = co_await ws.async_accept(req, tuple_awaitable);

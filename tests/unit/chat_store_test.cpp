@@ -271,7 +271,62 @@ TEST(ChatStore, AFailedWriteIsReportedByAppendAndFlush) {
   ASSERT_TRUE(store->failure());
   EXPECT_NE(store->failure()->find("UNIQUE"), std::string::npos) << *store->failure();
   EXPECT_THROW(store->append(message("lobby", 2)), chat_store_error);
+  EXPECT_FALSE(store->try_append(message("lobby", 2)));
+  EXPECT_EQ(store->failures(), 1u);
   EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(store->close(), 1u);  // the bad message is given up, and said so
+}
+
+TEST(ChatStore, OnCommitRunsOnceTheMessageIsInTheFile) {
+  TempDir dir;
+  auto store = ChatStore::open(db(dir));
+  std::atomic<std::int64_t> seen_in_file{-1};
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(store->try_append(message("lobby", 1), [&] {
+    seen_in_file = query_int(db(dir), "SELECT count(*) FROM messages WHERE seq = 1");
+    ++calls;
+  }));
+  store->flush();
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(seen_in_file.load(), 1);
+}
+
+TEST(ChatStore, ALockedDatabaseFailsTheStoreUntilTheLockGoes) {
+  TempDir dir;
+  auto store = ChatStore::open(db(dir));
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db(dir).c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::atomic<bool> committed{false};
+  ASSERT_TRUE(store->try_append(message("lobby", 1), [&] { committed = true; }));
+  const auto deadline = std::chrono::steady_clock::now() + 20s;  // busy timeout: 5 s
+  while (!store->failure() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(store->failure());
+  EXPECT_NE(store->failure()->find("locked"), std::string::npos) << *store->failure();
+  EXPECT_FALSE(store->try_append(message("lobby", 2)));  // refused, not queued
+  EXPECT_FALSE(committed.load());
+  EXPECT_EQ(store->history("lobby", 10, std::nullopt).size(), 1u);  // still queued, still seen
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  while (!committed && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(committed.load());
+  EXPECT_FALSE(store->failure());
+  EXPECT_EQ(store->failures(), 1u);
+  EXPECT_TRUE(store->try_append(message("lobby", 2)));
+  EXPECT_EQ(store->close(), 0u);
+  EXPECT_EQ(query_int(db(dir), "SELECT count(*) FROM messages"), 2);
+}
+
+TEST(ChatStore, ACleanStopKeepsTheSeqFloor) {
+  TempDir dir;
+  {
+    auto store = ChatStore::open(db(dir), 50);
+    EXPECT_EQ(store->seq_floor(), 0);
+    store->append(message("lobby", 1));
+  }
+  auto store = ChatStore::open(db(dir), 50);
+  EXPECT_EQ(store->seq_floor(), 0);
+  EXPECT_EQ(store->last_seqs()["lobby"], 1);
 }
 
 TEST(ChatStore, OpeningUnderAFileFails) {
@@ -326,6 +381,8 @@ TEST(ChatStore, KillNineDuringABurstLosesOnlyASuffix) {
 
   auto store = ChatStore::open(db(dir));
   EXPECT_EQ(store->last_seqs()["burst"], count);
+  // Up to 100,000 (the queue) more may have been seen live: new seqs start above all of them.
+  EXPECT_EQ(store->seq_floor(), count + 100000);
   const auto newest = store->history("burst", 1, std::nullopt);
   ASSERT_EQ(newest.size(), 1u);
   EXPECT_EQ(newest[0].message, "burst #" + std::to_string(count));
