@@ -6,6 +6,9 @@ PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat o
             libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
             libgtest-dev libgmock-dev libbenchmark-dev \
             nodejs chromium fonts-dejavu-core fonts-wqy-microhei
+# Commands a package brings only on some machines: Debian's nodejs has no npm (a separate
+# package), while a Node.js from elsewhere brings its own and conflicts with Debian's npm.
+COMMAND_PACKAGES := npm:npm
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
@@ -33,6 +36,9 @@ deps:
 	@missing=""; \
 	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	for cp in $(COMMAND_PACKAGES); do \
+	  command -v "$${cp%%:*}" >/dev/null 2>&1 || missing="$$missing $${cp#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
