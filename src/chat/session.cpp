@@ -8,7 +8,6 @@
 
 #include "hub.hpp"
 #include "queue_budget.hpp"
-#include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
 
 namespace sockit::chat {
@@ -20,6 +19,9 @@ namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
 constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
+// Owing output with no write completed for this long is stalled; only a stalled reader is cut
+// for the total budget (a fast one may hold a few messages at any moment).
+constexpr std::chrono::milliseconds kStalled{500};
 constexpr std::size_t kKeptBatch = 64;  // queue capacity an idle session keeps, in messages
 }  // namespace
 
@@ -84,6 +86,11 @@ void Session::deliver(Encoded message) {
     return;
   }
   if (too_slow(queued_bytes_ + message->size())) return cut_slow_consumer();
+  enqueue(std::move(message));
+}
+
+// Caller holds mu_.
+void Session::enqueue(Encoded message) {
   queued_bytes_ += message->size();
   hub_.budget().charge(QueueBudget::kEntryCost);
   queue_.push_back(std::move(message));
@@ -91,16 +98,17 @@ void Session::deliver(Encoded message) {
 }
 
 // Caller holds mu_. Whether a reader that would owe `owed` bytes does not drain: past the hard
-// limit, above the soft one for soft_queue_time, or holding more than its share of a budget
-// that is spent.
+// limit, above the soft one for soft_queue_time, or stalled while holding more than its share
+// of a budget that is spent.
 bool Session::too_slow(std::size_t owed) {
   if (owed > limits_.max_queue_bytes) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (queued_bytes_ == 0) last_drained_ = now;  // owing nothing until now
   if (owed > limits_.soft_queue_bytes) {
-    const auto now = std::chrono::steady_clock::now();
     if (over_soft_since_ == std::chrono::steady_clock::time_point{}) over_soft_since_ = now;
     if (now - over_soft_since_ >= limits_.soft_queue_time) return true;
   }
-  return hub_.budget().over_share(owed);
+  return now - last_drained_ >= kStalled && hub_.budget().over_share(owed);
 }
 
 // Caller holds mu_. Cut off so nobody else waits for it: its backlog is dropped; the error
@@ -112,12 +120,9 @@ void Session::cut_slow_consumer() {
   hub_.stats().error(Errc::slow_consumer);
   hub_.budget().release(queue_.size() * QueueBudget::kEntryCost);
   queue_.clear();
-  auto error = hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {}));
-  hub_.budget().charge(QueueBudget::kEntryCost);
-  queued_bytes_ = error->size();
-  queue_.push_back(std::move(error));
+  queued_bytes_ = 0;
+  enqueue(hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {})));
   log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
-  if (writer_idle_) wake_writer();
   close_socket_later(kSlowConsumerLinger);
 }
 
@@ -126,20 +131,17 @@ void Session::took_from_queue(std::size_t bytes_written, std::size_t entries) {
   hub_.budget().release(entries * QueueBudget::kEntryCost);
   std::lock_guard lock(mu_);
   queued_bytes_ -= std::min(queued_bytes_, bytes_written);
+  last_drained_ = std::chrono::steady_clock::now();
   if (queued_bytes_ <= limits_.soft_queue_bytes) over_soft_since_ = {};
 }
 
 void Session::close_with(Errc code, const std::string& message) {
   std::lock_guard lock(mu_);
   if (closing_) return;
-  auto text = hub_.budget().share(encode_error(code, message, {}));
-  queued_bytes_ += text->size();
-  hub_.budget().charge(QueueBudget::kEntryCost);
-  queue_.push_back(std::move(text));
+  enqueue(hub_.budget().share(encode_error(code, message, {})));
   closing_ = true;
   reason_ = std::string(code_name(code));
   hub_.stats().error(code);
-  if (writer_idle_) wake_writer();
   close_socket_later(kFinalFlush);
 }
 

@@ -69,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void reply_error(Errc code, const std::string& message, const std::string& req);
   void wake_writer();
   void close_socket_later(std::chrono::milliseconds after);
+  void enqueue(Encoded message);
   bool too_slow(std::size_t owed);
   void cut_slow_consumer();
   void took_from_queue(std::size_t bytes_written, std::size_t entries);
@@ -89,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<Encoded> queue_;  // swapped with the writer's batch
   std::size_t queued_bytes_ = 0;  // what the client owes: queued and being written
   std::chrono::steady_clock::time_point over_soft_since_{};  // {} while at or under the soft limit
+  std::chrono::steady_clock::time_point last_drained_{};     // a write completed, or owed nothing
   bool writer_idle_ = false;
   bool closing_ = false;
   std::string reason_;  // why it closed, first cause wins
