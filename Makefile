@@ -4,7 +4,7 @@
 PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl nginx \
             libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
             libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
-            libgtest-dev libgmock-dev libbenchmark-dev \
+            libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev \
             nodejs chromium fonts-dejavu-core fonts-wqy-microhei
 # Commands a package brings only on some machines: Debian's nodejs has no npm (a separate
 # package), while a Node.js from elsewhere brings its own and conflicts with Debian's npm.
@@ -13,7 +13,9 @@ COMMAND_PACKAGES := npm:npm
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps browser-deps release debug bench clean
+FUZZ_SECS ?= 300
+
+.PHONY: run test deps browser-deps release debug bench fuzz clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
@@ -22,6 +24,7 @@ test: deps browser-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+	fuzz/run 20
 
 release: deps
 	cmake --preset release
@@ -50,6 +53,10 @@ deps:
 browser-deps: tests/browser/node_modules/.package-lock.json
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
+
+# libFuzzer over every parser of network and command-line input, FUZZ_SECS seconds a target.
+fuzz: deps
+	fuzz/run $(FUZZ_SECS)
 
 # Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
 bench: deps
