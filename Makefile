@@ -14,8 +14,9 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
 FUZZ_SECS ?= 300
+SOAK_SECS ?= 600
 
-.PHONY: run test deps browser-deps release debug bench fuzz clean
+.PHONY: run test deps browser-deps release debug bench fuzz soak clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
@@ -57,6 +58,12 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/
 # libFuzzer over every parser of network and command-line input, FUZZ_SECS seconds a target.
 fuzz: deps
 	fuzz/run $(FUZZ_SECS)
+
+# 2,000 churning chat clients, 100 WebSocket ones and HTTP load on the ASan build for
+# SOAK_SECS; fails on any error or lost message; plots RSS and fds to docs/soak.svg.
+soak: debug
+	ASAN_OPTIONS=quarantine_size_mb=64 bench/soak.py build/asan/apps/sockit/sockit build/soak $(SOAK_SECS)
+	cp build/soak/soak.svg docs/soak.svg
 
 # Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
 bench: deps
