@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """What a durable ack costs: round trips of broadcast->ack against ping->pong on one server.
 
-usage: bench/ack_latency.py SOCKIT [SECONDS] [PUBLISHERS]
+usage: bench/ack_latency.py [--json] SOCKIT [SECONDS] [PUBLISHERS]
 
 Starts `SOCKIT chat serve` on loopback with a fresh --data directory, logs in PUBLISHERS
 clients (default 4) that each send their next broadcast (64 B, with req) when the previous
 one is acknowledged, for SECONDS (default 5), then the same clients ping-pong for SECONDS.
 The ack waits for the SQLite commit (group commit); the pong waits for nothing, so the
-difference is the price of durability. Prints p50/p99/max of both and acks per second.
+difference is the price of durability. Prints p50/p99/max of both and answers per second
+(one JSON object with --json, for bench/run).
 """
 import json
 import os
@@ -19,9 +20,11 @@ import tempfile
 import threading
 import time
 
-sockit = sys.argv[1]
-seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
-publishers = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+as_json = sys.argv[1:2] == ["--json"]
+args = sys.argv[2:] if as_json else sys.argv[1:]
+sockit = args[0]
+seconds = float(args[1]) if len(args) > 1 else 5.0
+publishers = int(args[2]) if len(args) > 2 else 4
 
 
 def percentile(values, p):
@@ -72,6 +75,12 @@ with tempfile.TemporaryDirectory() as data:
     server.terminate()
     server.wait(10)
 
+if as_json:
+    print(json.dumps({"publishers": publishers,
+                      "ack_rate": len(acks) / seconds, "pong_rate": len(pongs) / seconds,
+                      "ack_p50_ms": percentile(acks, 50), "ack_p99_ms": percentile(acks, 99),
+                      "pong_p50_ms": percentile(pongs, 50), "pong_p99_ms": percentile(pongs, 99)}))
+    sys.exit(0)
 for name, xs in (("broadcast->ack", acks), ("ping->pong", pongs)):
     print("%-15s n=%-7d %8.0f/s  p50 %6.3f ms  p99 %6.3f ms  max %6.3f ms"
           % (name, len(xs), len(xs) / seconds, percentile(xs, 50), percentile(xs, 99),

@@ -185,6 +185,22 @@ def http_section(t, a, out):
     return lines, ratios
 
 
+def ack_section(t, a, out):
+    n = "ack-sockit"
+    lines = ["## What a durable ack costs", "",
+             "An ack waits until SQLite has committed the message (group commit by the store's "
+             "writer thread, WAL, synchronous=NORMAL). `bench/ack_latency.py`: 4 clients, each "
+             "sending its next 64-byte broadcast when the last is acknowledged, then the same clients "
+             "ping-ponging; a pong waits for nothing, so the difference is the price of durability. "
+             "The load generator is single-process Python: pong rates are its ceiling.", "",
+             "| round trip | per second | p50 ms | p99 ms |", "|---|---|---|---|",
+             f"| broadcast -> ack | {t.spread(n, 'ack_rate')} | {t.med(n, 'ack_p50_ms'):.3f} | "
+             f"{t.med(n, 'ack_p99_ms'):.3f} |",
+             f"| ping -> pong | {t.spread(n, 'pong_rate')} | {t.med(n, 'pong_p50_ms'):.3f} | "
+             f"{t.med(n, 'pong_p99_ms'):.3f} |"]
+    return lines, t.med(n, "ack_p99_ms") / t.med(n, "pong_p99_ms")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("results")
@@ -197,6 +213,7 @@ def main():
     echo, echo_ratio = echo_section(t, a, a.out)
     bulk, bulk_ratio = bulk_section(t, a, a.out)
     chat, (chat_redis, chat_nats) = chat_section(t, a, a.out)
+    ack, ack_ratio = ack_section(t, a, a.out)
     conns, conns_ratio = conns_section(t, a, a.out)
     http, http_ratios = http_section(t, a, a.out)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -211,6 +228,7 @@ def main():
            f"| bulk echo vs iperf3 (loopback ceiling) | {bulk_ratio:.2f} | higher |",
            f"| chat fan-out p99, vs Redis pub/sub | {chat_redis:.2f} | lower |",
            f"| chat fan-out p99, vs NATS | {chat_nats:.2f} | lower |",
+           f"| durable ack p99, vs ping p99 on the same server | {ack_ratio:.2f} | lower |",
            f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
            f"| HTTP 1 KiB vs nginx | {http_ratios['1k']:.2f} | higher |",
            f"| HTTP 16 KiB vs nginx | {http_ratios['16k']:.2f} | higher |",
@@ -219,7 +237,7 @@ def main():
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
            "loopback with the configurations in `bench/peers/`.", ""]
-    for section in (echo, bulk, chat, conns, http):
+    for section in (echo, bulk, chat, ack, conns, http):
         doc += section + [""]
     with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
         f.write("\n".join(doc))
