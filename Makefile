@@ -1,27 +1,24 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install any missing Debian package first (apt-get; through sudo when not root).
 
-PACKAGES := g++ cmake ninja-build ccache pkg-config python3 netbase ncat socat openssl nginx \
-            libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-            libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
-            libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev \
-            nodejs chromium fonts-dejavu-core fonts-wqy-microhei
-# Commands a package brings only on some machines: Debian's nodejs has no npm (a separate
-# package), while a Node.js from elsewhere brings its own and conflicts with Debian's npm.
-COMMAND_PACKAGES := npm:npm
+# What building and running needs (`make run`), and what only the tests need on top.
+BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
+                  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
+                  libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev
+TEST_PACKAGES := python3 ncat socat openssl nginx libgtest-dev libgmock-dev libbenchmark-dev \
+                 clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei
 
-SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 JOBS ?= $(shell nproc)
 
 FUZZ_SECS ?= 300
 SOAK_SECS ?= 600
 
-.PHONY: run test deps browser-deps release debug bench fuzz soak clean
+.PHONY: run test deps test-deps browser-deps release debug bench fuzz soak clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
 
-test: deps browser-deps
+test: test-deps browser-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
@@ -29,26 +26,17 @@ test: deps browser-deps
 
 release: deps
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target sockit
 
-debug: deps
+debug: test-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 
-# Installs only what is missing, so a machine that has everything asks nothing of apt.
 deps:
-	@missing=""; \
-	for p in $(PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
-	done; \
-	for cp in $(COMMAND_PACKAGES); do \
-	  command -v "$${cp%%:*}" >/dev/null 2>&1 || missing="$$missing $${cp#*:}"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	tools/install-packages $(BUILD_PACKAGES)
+
+test-deps:
+	tools/install-packages $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 # playwright-core for the browser test, exactly as locked (it drives Debian's chromium).
 browser-deps: tests/browser/node_modules/.package-lock.json
@@ -56,7 +44,7 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/
 	cd tests/browser && npm ci --no-audit --no-fund
 
 # libFuzzer over every parser of network and command-line input, FUZZ_SECS seconds a target.
-fuzz: deps
+fuzz: test-deps
 	fuzz/run $(FUZZ_SECS)
 
 # 2,000 churning chat clients, 100 WebSocket ones and HTTP load on the ASan build for
@@ -66,7 +54,7 @@ soak: debug
 	cp build/soak/soak.svg docs/soak.svg
 
 # Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
-bench: deps
+bench: test-deps
 	bench/run
 
 clean:
