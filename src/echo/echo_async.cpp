@@ -63,7 +63,7 @@ awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line
                        const EchoOptions& options) {
   const std::string text = line.too_long ? fmt::format("error: line longer than {} bytes\n",
                                                        options.limits.max_line)
-                                         : *options.reply + "\n";
+                                         : *options.reply;
   co_await asio::async_write(socket, asio::buffer(text), asio::use_awaitable);
 }
 

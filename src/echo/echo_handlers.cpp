@@ -56,7 +56,7 @@ class StreamEcho : public server::BaseRequestHandler {
         case MessageReader::Status::message:
           total += m.text.size();
           request.settimeout(options_.limits.idle);
-          request.sendall(*options_.reply + "\n");
+          request.sendall(*options_.reply);
           break;
         case MessageReader::Status::too_long:
           request.sendall(fmt::format("error: line longer than {} bytes\n",

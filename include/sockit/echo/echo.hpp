@@ -16,7 +16,7 @@ namespace sockit::echo {
 
 /// Value type.
 struct EchoOptions {
-  std::optional<std::string> reply;  ///< answer each message with this text (plus "\n")
+  std::optional<std::string> reply;  ///< answer each message with exactly these bytes
   server::MessageLimits limits;      ///< line limit, quiet pause, idle timeout
 };
 
