@@ -141,6 +141,42 @@ print(data.count(b'HTTP/1.1 200 OK'), data.count(b'0123456789abcdefghij'), data.
   EXPECT_EQ(r.out, "4 3 True\n") << r.err;
 }
 
+TEST_F(HttpServe, UnclearBodyLengthIsRefusedAndNothingHiddenIsServed) {
+  // RFC 9112 §6.3: Transfer-Encoding other than exactly "chunked", or with Content-Length,
+  // or on HTTP/1.0, leaves the body's length unclear: 400, then close. A request smuggled in
+  // the body must never be answered.
+  const auto r = py(R"(
+def raw(payload):
+    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+    s.sendall(payload)
+    data = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    return data
+hidden = b'GET /docs/style.css HTTP/1.1\r\nHost: x\r\n\r\n'
+head = b'GET / HTTP/1.1\r\nHost: x\r\n'
+for te in [b'Transfer-Encoding: xchunked\r\n',
+           b'Transfer-Encoding: chunked, identity\r\n',
+           b'Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n',
+           b'Transfer-Encoding: chunked;x=1\r\n',
+           b'Transfer-Encoding: xchunked\r\nContent-Length: %d\r\n' % len(hidden),
+           b'Transfer-Encoding: chunked\r\nContent-Length: 5\r\n']:
+    data = raw(head + te + b'\r\n' + b'0\r\n\r\n' + hidden)
+    print(data.split(b'\r\n')[0], data.count(b'HTTP/1.1 '), b'body{}' not in data)
+data = raw(b'GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' + hidden)
+print(data.split(b'\r\n')[0], data.count(b'HTTP/1.1 '), b'body{}' not in data)
+# Plain chunked is fine: the empty body, then the next request on the connection.
+data = raw(head + b'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n' +
+           b'GET /docs/style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+print(data.count(b'HTTP/1.1 200 OK'), data.endswith(b'body{}'))
+)");
+  std::string refused;
+  for (int i = 0; i < 7; ++i) refused += "b'HTTP/1.1 400 Bad Request' 1 True\n";
+  EXPECT_EQ(r.out, refused + "2 True\n") << r.err;
+}
+
 TEST_F(HttpServe, LimitsAndSlowClients) {
   const auto r = py(R"(
 import time
