@@ -51,9 +51,11 @@ struct Reply {
 };
 
 // The connection being served. Every wait on the client first moves `deadline`, which one
-// watchdog per connection enforces (serve_connection).
+// watchdog per connection enforces (serve_connection). While it waits for a request to
+// begin, a full server may close it to make room (`reusable`).
 struct Client {
   server::AsyncStream& socket;
+  server::Reusable& reusable;
   std::chrono::steady_clock::time_point deadline;
   void allow(std::chrono::milliseconds limit) { deadline = std::chrono::steady_clock::now() + limit; }
 };
@@ -259,10 +261,20 @@ bool framing_acceptable(const Request& req) {
 
 using Parser = bhttp::request_parser<bhttp::empty_body>;
 
+// Waits for the first byte of a request, as a connection a full server may close.
+awaitable<boost::system::error_code> wait_for_request(Client& c) {
+  server::IdleWait idle(c.reusable);
+  const auto [ec] = co_await c.socket.async_wait(asio::socket_base::wait_read, tuple_awaitable);
+  co_return ec;
+}
+
 // The head first, its framing checked before anything else about the body; then the body,
 // if there is one. We take no request bodies: a non-empty one is body_limit.
 awaitable<boost::system::error_code> read_request(Client& c, beast::flat_buffer& buffer,
                                                   Parser& parser) {
+  if (buffer.size() == 0) {  // else a pipelined request has begun already
+    if (const auto ec = co_await wait_for_request(c)) co_return ec;
+  }
   parser.body_limit(boost::none);  // so an unclear framing is what the head is refused for
   auto [ec, n] = co_await bhttp::async_read_header(c.socket, buffer, parser, tuple_awaitable);
   if (ec) co_return ec;
@@ -314,9 +326,10 @@ awaitable<void> serve_requests(Client& c, const Address& peer, const StaticOptio
 }
 
 awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
-                                 const StaticOptions& o, const fs::path& root, FileCache& cache) {
+                                 server::Reusable& reusable, const StaticOptions& o,
+                                 const fs::path& root, FileCache& cache) {
   using namespace asio::experimental::awaitable_operators;
-  Client c{socket, std::chrono::steady_clock::now() + o.header_timeout};
+  Client c{socket, reusable, std::chrono::steady_clock::now() + o.header_timeout};
   co_await (serve_requests(c, peer, o, root, cache) || server::watchdog(c.deadline));
 }
 
@@ -336,10 +349,11 @@ void serve_static(const Endpoint& endpoint, const StaticOptions& options,
   FileCache cache(options.cache_bytes, options.cache_file_bytes);
   server::AsyncServer server(
       endpoint,
-      server::StreamCoroutine(
-          [&options, &root, &cache](server::AsyncStream& socket, const Address& peer) {
-            return serve_connection(socket, peer, options, root, cache);
-          }),
+      server::ReusableStreamCoroutine([&options, &root, &cache](server::AsyncStream& socket,
+                                                                const Address& peer,
+                                                                server::Reusable& reusable) {
+        return serve_connection(socket, peer, reusable, options, root, cache);
+      }),
       config);
   server::StopOnSignals signals(server);
   listening(server.server_address());

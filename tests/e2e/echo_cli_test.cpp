@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "support/idle_clients.hpp"
 #include "support/server_process.hpp"
 
 namespace sockit::test {
@@ -152,6 +153,27 @@ print(s.recv(10) == b'' and time.time() - start < 5)
 )",
                               {std::to_string(server.port())});
     EXPECT_EQ(r.out, "True\n") << r.err;
+  }
+}
+
+TEST(Echo, IdleCrowdMakesRoomForARealClient) {
+  // 40 clients that never send, 20 allowed at once: the longest idle are closed to make room,
+  // and a real client is answered at once, not after the 300 s idle timeout.
+  for (const char* model : {"threading", "async"}) {
+    SCOPED_TRACE(model);
+    ServerProcess server({"echo", "serve", "127.0.0.1:0", "--max-clients", "20", "--model", model});
+    auto crowd = idle_clients(server.port(), 40);
+    const auto r = run_python(R"(
+import socket, sys, time
+start = time.time()
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=3)
+s.sendall(b'a real client')
+print(s.recv(100).decode(), time.time() - start < 3)
+)",
+                              {std::to_string(server.port())});
+    EXPECT_EQ(r.out, "a real client True\n") << r.err;
+    crowd.clear();  // so the stop need not wait out its grace for them
+    EXPECT_EQ(server.stop(), 0);
   }
 }
 

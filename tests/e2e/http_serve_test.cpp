@@ -177,6 +177,37 @@ print(data.count(b'HTTP/1.1 200 OK'), data.endswith(b'body{}'))
   EXPECT_EQ(r.out, refused + "2 True\n") << r.err;
 }
 
+TEST(HttpServeCrowd, IdleConnectionsMakeRoomForARealRequest) {
+  // 20 connections allowed; 20 keep-alive clients resting after a request, then 40 that never
+  // send a byte: the longest idle are closed to make room, and a real request is answered at
+  // once (not after the 10 s header timeout). A request under way is never closed for room.
+  TempDir site("sockit-crowd");
+  site.write("index.html", "<h1>home</h1>\n");
+  ServerProcess server({"http", "serve", site.path().string(), "--listen", "127.0.0.1:0",
+                        "--max-clients", "20", "--quiet"});
+  const auto r = run_python(R"(
+import socket, sys, time, http.client
+port = int(sys.argv[1])
+addr = ('127.0.0.1', port)
+started = socket.create_connection(addr, timeout=3)
+started.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n')   # a request under way, the oldest of all
+resting = []
+for _ in range(20):
+    c = http.client.HTTPConnection(*addr, timeout=3)
+    c.request('GET', '/'); c.getresponse().read()
+    resting.append(c)
+crowd = [socket.create_connection(addr, timeout=3) for _ in range(40)]
+start = time.time()
+c = http.client.HTTPConnection(*addr, timeout=3)
+c.request('GET', '/'); resp = c.getresponse()
+print(resp.status, resp.read(), time.time() - start < 3)
+started.sendall(b'Connection: close\r\n\r\n')
+print(started.recv(100).split(b'\r\n')[0])
+)",
+                            {std::to_string(server.port())});
+  EXPECT_EQ(r.out, "200 b'<h1>home</h1>\\n' True\nb'HTTP/1.1 200 OK'\n") << r.err;
+}
+
 TEST_F(HttpServe, LimitsAndSlowClients) {
   const auto r = py(R"(
 import time
