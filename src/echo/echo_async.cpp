@@ -1,4 +1,8 @@
 // Echo for the async model: coroutines with an idle timeout on every read.
+#include <optional>
+#include <span>
+#include <tuple>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -39,11 +43,19 @@ std::chrono::milliseconds idle_of(const EchoOptions& options) {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
-awaitable<void> echo_loop(server::AsyncStream& socket, Deadline& deadline,
-                          std::chrono::milliseconds idle) {
+// Everything sent so far has come back: the wait for more may be closed to make room.
+awaitable<std::tuple<boost::system::error_code, std::size_t>> read_idle(
+    server::AsyncStream& socket, std::span<char> buffer, server::Reusable& reusable) {
+  server::IdleWait wait(reusable);
+  co_return co_await socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                                            tuple_awaitable);
+}
+
+awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusable,
+                          Deadline& deadline, std::chrono::milliseconds idle) {
   std::array<char, 65536> buffer;
   for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), tuple_awaitable);
+    auto [ec, n] = co_await read_idle(socket, buffer, reusable);
     if (ec) co_return;
     deadline = std::chrono::steady_clock::now() + idle;
     auto [wec, wn] =
@@ -53,28 +65,33 @@ awaitable<void> echo_loop(server::AsyncStream& socket, Deadline& deadline,
 }
 
 // Echoes until the peer closes or stays idle: whichever finishes first cancels the other.
-awaitable<void> echo_bytes(server::AsyncStream& socket, const EchoOptions& options) {
+awaitable<void> echo_bytes(server::AsyncStream& socket, server::Reusable& reusable,
+                           const EchoOptions& options) {
   const auto idle = idle_of(options);
   Deadline deadline = std::chrono::steady_clock::now() + idle;
-  co_await (echo_loop(socket, deadline, idle) || server::watchdog(deadline));
+  co_await (echo_loop(socket, reusable, deadline, idle) || server::watchdog(deadline));
 }
 
 awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,
                        const EchoOptions& options) {
   const std::string text = line.too_long ? fmt::format("error: line longer than {} bytes\n",
                                                        options.limits.max_line)
-                                         : *options.reply + "\n";
+                                         : *options.reply;
   co_await asio::async_write(socket, asio::buffer(text), asio::use_awaitable);
 }
 
-awaitable<void> answer_messages(server::AsyncStream& socket, const EchoOptions& options) {
+awaitable<void> answer_messages(server::AsyncStream& socket, server::Reusable& reusable,
+                                const EchoOptions& options) {
   LineFramer framer(options.limits.max_line);
   std::array<char, 16384> buffer;
   for (;;) {
     while (auto line = framer.next()) co_await answer(socket, *line, options);
     const bool partial = framer.pending() > 0;
+    std::optional<server::IdleWait> between_messages;
+    if (!partial) between_messages.emplace(reusable);
     const auto n =
         co_await read_some_within(socket, buffer, partial ? options.limits.quiet : idle_of(options));
+    between_messages.reset();
     if (n && *n > 0) {
       framer.feed(std::string_view(buffer.data(), *n));
       continue;
@@ -88,14 +105,15 @@ awaitable<void> answer_messages(server::AsyncStream& socket, const EchoOptions& 
 
 }  // namespace
 
-server::StreamCoroutine stream_coroutine(const EchoOptions& options) {
-  return [options](server::AsyncStream& socket, const Address& peer) -> awaitable<void> {
+server::ReusableStreamCoroutine stream_coroutine(const EchoOptions& options) {
+  return [options](server::AsyncStream& socket, const Address& peer,
+                   server::Reusable& reusable) -> awaitable<void> {
     log_info("{} connected", peer.to_string());
     // The captures live in this lambda, which the server keeps for its lifetime.
     if (options.reply) {
-      co_await answer_messages(socket, options);
+      co_await answer_messages(socket, reusable, options);
     } else {
-      co_await echo_bytes(socket, options);
+      co_await echo_bytes(socket, reusable, options);
     }
     log_info("{} left", peer.to_string());
   };

@@ -1,4 +1,5 @@
 // Echo for the blocking models: a stream handler and a datagram handler.
+#include <span>
 #include <string>
 
 #include "sockit/core/error.hpp"
@@ -36,7 +37,7 @@ class StreamEcho : public server::BaseRequestHandler {
     std::size_t total = 0;
     try {
       for (;;) {
-        const auto n = request.recv_into(buffer);
+        const auto n = receive(buffer);
         if (n == 0) return total;
         total += n;
         request.sendall(std::string_view(buffer, n));
@@ -47,8 +48,14 @@ class StreamEcho : public server::BaseRequestHandler {
     return total;
   }
 
+  // Everything so far has been echoed: this wait may be closed to make room.
+  std::size_t receive(std::span<char> buffer) {
+    server::IdleWait idle(reusable);
+    return request.recv_into(buffer);
+  }
+
   std::size_t answer_messages(std::string& why) {
-    MessageReader reader(request, options_.limits);
+    MessageReader reader(request, options_.limits, reusable);
     std::size_t total = 0;
     for (;;) {
       auto m = reader.next();
@@ -56,7 +63,7 @@ class StreamEcho : public server::BaseRequestHandler {
         case MessageReader::Status::message:
           total += m.text.size();
           request.settimeout(options_.limits.idle);
-          request.sendall(*options_.reply + "\n");
+          request.sendall(*options_.reply);
           break;
         case MessageReader::Status::too_long:
           request.sendall(fmt::format("error: line longer than {} bytes\n",

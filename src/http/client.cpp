@@ -103,7 +103,9 @@ class Fetch {
   awaitable<Answer> once(const boost::urls::url_view& url) {
     const bool tls = url.scheme() == "https";
     if (!tls && url.scheme() != "http") throw Failure("unsupported scheme " + std::string(url.scheme()));
-    const std::string host(url.host_name().empty() ? url.host() : url.host_name());
+    // The name or address to look up and to check the certificate against: an IPv6 literal
+    // without its brackets. The Host field is the URL's authority as written, brackets kept.
+    const std::string host(url.host_address());
     const std::string port = url.has_port() ? std::string(url.port()) : (tls ? "443" : "80");
     std::string target(url.encoded_target());
     if (target.empty()) target = "/";
@@ -115,7 +117,8 @@ class Fetch {
     tcp_stream.expires_after(o_.timeout);
     auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, asio::as_tuple(use_awaitable));
     if (cec) throw Failure(fmt::format("connect {}:{}: {}", host, port, timeout_or(cec)));
-    if (!tls) co_return co_await exchange(tcp_stream, host, target);
+    const std::string authority(url.encoded_host_and_port());
+    if (!tls) co_return co_await exchange(tcp_stream, authority, target);
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     configure_tls(ctx, host);
     beast::ssl_stream<beast::tcp_stream&> stream(tcp_stream, ctx);
@@ -127,7 +130,7 @@ class Fetch {
     if (!o_.insecure) stream.set_verify_callback(asio::ssl::host_name_verification(host));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, asio::as_tuple(use_awaitable));
     if (hec) throw Failure(fmt::format("TLS handshake with {} failed: {}", host, timeout_or(hec)));
-    co_return co_await exchange(stream, host, target);
+    co_return co_await exchange(stream, authority, target);
   }
 
  private:
@@ -152,9 +155,9 @@ class Fetch {
   }
 
   template <class Stream>
-  awaitable<Answer> exchange(Stream& stream, const std::string& host, const std::string& target) {
+  awaitable<Answer> exchange(Stream& stream, const std::string& authority, const std::string& target) {
     bhttp::request<bhttp::empty_body> req(o_.head_only ? bhttp::verb::head : bhttp::verb::get, target, 11);
-    req.set(bhttp::field::host, host);
+    req.set(bhttp::field::host, authority);
     req.set(bhttp::field::user_agent, fmt::format("sockit/{}", version()));
     req.set(bhttp::field::accept, "*/*");
     req.set(bhttp::field::connection, "close");

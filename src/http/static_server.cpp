@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <tuple>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
@@ -50,9 +51,11 @@ struct Reply {
 };
 
 // The connection being served. Every wait on the client first moves `deadline`, which one
-// watchdog per connection enforces (serve_connection).
+// watchdog per connection enforces (serve_connection). While it waits for a request to
+// begin, a full server may close it to make room (`reusable`).
 struct Client {
   server::AsyncStream& socket;
+  server::Reusable& reusable;
   std::chrono::steady_clock::time_point deadline;
   void allow(std::chrono::milliseconds limit) { deadline = std::chrono::steady_clock::now() + limit; }
 };
@@ -240,15 +243,57 @@ void access_log(const Address& peer, const Request& req, const Reply& r) {
            req.version() % 10, r.head.result_int(), bytes);
 }
 
+// RFC 9112 §6.1-6.3: we decode no transfer coding but chunked, so a request with
+// Transfer-Encoding must say exactly "chunked", on HTTP/1.1, without Content-Length.
+// Anything else leaves its length unknown: a smuggled request could hide in the body.
+bool framing_acceptable(const Request& req) {
+  if (req.count(bhttp::field::transfer_encoding) == 0) return true;
+  if (req.version() < 11 || req.count(bhttp::field::content_length) > 0) return false;
+  std::vector<beast::string_view> codings;
+  const auto [first, last] = req.equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    const bhttp::opt_token_list list(field->value());
+    if (!bhttp::validate_list(list)) return false;  // "chunked;x=1", stray characters...
+    codings.insert(codings.end(), list.begin(), list.end());
+  }
+  return codings.size() == 1 && beast::iequals(codings.front(), "chunked");
+}
+
+using Parser = bhttp::request_parser<bhttp::empty_body>;
+
+// Waits for the first byte of a request, as a connection a full server may close.
+awaitable<boost::system::error_code> wait_for_request(Client& c) {
+  server::IdleWait idle(c.reusable);
+  const auto [ec] = co_await c.socket.async_wait(asio::socket_base::wait_read, tuple_awaitable);
+  co_return ec;
+}
+
+// The head first, its framing checked before anything else about the body; then the body,
+// if there is one. We take no request bodies: a non-empty one is body_limit.
+awaitable<boost::system::error_code> read_request(Client& c, beast::flat_buffer& buffer,
+                                                  Parser& parser) {
+  if (buffer.size() == 0) {  // else a pipelined request has begun already
+    if (const auto ec = co_await wait_for_request(c)) co_return ec;
+  }
+  parser.body_limit(boost::none);  // so an unclear framing is what the head is refused for
+  auto [ec, n] = co_await bhttp::async_read_header(c.socket, buffer, parser, tuple_awaitable);
+  if (ec) co_return ec;
+  if (!framing_acceptable(parser.get())) co_return bhttp::error::bad_transfer_encoding;
+  if (parser.content_length().value_or(0) > 0) co_return bhttp::error::body_limit;
+  parser.body_limit(0);  // a chunked body must be empty
+  if (parser.is_done()) co_return ec;
+  std::tie(ec, n) = co_await bhttp::async_read(c.socket, buffer, parser, tuple_awaitable);
+  co_return ec;
+}
+
 awaitable<void> serve_requests(Client& c, const Address& peer, const StaticOptions& o,
                                const fs::path& root, FileCache& cache) {
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
-    bhttp::request_parser<bhttp::empty_body> parser;
+    Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
-    parser.body_limit(0);
     c.allow(first ? o.header_timeout : o.idle_timeout);  // idle or trickling: the watchdog ends it
-    const auto [ec, n] = co_await bhttp::async_read(c.socket, buffer, parser, tuple_awaitable);
+    const auto ec = co_await read_request(c, buffer, parser);
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) co_return;
     if (ec) {
       Reply r;
@@ -281,9 +326,10 @@ awaitable<void> serve_requests(Client& c, const Address& peer, const StaticOptio
 }
 
 awaitable<void> serve_connection(server::AsyncStream& socket, const Address& peer,
-                                 const StaticOptions& o, const fs::path& root, FileCache& cache) {
+                                 server::Reusable& reusable, const StaticOptions& o,
+                                 const fs::path& root, FileCache& cache) {
   using namespace asio::experimental::awaitable_operators;
-  Client c{socket, std::chrono::steady_clock::now() + o.header_timeout};
+  Client c{socket, reusable, std::chrono::steady_clock::now() + o.header_timeout};
   co_await (serve_requests(c, peer, o, root, cache) || server::watchdog(c.deadline));
 }
 
@@ -303,10 +349,11 @@ void serve_static(const Endpoint& endpoint, const StaticOptions& options,
   FileCache cache(options.cache_bytes, options.cache_file_bytes);
   server::AsyncServer server(
       endpoint,
-      server::StreamCoroutine(
-          [&options, &root, &cache](server::AsyncStream& socket, const Address& peer) {
-            return serve_connection(socket, peer, options, root, cache);
-          }),
+      server::ReusableStreamCoroutine([&options, &root, &cache](server::AsyncStream& socket,
+                                                                const Address& peer,
+                                                                server::Reusable& reusable) {
+        return serve_connection(socket, peer, reusable, options, root, cache);
+      }),
       config);
   server::StopOnSignals signals(server);
   listening(server.server_address());

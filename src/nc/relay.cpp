@@ -12,27 +12,20 @@
 #include <unistd.h>
 
 #include "access.hpp"
+#include "peer.hpp"
+#include "sockets.hpp"
+#include "text.hpp"
 #include "tls.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/nc/hex.hpp"
 #include "sockit/nc/nc.hpp"
-#include "sockit/socket/factories.hpp"
 
 namespace sockit::nc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxPending = 4 << 20;  // per peer; past it a broker peer is dropped
-
-struct Peer {
-  int id = 0;
-  Socket socket;    // streams: the connection; UDP: empty (the shared socket is used)
-  Address address;
-  std::string out;  // bytes waiting to be sent
-  LineFramer lines{65536};  // chat mode only
-  std::unique_ptr<TlsStream> tls;  // --ssl; destroyed before the socket it uses
-};
 
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 
@@ -68,35 +61,8 @@ class Relay {
 
  private:
   // ---- set-up -------------------------------------------------------------------------
-  Endpoint endpoint() const {
-    Endpoint ep;
-    if (!o_.unix_path.empty()) {
-      ep.kind = o_.unix_path.front() == '@' ? Endpoint::Kind::unix_abstract : Endpoint::Kind::unix_path;
-      ep.path = o_.unix_path.front() == '@' ? o_.unix_path.substr(1) : o_.unix_path;
-      return ep;
-    }
-    ep.host = o_.host;
-    ep.port = o_.port;
-    return ep;
-  }
-
   void open_connection() {
-    ConnectOptions c;
-    c.type = o_.udp ? SOCK_DGRAM : SOCK_STREAM;
-    c.family = o_.family;
-    c.timeout = o_.connect_timeout;
-    if (!o_.source_host.empty() || o_.source_port) {
-      c.source = Address::inet(o_.source_host.empty() ? (o_.family == AF_INET6 ? "::" : "0.0.0.0")
-                                                      : o_.source_host,
-                               o_.source_port);
-    } else if (o_.udp && !o_.unix_path.empty()) {
-      c.source = Address::unix_abstract(fmt::format("sockit-nc-{}", ::getpid()));  // for replies
-    }
-    if (o_.broadcast) {  // before connect: a UDP connect to a broadcast address needs it
-      c.configure = [](Socket& s) { s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1); };
-    }
-    Socket s = create_connection(endpoint(), c);
-    s.settimeout(std::nullopt);
+    Socket s = connect_socket(o_);
     event("connected to " + s.getpeername().to_string());
     Peer& p = add_peer(std::move(s), Address());
     if (tls_) {
@@ -106,12 +72,7 @@ class Relay {
   }
 
   void open_listener() {
-    ServerOptions so;
-    so.type = o_.udp ? SOCK_DGRAM : SOCK_STREAM;
-    so.family = o_.family;
-    listener_ = create_server(endpoint(), so);
-    listener_.setblocking(false);
-    if (o_.broadcast) listener_.setsockopt(SOL_SOCKET, SO_BROADCAST, 1);
+    listener_ = listening_socket(o_);
     event("listening on " + listener_.getsockname().to_string());
   }
 
@@ -133,7 +94,8 @@ class Relay {
     fds.push_back({stdin_open_ && !backlogged && !nobody ? in_ : -1, POLLIN, 0});
     fds.push_back({listening() ? listener_.fileno() : -1, POLLIN, 0});
     for (const auto& p : peers_) {
-      const short events = static_cast<short>(POLLIN | (p->out.empty() ? 0 : POLLOUT));
+      const short events =
+          static_cast<short>((p->read_closed ? 0 : POLLIN) | (p->out.empty() ? 0 : POLLOUT));
       fds.push_back({p->socket ? p->socket.fileno() : -1, events, 0});
     }
     const std::size_t polled = peers_.size();  // peers accepted below are polled next turn
@@ -237,50 +199,27 @@ class Relay {
     if (n == 0) return stdin_ended();
     last_activity_ = Clock::now();
     std::string data(buffer, static_cast<std::size_t>(n));
-    if (o_.hex_send) data = decode_hex(data);
+    if (o_.hex_send) data = decode_hex(data, false);
     if (o_.crlf) data = to_crlf(data);
     if (o_.chat) data = prefix_lines(local_lines_, data, "<user0> ");
     dump('>', data);
     if (!data.empty()) send_to_all(data, nullptr);
   }
 
-  std::string decode_hex(const std::string& text) {
-    hex_pending_ += text;
-    const auto nl = hex_pending_.rfind('\n');
-    if (nl == std::string::npos) return {};  // decode whole lines only
-    const std::string lines = hex_pending_.substr(0, nl + 1);
-    hex_pending_.erase(0, nl + 1);
+  // --hex-send: the bytes of whole lines; a bad line fails nc and nothing of it is sent.
+  std::string decode_hex(std::string_view text, bool last) {
     try {
-      return parse_hex(lines);
+      return last ? hex_.finish() : hex_.feed(text);
     } catch (const parse_error& e) {
       fail(std::string("--hex-send: ") + e.what() + "; nothing of that input was sent");
       return {};
     }
   }
 
-  static std::string to_crlf(const std::string& data) {
-    std::string out;
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) out += '\r';
-      out += data[i];
-    }
-    return out;
-  }
-
-  static std::string prefix_lines(LineFramer& framer, std::string_view data, const std::string& prefix) {
-    framer.feed(data);
-    std::string out;
-    while (auto line = framer.next()) {
-      if (!line->too_long) out += prefix + line->text + "\n";
-    }
-    return out;
-  }
-
   void stdin_ended() {
     stdin_open_ = false;
-    if (o_.hex_send && !hex_pending_.empty()) {
-      hex_pending_ += '\n';
-      const auto bytes = decode_hex({});
+    if (o_.hex_send && hex_.pending()) {
+      const auto bytes = decode_hex({}, true);
       if (done_) return;
       dump('>', bytes);
       send_to_all(bytes, nullptr);
@@ -290,10 +229,10 @@ class Relay {
       done_ = true;
       return;
     }
-    if (o_.listen && (o_.keep_open || o_.broker || o_.chat)) return;  // keep serving
-    for (auto& p : peers_) {
-      if (p->socket && p->out.empty()) half_close(*p);
-      half_close_pending_ = true;
+    if (many_clients()) return;  // keep serving
+    half_close_pending_ = true;
+    for (std::size_t i = peers_.size(); i-- > 0;) {
+      if (peers_[i]->socket && peers_[i]->out.empty()) finish_sending(i);
     }
   }
 
@@ -310,11 +249,24 @@ class Relay {
     std::error_code ec;
     const auto n = p.socket.recv_into(buffer, ec);
     if (ec == std::errc::operation_would_block) return;
-    if (ec) return drop(i, ec.message());
+    if (ec) return lost(i, ec.message());
     if (n == 0 && p.socket.type() == SOCK_DGRAM) return;  // an empty datagram, not the end
-    if (n == 0) return drop(i, "closed");
+    if (n == 0) return peer_ended(i);
     received(p, std::string_view(buffer, n));
   }
+
+  // The peer sent its EOF. With one connection (connect, or listen without -k/--broker/
+  // --chat) that is a half-close: what we still have to send goes on until our input ends.
+  // Among many clients it means the client left, as in ncat.
+  void peer_ended(std::size_t i) {
+    Peer& p = *peers_[i];
+    const bool hung_up = p.read_closed;  // polled again after its EOF: the connection is gone
+    if (hung_up || many_clients() || (!stdin_open_ && p.out.empty())) return drop(i, "closed");
+    p.read_closed = true;
+    event("the peer finished sending; still sending to it");
+  }
+
+  bool many_clients() const { return o_.listen && (o_.keep_open || o_.broker || o_.chat); }
 
   void read_tls(std::size_t i) {
     char buffer[65536];
@@ -343,8 +295,8 @@ class Relay {
     for (std::size_t i = peers_.size(); i-- > 0;) {
       Peer& p = *peers_[i];
       if (&p == except) continue;
-      if (!p.socket) {  // a UDP peer of the listening socket: one datagram
-        listener_.sendto(data, p.address);
+      if (!p.socket) {  // a UDP peer of the listening socket: datagrams
+        send_datagrams(listener_, data, p.address);
         continue;
       }
       if (except && p.out.size() > kMaxPending) {
@@ -359,17 +311,15 @@ class Relay {
   void on_peer_writable(std::size_t i) {
     Peer& p = *peers_[i];
     if (p.out.empty()) return;
-    std::size_t n = 0;
-    if (p.tls) {
-      const auto io = p.tls->write(p.out, n);
-      if (io == TlsStream::Io::closed) return drop(i, "closed");
-    } else {
-      std::error_code ec;
-      n = p.socket.send(p.out, ec);
-      if (ec && ec != std::errc::operation_would_block) return drop(i, ec.message());
-    }
-    p.out.erase(0, n);
-    if (p.out.empty() && half_close_pending_ && !stdin_open_) half_close(p);
+    std::error_code ec;
+    if (send_pending(p, ec) == SendResult::closed) return ec ? lost(i, ec.message()) : drop(i, "closed");
+    if (p.out.empty() && half_close_pending_ && !stdin_open_) finish_sending(i);
+  }
+
+  // Nothing more to send to peer i: half-close; if it has finished too, the connection is done.
+  void finish_sending(std::size_t i) {
+    half_close(*peers_[i]);
+    if (peers_[i]->read_closed) drop(i, "done");
   }
 
   void drop(std::size_t i, const std::string& why) {
@@ -383,6 +333,12 @@ class Relay {
     if (o_.listen && !(o_.keep_open || o_.broker || o_.chat)) done_ = true;
   }
 
+  // Drops peer i after an error; with the one connection of connect mode, nc fails with it.
+  void lost(std::size_t i, const std::string& why) {
+    drop(i, why);
+    if (!o_.listen) fail(why);
+  }
+
   void announce(const std::string& text, const Peer* except) {
     if (!o_.chat) return;
     if (!o_.send_only) write_out(text);
@@ -391,14 +347,12 @@ class Relay {
 
   void flush_all() {
     for (auto& p : peers_) {
-      if (p->socket && !p->out.empty()) {
-        if (p->tls) continue;  // TLS output left at the end is dropped with the connection
-        p->socket.settimeout(std::chrono::seconds(5));
-        try {
-          p->socket.sendall(p->out);
-        } catch (const socket_error& e) {
-          fail(e.what());
-        }
+      if (!p->socket || p->out.empty()) continue;
+      if (p->tls) continue;  // TLS output left at the end is dropped with the connection
+      try {
+        flush_blocking(*p, std::chrono::seconds(5));
+      } catch (const socket_error& e) {
+        fail(e.what());
       }
     }
   }
@@ -451,7 +405,7 @@ class Relay {
   bool half_close_pending_ = false;
   int exit_code_ = 0;
   Clock::time_point last_activity_;
-  std::string hex_pending_;
+  HexLines hex_;
   LineFramer local_lines_{65536};
   std::uint64_t sent_ = 0, received_ = 0;
   std::ofstream dump_file_;

@@ -56,18 +56,20 @@ struct AsyncWorker {
   std::optional<asio::basic_socket_acceptor<asio::generic::stream_protocol>> acceptor;
   std::optional<AsyncDatagram> datagram;
   std::set<AsyncStream*> sessions;
+  ReusablePool reusable;  // its sessions waiting for a request
   std::optional<asio::steady_timer> grace;
   bool stopping = false;
 };
 
 struct AsyncServer::Impl {
   ServerConfig config;
-  StreamCoroutine stream;
+  ReusableStreamCoroutine stream;
   DatagramCoroutine datagram;
   Socket listener;
   Address address;
   int wake_fd = -1;
   std::vector<std::unique_ptr<AsyncWorker>> workers;
+  std::vector<ReusablePool*> pools;  // the workers', for evictions across them
   std::atomic<std::size_t> sessions{0};
   std::function<void()> on_stop;
   std::once_flag stop_once;
@@ -78,6 +80,7 @@ struct AsyncServer::Impl {
   void open(const Endpoint& endpoint, int type);
   void start(AsyncWorker& w);
   awaitable<void> accept_loop(AsyncWorker& w);
+  bool make_room();
   awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer);
   awaitable<void> datagram_loop(AsyncWorker& w);
   awaitable<void> watch_stop(AsyncWorker& w);
@@ -98,6 +101,7 @@ void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
   std::size_t n = config.threads ? config.threads : std::thread::hardware_concurrency();
   for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
     workers.push_back(std::make_unique<AsyncWorker>());
+    pools.push_back(&workers.back()->reusable);
   }
 }
 
@@ -126,7 +130,7 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
       co_await pause.async_wait(tuple_awaitable);  // e.g. out of descriptors: let some close
       continue;
     }
-    if (sessions.load() >= config.max_connections) {
+    if (sessions.load() >= config.max_connections && !make_room()) {
       log_warn("connection limit {} reached; closing a new connection", config.max_connections);
       continue;  // `socket` closes here
     }
@@ -141,13 +145,24 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
   }
 }
 
+// Full: the session idle longest, on any worker, is shut down; its own worker ends it.
+bool AsyncServer::Impl::make_room() {
+  if (!evict_oldest(pools)) return false;
+  log_debug("connection limit {} reached; closed the longest-idle connection",
+            config.max_connections);
+  return true;
+}
+
 awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer) {
   ++sessions;
   w.sessions.insert(&socket);
-  try {
-    co_await stream(socket, peer);
-  } catch (const std::exception& e) {
-    log_debug("session {} ended: {}", peer.to_string(), e.what());
+  {
+    Reusable reusable(&w.reusable, socket.native_handle());  // leaves before the socket closes
+    try {
+      co_await stream(socket, peer, reusable);
+    } catch (const std::exception& e) {
+      log_debug("session {} ended: {}", peer.to_string(), e.what());
+    }
   }
   w.sessions.erase(&socket);
   --sessions;
@@ -184,6 +199,7 @@ awaitable<void> AsyncServer::Impl::watch_stop(AsyncWorker& w) {
 void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
   if (on_stop) std::call_once(stop_once, on_stop);
   w.stopping = true;
+  w.reusable.close();  // the sockets are closed below, on this thread; no eviction may race
   boost::system::error_code ignored;  // closing a socket that is already closed is fine
   if (w.acceptor) w.acceptor->close(ignored);
   if (w.datagram) w.datagram->close(ignored);
@@ -196,6 +212,16 @@ void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
 }
 
 AsyncServer::AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config)
+    : AsyncServer(endpoint,
+                  ReusableStreamCoroutine([h = std::move(handler)](AsyncStream& socket,
+                                                                   const Address& peer,
+                                                                   Reusable&) {
+                    return h(socket, peer);  // never idle: never closed to make room
+                  }),
+                  config) {}
+
+AsyncServer::AsyncServer(const Endpoint& endpoint, ReusableStreamCoroutine handler,
+                         ServerConfig config)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
   impl_->stream = std::move(handler);

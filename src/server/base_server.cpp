@@ -53,6 +53,9 @@ BaseServer::BaseServer(const Endpoint& endpoint, int type, HandlerFactory factor
       dispatcher_(make_dispatcher(config)) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw_errno("eventfd");
+  dispatcher_->on_full([this] {
+    if (reusable_.evict_oldest()) log_debug("at the client limit: closed the longest-idle one");
+  });
 }
 
 BaseServer::~BaseServer() {
@@ -175,7 +178,10 @@ void BaseServer::process_datagram() {
 }
 
 void BaseServer::run_handler(Socket& request, const Address& client, std::string packet) {
-  RequestContext context{request, client, *this, std::move(packet)};
+  // A stream joins the pool (busy until its handler waits for a request); it leaves when
+  // this returns, before the dispatcher closes the socket.
+  Reusable reusable(request.type() == SOCK_STREAM ? &reusable_ : nullptr, request.fileno());
+  RequestContext context{request, client, *this, std::move(packet), reusable};
   try {
     auto handler = factory_(context);
     handler->setup();

@@ -3,7 +3,10 @@
 namespace sockit::server {
 
 BaseRequestHandler::BaseRequestHandler(RequestContext& context)
-    : request(context.request), client_address(context.client_address), server(context.server) {}
+    : request(context.request),
+      client_address(context.client_address),
+      server(context.server),
+      reusable(context.reusable) {}
 
 BaseRequestHandler::~BaseRequestHandler() = default;
 

@@ -1,11 +1,13 @@
 #include "sockit/server/message_reader.hpp"
 
+#include <optional>
+
 #include "sockit/core/error.hpp"
 
 namespace sockit::server {
 
-MessageReader::MessageReader(Socket& socket, MessageLimits limits)
-    : socket_(socket), limits_(limits), framer_(limits.max_line) {}
+MessageReader::MessageReader(Socket& socket, MessageLimits limits, Reusable& reusable)
+    : socket_(socket), limits_(limits), reusable_(reusable), framer_(limits.max_line) {}
 
 bool MessageReader::receive(Timeout wait) {
   char buffer[16384];
@@ -28,6 +30,8 @@ MessageReader::Message MessageReader::next() {
     }
     const bool partial = framer_.pending() > 0;
     try {
+      std::optional<IdleWait> between_messages;
+      if (!partial) between_messages.emplace(reusable_);
       eof_ = !receive(partial ? Timeout(limits_.quiet) : limits_.idle);
     } catch (const timeout_error&) {
       if (!partial) return {Status::idle, {}};

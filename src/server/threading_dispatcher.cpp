@@ -24,6 +24,7 @@ class ThreadingDispatcher final : public Dispatcher {
     std::unique_lock lock(mu_);
     while (fds_.size() >= max_) {
       if (interrupted()) return false;
+      make_room();  // an idle connection's thread, shut down, finishes and frees its slot
       cv_.wait_for(lock, 50ms);
     }
     join_finished(lock);

@@ -282,7 +282,8 @@ std::string format_price(std::int64_t cents) {
   // Unsigned magnitude, so the smallest int64 has a magnitude too.
   const std::uint64_t magnitude =
       negative ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
-  std::string text = (negative ? "-" : "") + std::to_string(magnitude / 100);
+  std::string text = negative ? "-" : "";  // appended: GCC 12's -Wrestrict misfires on "-" + s
+  text += std::to_string(magnitude / 100);
   const std::uint64_t fraction = magnitude % 100;
   if (fraction == 0) return text;
   text += '.';

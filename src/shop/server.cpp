@@ -36,7 +36,7 @@ class Customer : public server::BaseRequestHandler {
   std::string visit(const std::string& who) {
     ShopSession session(store_, who, options_.balance_cents);
     say(session.greeting());
-    MessageReader reader(request, options_.limits);
+    MessageReader reader(request, options_.limits, reusable);
     for (;;) {
       auto m = reader.next();
       switch (m.status) {

@@ -48,6 +48,13 @@ Address make_unix(std::string_view name, bool abstract) {
                                 static_cast<socklen_t>(len));
 }
 
+// "[host]", appended rather than "[" + host: GCC 12's -Wrestrict misfires on the latter.
+std::string bracketed(const std::string& host) {
+  std::string text;
+  text.reserve(host.size() + 2);
+  return text.append(1, '[').append(host).append(1, ']');
+}
+
 }  // namespace
 
 Address::Address() noexcept : storage_{}, size_{0} { storage_.ss_family = AF_UNSPEC; }
@@ -165,9 +172,11 @@ std::string Address::to_string() const {
     case AF_INET:
       return host() + ":" + std::to_string(port());
     case AF_INET6:
-      return "[" + host() + "]:" + std::to_string(port());
-    case AF_UNIX:
-      return (is_abstract() ? "unix:@" : "unix:") + path();
+      return bracketed(host()) + ":" + std::to_string(port());
+    case AF_UNIX: {
+      std::string text = is_abstract() ? "unix:@" : "unix:";  // appended, for -Wrestrict too
+      return text.append(path());
+    }
     default:
       return "unspec";
   }

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "support/idle_clients.hpp"
 #include "support/server_process.hpp"
 
 namespace sockit::test {
@@ -89,7 +90,8 @@ TEST_P(EchoModels, UnixStreamClient) {
 TEST_P(EchoModels, ReplyModeAnswersTheTutorialsClient) {
   ServerProcess server({"echo", "serve", "127.0.0.1:0", "--model", GetParam(), "--reply",
                         "服务器已经收到你的信息"});
-  // As the tutorial writes it: send without a newline, then one recv(1024).
+  // As the tutorial writes it: send without a newline, then one recv(1024). The answer is
+  // exactly the text, as the tutorial's server sends it: no newline added.
   const auto r = run_python(R"(
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -97,11 +99,11 @@ s.settimeout(10)
 s.connect(('127.0.0.1', int(sys.argv[1])))
 for text in ['hello', '在吗']:
     s.send(text.encode())
-    print(s.recv(1024).decode().strip())
+    print(s.recv(1024).decode() + '|')
 s.close()
 )",
                             {std::to_string(server.port())});
-  EXPECT_EQ(r.out, "服务器已经收到你的信息\n服务器已经收到你的信息\n") << r.err;
+  EXPECT_EQ(r.out, "服务器已经收到你的信息|\n服务器已经收到你的信息|\n") << r.err;
   EXPECT_EQ(server.stop(), 0);
 }
 
@@ -132,7 +134,7 @@ import socket, sys
 s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
 f = s.makefile('rwb')
 f.write(b'x' * 100 + b'\nshort\n'); f.flush()
-print(f.readline().decode().strip()); print(f.readline().decode().strip())
+print(f.readline().decode().strip()); print(f.read(2).decode())
 )",
                             {std::to_string(server.port())});
   EXPECT_EQ(r.out, "error: line longer than 16 bytes\nok\n") << r.err;
@@ -151,6 +153,27 @@ print(s.recv(10) == b'' and time.time() - start < 5)
 )",
                               {std::to_string(server.port())});
     EXPECT_EQ(r.out, "True\n") << r.err;
+  }
+}
+
+TEST(Echo, IdleCrowdMakesRoomForARealClient) {
+  // 40 clients that never send, 20 allowed at once: the longest idle are closed to make room,
+  // and a real client is answered at once, not after the 300 s idle timeout.
+  for (const char* model : {"threading", "async"}) {
+    SCOPED_TRACE(model);
+    ServerProcess server({"echo", "serve", "127.0.0.1:0", "--max-clients", "20", "--model", model});
+    auto crowd = idle_clients(server.port(), 40);
+    const auto r = run_python(R"(
+import socket, sys, time
+start = time.time()
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=3)
+s.sendall(b'a real client')
+print(s.recv(100).decode(), time.time() - start < 3)
+)",
+                              {std::to_string(server.port())});
+    EXPECT_EQ(r.out, "a real client True\n") << r.err;
+    crowd.clear();  // so the stop need not wait out its grace for them
+    EXPECT_EQ(server.stop(), 0);
   }
 }
 

@@ -60,6 +60,17 @@ TEST(HttpGet, AgainstSockitHttpServe) {
   EXPECT_NE(followed.out.find("Index of /dir/"), std::string::npos);
 }
 
+TEST(HttpGet, Ipv6LiteralUrl) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no ::1 on this machine";
+  TempDir site("sockit-get6");
+  site.write("hello.txt", "hello over IPv6\n");
+  ServerProcess server({"http", "serve", site.path().string(), "--listen", "[::1]:0", "--quiet"});
+  ASSERT_EQ(server.address().rfind("[::1]:", 0), 0u) << server.address();
+  const auto r = run_sockit({"http", "get", "http://" + server.address() + "/hello.txt"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello over IPv6\n");
+}
+
 class Nginx {
  public:
   Nginx() : port_(free_port()) {

@@ -141,6 +141,73 @@ print(data.count(b'HTTP/1.1 200 OK'), data.count(b'0123456789abcdefghij'), data.
   EXPECT_EQ(r.out, "4 3 True\n") << r.err;
 }
 
+TEST_F(HttpServe, UnclearBodyLengthIsRefusedAndNothingHiddenIsServed) {
+  // RFC 9112 §6.3: Transfer-Encoding other than exactly "chunked", or with Content-Length,
+  // or on HTTP/1.0, leaves the body's length unclear: 400, then close. A request smuggled in
+  // the body must never be answered.
+  const auto r = py(R"(
+def raw(payload):
+    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+    s.sendall(payload)
+    data = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    return data
+hidden = b'GET /docs/style.css HTTP/1.1\r\nHost: x\r\n\r\n'
+head = b'GET / HTTP/1.1\r\nHost: x\r\n'
+for te in [b'Transfer-Encoding: xchunked\r\n',
+           b'Transfer-Encoding: chunked, identity\r\n',
+           b'Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n',
+           b'Transfer-Encoding: chunked;x=1\r\n',
+           b'Transfer-Encoding: xchunked\r\nContent-Length: %d\r\n' % len(hidden),
+           b'Transfer-Encoding: chunked\r\nContent-Length: 5\r\n']:
+    data = raw(head + te + b'\r\n' + b'0\r\n\r\n' + hidden)
+    print(data.split(b'\r\n')[0], data.count(b'HTTP/1.1 '), b'body{}' not in data)
+data = raw(b'GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' + hidden)
+print(data.split(b'\r\n')[0], data.count(b'HTTP/1.1 '), b'body{}' not in data)
+# Plain chunked is fine: the empty body, then the next request on the connection.
+data = raw(head + b'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n' +
+           b'GET /docs/style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+print(data.count(b'HTTP/1.1 200 OK'), data.endswith(b'body{}'))
+)");
+  std::string refused;
+  for (int i = 0; i < 7; ++i) refused += "b'HTTP/1.1 400 Bad Request' 1 True\n";
+  EXPECT_EQ(r.out, refused + "2 True\n") << r.err;
+}
+
+TEST(HttpServeCrowd, IdleConnectionsMakeRoomForARealRequest) {
+  // 20 connections allowed; 20 keep-alive clients resting after a request, then 40 that never
+  // send a byte: the longest idle are closed to make room, and a real request is answered at
+  // once (not after the 10 s header timeout). A request under way is never closed for room.
+  TempDir site("sockit-crowd");
+  site.write("index.html", "<h1>home</h1>\n");
+  ServerProcess server({"http", "serve", site.path().string(), "--listen", "127.0.0.1:0",
+                        "--max-clients", "20", "--quiet"});
+  const auto r = run_python(R"(
+import socket, sys, time, http.client
+port = int(sys.argv[1])
+addr = ('127.0.0.1', port)
+started = socket.create_connection(addr, timeout=3)
+started.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n')   # a request under way, the oldest of all
+resting = []
+for _ in range(20):
+    c = http.client.HTTPConnection(*addr, timeout=3)
+    c.request('GET', '/'); c.getresponse().read()
+    resting.append(c)
+crowd = [socket.create_connection(addr, timeout=3) for _ in range(40)]
+start = time.time()
+c = http.client.HTTPConnection(*addr, timeout=3)
+c.request('GET', '/'); resp = c.getresponse()
+print(resp.status, resp.read(), time.time() - start < 3)
+started.sendall(b'Connection: close\r\n\r\n')
+print(started.recv(100).split(b'\r\n')[0])
+)",
+                            {std::to_string(server.port())});
+  EXPECT_EQ(r.out, "200 b'<h1>home</h1>\\n' True\nb'HTTP/1.1 200 OK'\n") << r.err;
+}
+
 TEST_F(HttpServe, LimitsAndSlowClients) {
   const auto r = py(R"(
 import time

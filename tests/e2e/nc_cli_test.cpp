@@ -3,13 +3,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include <netinet/in.h>
 #include <unistd.h>
 
 #include "sockit/socket/factories.hpp"
+#include "support/bytes.hpp"
 #include "support/ports.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -26,28 +26,11 @@ std::string temp_path(const std::string& name) {
   return p.string();
 }
 
-// Waits for a listener (sockit nc -v or ncat -v) to say it is listening. Probing the port
-// instead would use up a one-connection listener.
-bool wait_listening(Child& listener) {
-  return listener.read_err_line_containing("istening on", std::chrono::seconds(20)).has_value();
-}
-
 bool wait_path(const std::string& path) {
   for (int i = 0; i < 100 && !std::filesystem::exists(path); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return std::filesystem::exists(path);
-}
-
-std::string random_bytes(std::size_t n) {
-  std::string data(n, '\0');
-  std::mt19937_64 rng(7);
-  for (auto& c : data) c = static_cast<char>(rng());
-  return data;
-}
-
-std::string sha256_of(const std::string& data) {
-  return run({"sha256sum"}, data).out.substr(0, 64);
 }
 
 TEST(Nc, TalksToNcatBothWays) {
@@ -116,24 +99,29 @@ TEST(Nc, TenMebibytesOfRandomBytesEachWayTcpAndUnix) {
                                                        : std::vector<std::string>{"nc", "-v", "-l", "127.0.0.1", port};
     std::vector<std::string> connect_args = unix_socket ? std::vector<std::string>{"nc", "-U", path}
                                                         : std::vector<std::string>{"nc", "127.0.0.1", port};
-    // Upload: the client sends, half-closes at EOF; the listener prints everything and exits.
+    // Upload: the client sends, half-closes at EOF; the listener prints everything and exits
+    // (its own input is empty: it half-closes first, and the client still sends it all).
     Child listener(sockit_argv(listen_args));
     ASSERT_TRUE(wait_listening(listener));
+    listener.close_stdin();
     const auto sent = run(sockit_argv(connect_args), data, std::chrono::seconds(60));
     EXPECT_EQ(sent.exit_code, 0) << sent.err;
     ASSERT_EQ(listener.wait(std::chrono::seconds(30)), 0);
     EXPECT_EQ(sha256_of(listener.drain_out()), expected);
     std::filesystem::remove(path);
-    // Download: the listener sends its stdin to the client, which prints it.
+    // Download: the listener sends its stdin to the client, which prints it. The client has
+    // nothing to send: it half-closes at once, and the listener still sends it all.
     Child sender(sockit_argv(listen_args));
     ASSERT_TRUE(wait_listening(sender));
     Child receiver(sockit_argv(connect_args));
+    receiver.close_stdin();
     std::thread feed([&] {
       sender.write(data);
       sender.close_stdin();
     });
-    ASSERT_EQ(receiver.wait(std::chrono::seconds(60)), 0);
+    const auto received = receiver.wait(std::chrono::seconds(60));
     feed.join();
+    ASSERT_EQ(received, 0);
     EXPECT_EQ(sha256_of(receiver.drain_out()), expected);
     std::filesystem::remove(path);
   }
@@ -241,6 +229,7 @@ TEST(Nc, HexDumpAndHexSend) {
   const auto dump = temp_path("dump");
   Child listener(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port, "-x", "-o", dump}));
   ASSERT_TRUE(wait_listening(listener));
+  listener.close_stdin();  // nothing to send: it ends when the client does
   const auto r = run_sockit({"nc", "127.0.0.1", port, "--hex-send"}, "48 65 6c 6c 6f 0a\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(listener.read_line(), "Hello");
@@ -253,6 +242,7 @@ TEST(Nc, HexDumpAndHexSend) {
   const auto port2 = free_port();
   Child quiet(sockit_argv({"nc", "-v", "-l", "127.0.0.1", port2}));
   ASSERT_TRUE(wait_listening(quiet));
+  quiet.close_stdin();
   const auto bad = run_sockit({"nc", "127.0.0.1", port2, "--hex-send"}, "48 zz\n");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("bad hex character 'z' at position 4"), std::string::npos) << bad.err;

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "support/idle_clients.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -36,6 +37,25 @@ print(repr(s.recv(1024)))
             "欢迎下次光临\n"
             "b''\n")
       << r.err;
+  EXPECT_EQ(shop.stop(), 0);
+}
+
+TEST(Shop, IdleCrowdMakesRoomForACustomer) {
+  // 40 visitors who never say a word, 20 served at once: the longest idle are shown out,
+  // and a customer is served at once, not after the 300 s idle timeout.
+  ServerProcess shop({"shop", "serve", "127.0.0.1:0", "--data", "none", "--max-clients", "20"});
+  auto crowd = idle_clients(shop.port(), 40);
+  const auto r = run_python(R"(
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=3)
+print(s.recv(1024).decode().strip())
+s.send('西瓜'.encode())
+print(s.recv(1024).decode().strip())
+)",
+                            {std::to_string(shop.port())});
+  EXPECT_EQ(r.out, "目前商店还有:瓜子(4.5),西瓜(2),矿泉水(2.5)。请问您需要什么?\n购买成功,余额 8\n")
+      << r.err;
+  crowd.clear();  // so the stop need not wait out its grace for them
   EXPECT_EQ(shop.stop(), 0);
 }
 

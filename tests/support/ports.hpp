@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "sockit/core/error.hpp"
 #include "sockit/socket/socket.hpp"
 
 namespace sockit::test {
@@ -25,6 +26,17 @@ inline bool wait_port(const std::string& port) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+/// Whether this machine has ::1 (a container may have no IPv6): tests on it skip otherwise.
+inline bool ipv6_loopback_available() {
+  try {
+    Socket s(AF_INET6, SOCK_STREAM);
+    s.bind(Address::loopback6(0));
+    return true;
+  } catch (const socket_error&) {
+    return false;
+  }
 }
 
 }  // namespace sockit::test

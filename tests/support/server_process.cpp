@@ -25,6 +25,10 @@ std::optional<int> ServerProcess::stop(int signo) {
   return child_->wait(10s);
 }
 
+bool wait_listening(Child& listener) {
+  return listener.read_err_line_containing("istening on", 20s).has_value();
+}
+
 RunResult run_python(const std::string& script, const std::vector<std::string>& args,
                      const std::string& input, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{"python3", "-c", script};

@@ -29,6 +29,10 @@ class ServerProcess {
   std::string address_;
 };
 
+/// Waits (at most 20 s) for a listener (sockit nc -v, ncat -v) to say on stderr that it is
+/// listening. Probing the port instead would use up a one-connection listener.
+bool wait_listening(Child& listener);
+
 /// Runs a Python 3 script (standard library only) with ARGS; 30 s hard timeout.
 RunResult run_python(const std::string& script, const std::vector<std::string>& args = {},
                      const std::string& input = {},

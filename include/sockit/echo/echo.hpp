@@ -16,7 +16,7 @@ namespace sockit::echo {
 
 /// Value type.
 struct EchoOptions {
-  std::optional<std::string> reply;  ///< answer each message with this text (plus "\n")
+  std::optional<std::string> reply;  ///< answer each message with exactly these bytes
   server::MessageLimits limits;      ///< line limit, quiet pause, idle timeout
 };
 
@@ -24,7 +24,7 @@ struct EchoOptions {
 server::HandlerFactory stream_handler(const EchoOptions& options);
 server::HandlerFactory datagram_handler(const EchoOptions& options);
 /// Coroutine handlers for the async model.
-server::StreamCoroutine stream_coroutine(const EchoOptions& options);
+server::ReusableStreamCoroutine stream_coroutine(const EchoOptions& options);
 server::DatagramCoroutine datagram_coroutine(const EchoOptions& options);
 
 /// What `sockit echo serve` runs: picks TCP/UDP/Unix and the model's server, calls

@@ -13,6 +13,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 
 #include "sockit/server/config.hpp"
+#include "sockit/server/reusable.hpp"
 #include "sockit/server/stoppable.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
@@ -27,17 +28,25 @@ using AsyncDatagram = boost::asio::generic::datagram_protocol::socket;
 /// config.grace, which completes pending operations with operation_aborted.
 using StreamCoroutine = std::function<boost::asio::awaitable<void>(AsyncStream& socket,
                                                                    const Address& peer)>;
+/// A StreamCoroutine that is also handed the connection's standing: marking its waits for a
+/// request with IdleWait lets a server at config.max_connections close it for a newcomer
+/// (the longest idle goes first). `reusable` lives as long as `socket`.
+using ReusableStreamCoroutine = std::function<boost::asio::awaitable<void>(
+    AsyncStream& socket, const Address& peer, Reusable& reusable)>;
 /// Answers one datagram (reply with socket.async_send_to). Datagrams on one io_context are
 /// handled one after another.
 using DatagramCoroutine = std::function<boost::asio::awaitable<void>(
     AsyncDatagram& socket, std::string packet, const Address& peer)>;
 
 /// Binds in the constructor; serve_forever() runs config.threads io_contexts (0: one per
-/// core), each accepting on the same listening socket. Sessions past
-/// config.max_connections are closed at once.
+/// core), each accepting on the same listening socket. At config.max_connections a new
+/// connection closes the longest-idle reusable one (see ReusableStreamCoroutine) and is
+/// served; with none idle, it is closed at once. The sessions being closed to make room
+/// may overlap the newcomers' start for a moment.
 class AsyncServer : public Stoppable {
  public:
   AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config = {});
+  AsyncServer(const Endpoint& endpoint, ReusableStreamCoroutine handler, ServerConfig config = {});
   AsyncServer(const Endpoint& endpoint, DatagramCoroutine handler, ServerConfig config = {});
   ~AsyncServer() override;
   AsyncServer(const AsyncServer&) = delete;

@@ -14,6 +14,7 @@
 #include "sockit/server/config.hpp"
 #include "sockit/server/dispatcher.hpp"
 #include "sockit/server/handler.hpp"
+#include "sockit/server/reusable.hpp"
 #include "sockit/server/stoppable.hpp"
 #include "sockit/socket/endpoint.hpp"
 #include "sockit/socket/socket.hpp"
@@ -78,6 +79,7 @@ class BaseServer : public Stoppable {
   HandlerFactory factory_;
   Socket socket_;
   Address address_;
+  ReusablePool reusable_;  // connections waiting for a request, closed first when full
   std::unique_ptr<Dispatcher> dispatcher_;
   int wake_fd_ = -1;  // eventfd: request_stop() wakes the poll
   std::atomic<bool> stop_{false};

@@ -34,12 +34,21 @@ class Dispatcher {
   virtual std::size_t active() const = 0;
   /// Makes dispatch() stop waiting for a free slot. Thread safe; async-signal-safe.
   void interrupt() noexcept { interrupted_.store(true); }
+  /// What dispatch() calls while the model is at its limit, before each wait for a free
+  /// slot: the server closes its longest-idle connection there. Set before serving. The
+  /// threading model calls it; the sequential one is never full, and a forking server's
+  /// connections live in other processes.
+  void on_full(std::function<void()> make_room) { make_room_ = std::move(make_room); }
 
  protected:
   bool interrupted() const noexcept { return interrupted_.load(); }
+  void make_room() const {
+    if (make_room_) make_room_();
+  }
 
  private:
   std::atomic<bool> interrupted_{false};  // lock-free, so safe in a signal handler
+  std::function<void()> make_room_;
 };
 
 /// The dispatcher for config.model (sequential, threading or forking); throws

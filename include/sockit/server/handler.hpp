@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "sockit/server/reusable.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/socket.hpp"
 #include "sockit/socket/socket_file.hpp"
@@ -23,7 +24,8 @@ struct RequestContext {
   Socket& request;
   const Address& client_address;
   BaseServer& server;
-  std::string packet;  ///< datagram servers only
+  std::string packet;   ///< datagram servers only
+  Reusable& reusable;   ///< the connection's standing (in no pool for datagrams)
 };
 
 /// BaseRequestHandler: one object per request, used by one thread (or one child process).
@@ -45,6 +47,9 @@ class BaseRequestHandler {
   Socket& request;
   const Address& client_address;
   BaseServer& server;
+  /// Mark waits for a request with IdleWait(reusable) (MessageReader does): a threading
+  /// server at its limit may then close this connection for a newcomer.
+  Reusable& reusable;
 };
 
 /// StreamRequestHandler: rfile/wfile over the connection (wfile is flushed in finish()).

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sockit/core/line_framer.hpp"
+#include "sockit/server/reusable.hpp"
 #include "sockit/socket/socket.hpp"
 
 namespace sockit::server {
@@ -17,7 +18,7 @@ struct MessageLimits {
   Timeout idle = std::chrono::milliseconds(300000);  ///< no byte for this long: idle
 };
 
-/// Borrows the socket (which must outlive it). Not thread safe.
+/// Borrows the socket and the standing (which must outlive it). Not thread safe.
 class MessageReader {
  public:
   enum class Status { message, too_long, end_of_stream, idle };
@@ -26,7 +27,8 @@ class MessageReader {
     std::string text;  ///< for Status::message: the line without "\n" / "\r\n"
   };
 
-  MessageReader(Socket& socket, MessageLimits limits);
+  /// Waits for a new message (no partial line pending) are marked idle on `reusable`.
+  MessageReader(Socket& socket, MessageLimits limits, Reusable& reusable);
 
   /// The next message or event. Throws socket_error for errors other than a timeout.
   Message next();
@@ -36,6 +38,7 @@ class MessageReader {
 
   Socket& socket_;
   MessageLimits limits_;
+  Reusable& reusable_;
   LineFramer framer_;
   bool eof_ = false;
 };
