@@ -15,12 +15,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <fmt/core.h>
 
 #include "sockit/core/error.hpp"
 #include "sockit/core/version.hpp"
+#include "url_target.hpp"
 
 namespace sockit::http {
 namespace asio = boost::asio;
@@ -101,14 +101,7 @@ class Fetch {
   Fetch(const GetOptions& o, Sink& sink, std::FILE* out) : o_(o), sink_(sink), out_(out) {}
 
   awaitable<Answer> once(const boost::urls::url_view& url) {
-    const bool tls = url.scheme() == "https";
-    if (!tls && url.scheme() != "http") throw Failure("unsupported scheme " + std::string(url.scheme()));
-    // The name or address to look up and to check the certificate against: an IPv6 literal
-    // without its brackets. The Host field is the URL's authority as written, brackets kept.
-    const std::string host(url.host_address());
-    const std::string port = url.has_port() ? std::string(url.port()) : (tls ? "443" : "80");
-    std::string target(url.encoded_target());
-    if (target.empty()) target = "/";
+    const auto [tls, host, port, target, authority] = url_target(url);
     auto ex = co_await asio::this_coro::executor;
     tcp::resolver resolver(ex);
     auto [rec, endpoints] = co_await resolver.async_resolve(host, port, asio::as_tuple(use_awaitable));
@@ -117,7 +110,6 @@ class Fetch {
     tcp_stream.expires_after(o_.timeout);
     auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, asio::as_tuple(use_awaitable));
     if (cec) throw Failure(fmt::format("connect {}:{}: {}", host, port, timeout_or(cec)));
-    const std::string authority(url.encoded_host_and_port());
     if (!tls) co_return co_await exchange(tcp_stream, authority, target);
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     configure_tls(ctx, host);
@@ -215,10 +207,7 @@ class Fetch {
   std::FILE* out_;
 };
 
-int run_get(const std::string& url_text, const GetOptions& o, std::FILE* out) {
-  auto parsed = boost::urls::parse_uri(url_text);
-  if (!parsed) throw parse_error("bad URL '" + url_text + "': " + parsed.error().message());
-  boost::urls::url url = *parsed;
+int fetch_following(boost::urls::url url, const GetOptions& o, std::FILE* out) {
   Sink sink(o.output, out);
   Fetch fetch(o, sink, out);
   for (int hop = 0;; ++hop) {
@@ -229,11 +218,7 @@ int run_get(const std::string& url_text, const GetOptions& o, std::FILE* out) {
     const bool redirect = a.status >= 300 && a.status < 400 && !a.location.empty();
     if (redirect && o.follow) {
       if (hop >= o.max_redirects) throw Failure(fmt::format("more than {} redirects", o.max_redirects));
-      auto next = boost::urls::parse_uri_reference(a.location);
-      if (!next) throw Failure("bad redirect location '" + a.location + "'");
-      boost::urls::url resolved;
-      if (auto r = boost::urls::resolve(url, *next, resolved); !r) throw Failure("bad redirect");
-      url = resolved;
+      url = follow_location(url, a.location);
       continue;
     }
     if (a.status < 200 || a.status >= 300) {
@@ -243,6 +228,17 @@ int run_get(const std::string& url_text, const GetOptions& o, std::FILE* out) {
     }
     sink.commit();
     return 0;
+  }
+}
+
+// The URL on the command line is the user's (parse_error: a usage error); one that cannot be
+// fetched, or a redirect, is a failure of the fetch.
+int run_get(const std::string& url_text, const GetOptions& o, std::FILE* out) {
+  const boost::urls::url url = parse_get_url(url_text);
+  try {
+    return fetch_following(url, o, out);
+  } catch (const parse_error& e) {
+    throw Failure(e.what());
   }
 }
 

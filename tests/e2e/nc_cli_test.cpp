@@ -375,7 +375,11 @@ class TwoHosts {
 
 TEST(NcBroadcast, ReachesAnotherHostOnTheSegment) {
   TwoHosts hosts;
-  if (!hosts.ok()) GTEST_SKIP() << "cannot make network namespaces here: " << hosts.why();
+  if (!hosts.ok()) {  // e.g. in a chroot whose / is not a mount point, as tools/fresh-machine makes
+    GTEST_SKIP() << "cannot make network namespaces here (`ip netns` needs root and a / that is a "
+                    "mount point): "
+                 << hosts.why();
+  }
   Child listener(hosts.in_b(sockit_argv({"nc", "-v", "-u", "-l", "0.0.0.0", "40000"})));
   ASSERT_TRUE(wait_listening(listener));
   const auto r = run(hosts.in_a(sockit_argv({"nc", "-u", "--broadcast", "192.0.2.255", "40000"})),
