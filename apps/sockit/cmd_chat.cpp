@@ -12,7 +12,7 @@
 namespace sockit::app {
 namespace {
 
-struct ServeArgs {
+struct ChatServeArgs {
   std::string tcp = ":8000";
   std::string http = ":8080";
   std::vector<std::string> allow_origins;
@@ -25,7 +25,7 @@ struct ServeArgs {
   chat::ChatLimits limits;
 };
 
-int run_serve(ServeArgs args) {
+int run_chat_serve(ChatServeArgs args) {
   const Endpoint tcp = parse_endpoint(args.tcp, 8000);
   chat::ChatOptions options;
   options.limits = args.limits;
@@ -50,9 +50,9 @@ int run_serve(ServeArgs args) {
   return 0;
 }
 
-void add_serve(CLI::App& chat_cmd, Action& action) {
+void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   auto* cmd = chat_cmd.add_subcommand("serve", "Run the chat room (TCP :8000, web :8080)");
-  auto args = std::make_shared<ServeArgs>();
+  auto args = std::make_shared<ChatServeArgs>();
   auto& l = args->limits;
   cmd->add_option("--tcp", args->tcp, "TCP address for protocol v1")->capture_default_str();
   cmd->add_option("--http", args->http, "web address: chat page, WebSocket /ws, /metrics; none: off")
@@ -103,10 +103,10 @@ void add_serve(CLI::App& chat_cmd, Action& action) {
   cmd->add_option("--grace", args->grace_s, "seconds for goodbyes on stop")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
+  cmd->callback([args, &action] { action = [args] { return run_chat_serve(*args); }; });
 }
 
-void add_connect(CLI::App& chat_cmd, Action& action) {
+void add_chat_connect(CLI::App& chat_cmd, Action& action) {
   auto* cmd = chat_cmd.add_subcommand("connect", "Chat from the terminal (or from a pipe)");
   auto address = std::make_shared<std::string>("127.0.0.1:8000");
   auto nick = std::make_shared<std::string>();
@@ -127,8 +127,8 @@ void add_connect(CLI::App& chat_cmd, Action& action) {
 void add_chat_command(CLI::App& root, Action& action) {
   auto* chat_cmd = root.add_subcommand("chat", "The chat room: server and terminal client");
   chat_cmd->require_subcommand(1);
-  add_serve(*chat_cmd, action);
-  add_connect(*chat_cmd, action);
+  add_chat_serve(*chat_cmd, action);
+  add_chat_connect(*chat_cmd, action);
 }
 
 }  // namespace sockit::app

@@ -14,7 +14,7 @@
 namespace sockit::app {
 namespace {
 
-struct ServeArgs {
+struct EchoServeArgs {
   std::string address = ":9999";
   std::string unix_path;
   bool udp = false;
@@ -24,7 +24,7 @@ struct ServeArgs {
   ServerLimitArgs limits;
 };
 
-int run_serve(const ServeArgs& args) {
+int run_echo_serve(const EchoServeArgs& args) {
   const Endpoint endpoint =
       args.unix_path.empty() ? parse_endpoint(args.address, 9999) : parse_endpoint("unix:" + args.unix_path);
   server::ServerConfig config = args.limits.config(args.model);
@@ -57,7 +57,7 @@ Socket open_client(const SendArgs& args, const Endpoint& endpoint) {
   return create_connection(endpoint, options);
 }
 
-int run_send(const SendArgs& args) {
+int run_echo_send(const SendArgs& args) {
   const Endpoint endpoint = parse_endpoint(args.address, 9999);
   Socket s = open_client(args, endpoint);
   auto in = s.makefile();
@@ -76,9 +76,9 @@ int run_send(const SendArgs& args) {
   return 0;
 }
 
-void add_serve(CLI::App& echo, Action& action) {
+void add_echo_serve(CLI::App& echo, Action& action) {
   auto* cmd = echo.add_subcommand("serve", "Run an echo server (default :9999)");
-  auto args = std::make_shared<ServeArgs>();
+  auto args = std::make_shared<EchoServeArgs>();
   cmd->add_option("ADDR", args->address, "where to listen: host:port, :port, [::1]:port")
       ->capture_default_str();
   cmd->add_option("--unix", args->unix_path, "listen on a Unix socket at PATH instead");
@@ -89,11 +89,11 @@ void add_serve(CLI::App& echo, Action& action) {
   args->limits.add_to(*cmd);
   cmd->callback([args, cmd, &action] {
     args->has_reply = cmd->count("--reply") > 0;
-    action = [args] { return run_serve(*args); };
+    action = [args] { return run_echo_serve(*args); };
   });
 }
 
-void add_send(CLI::App& echo, Action& action) {
+void add_echo_send(CLI::App& echo, Action& action) {
   auto* cmd = echo.add_subcommand("send", "Send each TEXT to an echo server and print each answer");
   auto args = std::make_shared<SendArgs>();
   cmd->add_option("ADDR", args->address, "server address: host:port or unix:/path")->required();
@@ -102,7 +102,7 @@ void add_send(CLI::App& echo, Action& action) {
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for each answer")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->callback([args, &action] { action = [args] { return run_send(*args); }; });
+  cmd->callback([args, &action] { action = [args] { return run_echo_send(*args); }; });
 }
 
 }  // namespace
@@ -110,8 +110,8 @@ void add_send(CLI::App& echo, Action& action) {
 void add_echo_command(CLI::App& root, Action& action) {
   auto* echo = root.add_subcommand("echo", "Echo server and client");
   echo->require_subcommand(1);
-  add_serve(*echo, action);
-  add_send(*echo, action);
+  add_echo_serve(*echo, action);
+  add_echo_send(*echo, action);
 }
 
 }  // namespace sockit::app

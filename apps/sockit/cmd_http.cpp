@@ -11,7 +11,7 @@
 namespace sockit::app {
 namespace {
 
-struct ServeArgs {
+struct HttpServeArgs {
   std::string dir = ".";
   std::string listen = ":8082";
   bool quiet = false;
@@ -20,7 +20,7 @@ struct ServeArgs {
   http::StaticOptions options;
 };
 
-int run_serve(ServeArgs args) {
+int run_http_serve(HttpServeArgs args) {
   const Endpoint endpoint = parse_endpoint(args.listen, 8082);
   args.options.root = args.dir;
   args.options.access_log = !args.quiet;
@@ -37,9 +37,9 @@ int run_serve(ServeArgs args) {
   return 0;
 }
 
-void add_serve(CLI::App& http_cmd, Action& action) {
+void add_http_serve(CLI::App& http_cmd, Action& action) {
   auto* cmd = http_cmd.add_subcommand("serve", "Serve a directory over HTTP (default :8082)");
-  auto args = std::make_shared<ServeArgs>();
+  auto args = std::make_shared<HttpServeArgs>();
   cmd->add_option("DIR", args->dir, "directory to serve")->capture_default_str();
   cmd->add_option("--listen", args->listen, "where to listen")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "no access log");
@@ -53,7 +53,7 @@ void add_serve(CLI::App& http_cmd, Action& action) {
   cmd->add_option("--header-timeout", args->header_s, "seconds a new connection has to send its request")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
+  cmd->callback([args, &action] { action = [args] { return run_http_serve(*args); }; });
 }
 
 struct GetArgs {
@@ -62,7 +62,7 @@ struct GetArgs {
   http::GetOptions options;
 };
 
-void add_get(CLI::App& http_cmd, Action& action) {
+void add_http_get(CLI::App& http_cmd, Action& action) {
   auto* cmd = http_cmd.add_subcommand("get", "Fetch a URL over HTTP or HTTPS");
   auto args = std::make_shared<GetArgs>();
   auto& o = args->options;
@@ -92,8 +92,8 @@ void add_get(CLI::App& http_cmd, Action& action) {
 void add_http_command(CLI::App& root, Action& action) {
   auto* http_cmd = root.add_subcommand("http", "Static web server and HTTP(S) client");
   http_cmd->require_subcommand(1);
-  add_serve(*http_cmd, action);
-  add_get(*http_cmd, action);
+  add_http_serve(*http_cmd, action);
+  add_http_get(*http_cmd, action);
 }
 
 }  // namespace sockit::app

@@ -15,7 +15,7 @@
 namespace sockit::app {
 namespace {
 
-struct ServeArgs {
+struct ShopServeArgs {
   std::string address = ":8001";
   std::string catalog;
   std::string data = "./sockit-data";
@@ -23,7 +23,7 @@ struct ServeArgs {
   ServerLimitArgs limits;
 };
 
-int run_serve(const ServeArgs& args) {
+int run_shop_serve(const ShopServeArgs& args) {
   const Endpoint endpoint = parse_endpoint(args.address, 8001);
   shop::ShopOptions options;
   if (!args.catalog.empty()) options.catalog = args.catalog;
@@ -45,9 +45,9 @@ int run_serve(const ServeArgs& args) {
   return 0;
 }
 
-void add_serve(CLI::App& shop, Action& action) {
+void add_shop_serve(CLI::App& shop, Action& action) {
   auto* cmd = shop.add_subcommand("serve", "Run the snack shop (default :8001)");
-  auto args = std::make_shared<ServeArgs>();
+  auto args = std::make_shared<ShopServeArgs>();
   cmd->add_option("ADDR", args->address, "where to listen")->capture_default_str();
   cmd->add_option("--catalog", args->catalog, "JSON or CSV file of name, price, stock");
   cmd->add_option("--data", args->data, "directory for shop.db (stock and orders); none: keep nothing")
@@ -56,10 +56,10 @@ void add_serve(CLI::App& shop, Action& action) {
       ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
   args->limits.add_to(*cmd);
-  cmd->callback([args, &action] { action = [args] { return run_serve(*args); }; });
+  cmd->callback([args, &action] { action = [args] { return run_shop_serve(*args); }; });
 }
 
-void add_connect(CLI::App& shop, Action& action) {
+void add_shop_connect(CLI::App& shop, Action& action) {
   auto* cmd = shop.add_subcommand("connect", "Shop from the terminal (or from a pipe)");
   auto address = std::make_shared<std::string>();
   cmd->add_option("ADDR", *address, "the shop: host:port (port defaults to 8001)")->required();
@@ -79,8 +79,8 @@ void add_connect(CLI::App& shop, Action& action) {
 void add_shop_command(CLI::App& root, Action& action) {
   auto* shop = root.add_subcommand("shop", "The snack shop: server and client");
   shop->require_subcommand(1);
-  add_serve(*shop, action);
-  add_connect(*shop, action);
+  add_shop_serve(*shop, action);
+  add_shop_connect(*shop, action);
 }
 
 }  // namespace sockit::app

@@ -26,7 +26,7 @@ int finish(talk::End end) {
   return 0;
 }
 
-void add_listen(CLI::App& talk_cmd, Action& action) {
+void add_talk_listen(CLI::App& talk_cmd, Action& action) {
   auto* cmd = talk_cmd.add_subcommand("listen", "Wait for one peer (default :9998) and talk");
   auto args = std::make_shared<TalkArgs>();
   args->address = ":9998";
@@ -40,7 +40,7 @@ void add_listen(CLI::App& talk_cmd, Action& action) {
   });
 }
 
-void add_connect(CLI::App& talk_cmd, Action& action) {
+void add_talk_connect(CLI::App& talk_cmd, Action& action) {
   auto* cmd = talk_cmd.add_subcommand("connect", "Connect to a listening peer and talk");
   auto args = std::make_shared<TalkArgs>();
   cmd->add_option("ADDR", args->address, "the peer: host:port (port defaults to 9998)")
@@ -59,8 +59,8 @@ void add_connect(CLI::App& talk_cmd, Action& action) {
 void add_talk_command(CLI::App& root, Action& action) {
   auto* talk_cmd = root.add_subcommand("talk", "One-to-one chat; a line `quit` ends both sides");
   talk_cmd->require_subcommand(1);
-  add_listen(*talk_cmd, action);
-  add_connect(*talk_cmd, action);
+  add_talk_listen(*talk_cmd, action);
+  add_talk_connect(*talk_cmd, action);
 }
 
 }  // namespace sockit::app

@@ -8,6 +8,7 @@
 
 #include "hub.hpp"
 #include "queue_budget.hpp"
+#include "sockit/server/with_timeout.hpp"
 #include "sockit/core/log.hpp"
 
 namespace sockit::chat {
@@ -16,7 +17,7 @@ using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
 constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
 // Owing output with no write completed for this long is stalled; only a stalled reader is cut

@@ -7,12 +7,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "sockit/server/with_timeout.hpp"
+
 namespace sockit::chat {
 namespace asio = boost::asio;
 using asio::awaitable;
 
 namespace {
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 constexpr int kKernelSendBuffer = 64 * 1024;  // Linux doubles it
 }  // namespace
 

@@ -24,7 +24,7 @@ using asio::awaitable;
 
 namespace {
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::chrono::seconds kRequestLimit{15};  // idle keep-alive or a slow request
 constexpr std::chrono::seconds kWriteLimit{15};

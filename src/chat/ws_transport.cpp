@@ -9,6 +9,7 @@
 
 #include "sockit/core/log.hpp"
 #include "tcp_transport.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;
@@ -16,7 +17,7 @@ namespace websocket = boost::beast::websocket;
 using asio::awaitable;
 
 namespace {
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 constexpr std::chrono::seconds kHandshakeLimit{5};  // also bounds the closing handshake
 }  // namespace
 

@@ -23,7 +23,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 
 // Reads some bytes, or gives up after `limit`: 0 bytes means end of stream or error,
 // nullopt means the time ran out.

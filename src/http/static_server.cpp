@@ -34,7 +34,7 @@ using asio::awaitable;
 
 namespace {
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+using server::tuple_awaitable;
 using Request = bhttp::request<bhttp::empty_body>;
 using Head = bhttp::response<bhttp::empty_body>;
 

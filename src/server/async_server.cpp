@@ -24,6 +24,7 @@
 #include "sockit/core/error.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/socket/factories.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::server {
 namespace asio = boost::asio;
@@ -31,7 +32,6 @@ namespace {
 
 using asio::awaitable;
 using asio::use_awaitable;
-constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 int dup_checked(int fd) {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);

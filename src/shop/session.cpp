@@ -21,18 +21,18 @@ constexpr std::string_view kHelp =
     "list 查看商品, balance 查看余额, help 查看帮助\n"
     "拜拜 (或 bye, quit) 离开商店";
 
-bool is_space(char c) {
+bool is_line_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 // Strips ASCII whitespace (so a trailing '\r' or '\n' too) and U+3000 from both ends.
-std::string_view trim(std::string_view text) {
+std::string_view trim_line(std::string_view text) {
   for (;;) {
-    if (!text.empty() && is_space(text.front())) {
+    if (!text.empty() && is_line_space(text.front())) {
       text.remove_prefix(1);
     } else if (text.starts_with(kIdeographicSpace)) {
       text.remove_prefix(kIdeographicSpace.size());
-    } else if (!text.empty() && is_space(text.back())) {
+    } else if (!text.empty() && is_line_space(text.back())) {
       text.remove_suffix(1);
     } else if (text.ends_with(kIdeographicSpace)) {
       text.remove_suffix(kIdeographicSpace.size());
@@ -54,7 +54,7 @@ bool split_buy(std::string_view line, std::string_view& item) {
   const std::size_t space = line.find_first_of(" \t");
   const std::string_view word = line.substr(0, space);
   if (lower(word) != "buy") return false;
-  item = space == std::string_view::npos ? std::string_view() : trim(line.substr(space));
+  item = space == std::string_view::npos ? std::string_view() : trim_line(line.substr(space));
   return true;
 }
 
@@ -90,7 +90,7 @@ Reply ShopSession::on_line(std::string_view line) {
   if (line.size() > kMaxLineBytes) return say(kTooLong);
   if (!is_valid_utf8(line)) return say(kBadUtf8);
   try {
-    return command(trim(line));
+    return command(trim_line(line));
   } catch (const store_error& e) {
     return Reply{std::string(kStoreFailed), false, e.what()};
   }

@@ -15,6 +15,9 @@
 
 namespace sockit::server {
 
+/// The completion token of every coroutine here: errors come back as values, never thrown.
+inline constexpr auto tuple_awaitable = boost::asio::as_tuple(boost::asio::use_awaitable);
+
 /// The result of `op`, or nullopt when `deadline` came first (the operation is then
 /// cancelled). Pass operations made with as_tuple(use_awaitable), so errors come back as
 /// values. Runs on the caller's executor.
