@@ -72,16 +72,16 @@ std::map<std::string, std::int64_t> read_last_seqs(sqlite3* db) {
   return last;
 }
 
-// A queued message and what its commit runs.
-struct Entry {
-  StoredMessage message;
-  ChatStore::OnCommit on_commit;
-};
-using Batch = std::vector<Entry>;
-
 }  // namespace
 
 struct ChatStore::Impl {
+  // A queued message and what its commit runs.
+  struct Entry {
+    StoredMessage message;
+    OnCommit on_commit;
+  };
+  using Batch = std::vector<Entry>;
+
   Impl(sqlite::Connection writer_connection, sqlite::Connection reader_connection,
        std::size_t max_queued)
       : writer_db(std::move(writer_connection)),
@@ -352,7 +352,7 @@ bool ChatStore::try_append(StoredMessage message, OnCommit on_commit) {
     if (impl_->failure || impl_->stopping || impl_->uncommitted() >= impl_->max_queue) {
       return false;
     }
-    impl_->queue.push_back(Entry{std::move(message), std::move(on_commit)});
+    impl_->queue.push_back(Impl::Entry{std::move(message), std::move(on_commit)});
     ++impl_->accepted;
   }
   impl_->work_ready.notify_one();
@@ -366,7 +366,7 @@ void ChatStore::append(StoredMessage message) {
     if (impl_->uncommitted() < impl_->max_queue) break;
     impl_->progress.wait_for(lock, kCheckWait);
   }
-  impl_->queue.push_back(Entry{std::move(message), {}});
+  impl_->queue.push_back(Impl::Entry{std::move(message), {}});
   ++impl_->accepted;
   lock.unlock();
   impl_->work_ready.notify_one();
