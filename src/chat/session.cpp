@@ -20,9 +20,11 @@ namespace {
 using server::tuple_awaitable;
 constexpr std::chrono::milliseconds kFinalFlush{2000};  // bound on writing a goodbye
 constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
-// Owing output with no write completed for this long is stalled; only a stalled reader is cut
-// for the total budget (a fast one may hold a few messages at any moment).
-constexpr std::chrono::milliseconds kStalled{500};
+// Owing output with no write completed for this long is stalled; only a stalled reader holding
+// more than a quarter of the soft limit is cut for the total budget (a fast one may hold a few
+// messages, or miss a scheduling slice, at any moment).
+constexpr std::chrono::milliseconds kStalled{1000};
+constexpr std::size_t kSoftShare = 4;
 constexpr std::size_t kKeptBatch = 64;  // queue capacity an idle session keeps, in messages
 }  // namespace
 
@@ -109,7 +111,8 @@ bool Session::too_slow(std::size_t owed) {
     if (over_soft_since_ == std::chrono::steady_clock::time_point{}) over_soft_since_ = now;
     if (now - over_soft_since_ >= limits_.soft_queue_time) return true;
   }
-  return now - last_drained_ >= kStalled && hub_.budget().over_share(owed);
+  return now - last_drained_ >= kStalled && owed > limits_.soft_queue_bytes / kSoftShare &&
+         hub_.budget().over_share(owed);
 }
 
 // Caller holds mu_. Cut off so nobody else waits for it: its backlog is dropped; the error

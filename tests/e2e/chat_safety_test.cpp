@@ -189,6 +189,7 @@ def read_all():
     except Exception as e:
         cut.append(repr(e))
 t = threading.Thread(target=read_all); t.start()
+time.sleep(0.2)  # the login took a token; at 20/s the bucket is full (40) again
 # Every sender spends its whole burst at once: 40 messages of 4 KB, all legal.
 for i, s in enumerate(senders):
     s.send_raw(b''.join((json.dumps({'type': 'broadcast', 'message': '%d-%d-' % (i, k) + 'z' * 4000}) + '\n').encode()

@@ -17,7 +17,8 @@ struct ChatLimits {
   // A slow consumer is one that does not drain, not one that received a legal burst: a
   // reader is cut when its unsent output passes the hard limit, or stays above the soft
   // limit for soft_queue_time, or when all sessions together hold more than
-  // max_queue_total and it holds more than an equal share without draining (0.5 s).
+  // max_queue_total and it holds more than an equal share and a quarter of the soft limit
+  // without draining for a second.
   std::size_t max_queue_bytes = 16 << 20;  ///< hard limit of one reader's unsent output
   std::size_t soft_queue_bytes = 4 << 20;  ///< ... and the soft one, held for soft_queue_time
   std::chrono::milliseconds soft_queue_time{10000};
