@@ -217,8 +217,7 @@ void Hub::history(Session& s, const History& h, const std::string& req) {
       found = store_->history(h.room, h.limit, h.before);  // outside the lock
     } catch (const chat_store_error& e) {
       log_error("history of '{}': {}", h.room, e.what());
-      stats_.error(Errc::store_unavailable);
-      return s.deliver(encode_error(Errc::store_unavailable, "history cannot be read now", req));
+      return refuse(s, Errc::store_unavailable, "history cannot be read now", req);
     }
     for (const auto& m : found) {
       encoded.push_back(m.type == "system" ? encode_system(m.message, m.room, m.seq, m.ts_ms)

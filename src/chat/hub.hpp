@@ -63,6 +63,9 @@ class Hub {
     std::map<std::int64_t, Session*> members;  // by id: a stable order for who
   };
 
+  // Counts the error and answers it; needs no lock.
+  void refuse(Session& s, Errc code, const std::string& message, const std::string& req);
+
   // All below: the caller holds mu_.
   std::int64_t& last_seq(const std::string& room);
   std::optional<std::int64_t> number(const std::string& room, std::int64_t ts,
@@ -71,7 +74,6 @@ class Hub {
   void notify_room(const std::string& room, const std::string& text);
   void enter(Session& s, const std::string& room);
   void exit_room(Session& s, const std::string& room);
-  void refuse(Session& s, Errc code, const std::string& message, const std::string& req);
   void fan_out(Room& room, const std::string& encoded, const Session* except);
 
   const ChatLimits& limits_;
