@@ -234,6 +234,7 @@ t = threading.Thread(target=read_all); t.start()
 peak = 0
 for k in range(600):
     pub.send(type='broadcast', message='%d ' % k + 'y' * 4000)
+    time.sleep(0.005)  # leave the reading thread (same interpreter) time to keep up
     if k % 50 == 0:
         peak = max(peak, prometheus.value(prometheus.scrape(web), 'sockit_chat_queued_bytes'))
 t.join(60)
