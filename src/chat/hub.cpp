@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
+
 #include "nickname.hpp"
-#include "session.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
 
@@ -20,6 +23,8 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::string label(const Member& m) { return fmt::format("{}({})", m.nickname(), m.id()); }
+
 }  // namespace
 
 Hub::Hub(const ChatLimits& limits, ChatStore* store)
@@ -32,218 +37,267 @@ Hub::Hub(const ChatLimits& limits, ChatStore* store)
   for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = std::max(seq, seq_floor_);
 }
 
-bool Hub::admit(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mu_);
-  if (shutting_down_ || sessions_.size() >= limits_.max_clients) return false;
-  sessions_.emplace(session.get(), session);
-  stats_.connected(session->transport());
+Hub::~Hub() { stop_background(); }
+
+Shard& Hub::shard_for(const boost::asio::any_io_executor& executor) {
+  const void* context = &boost::asio::query(executor, boost::asio::execution::context);
+  std::lock_guard lock(shards_mu_);
+  auto& shard = shards_[context];
+  if (!shard) shard = std::make_unique<Shard>(executor);
+  return *shard;
+}
+
+bool Hub::attach(Member& m, Outbox& out, const boost::asio::any_io_executor& executor) {
+  if (shutting_down_.load()) return false;
+  auto n = connections_.load(std::memory_order_relaxed);
+  do {
+    if (n >= limits_.max_clients) return false;
+  } while (!connections_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  m.shard_ = &shard_for(executor);
+  m.out_ = &out;
+  m.conn_ = next_conn_.fetch_add(1, std::memory_order_relaxed);
+  m.shard_->attach(m.conn_, out);
   return true;
 }
 
-void Hub::remove(Session& s) {
-  std::lock_guard lock(mu_);
-  const auto it = sessions_.find(&s);
-  if (it == sessions_.end()) return;
-  const auto keep_alive = it->second;  // erased last: `s` is used below
-  const auto rooms = s.rooms;
-  for (const auto& room : rooms) {
-    exit_room(s, room);
-    notify_room(room, fmt::format("{}({}) left", s.nickname, s.id));
+void Hub::detach(Member& m) {
+  if (!m.shard_) return;
+  std::vector<const Room*> rooms;
+  for (const auto& [name, room] : m.rooms_) rooms.push_back(room.get());
+  {
+    std::lock_guard lock(mu_);
+    while (!m.rooms_.empty()) exit_locked(m, m.rooms_.begin()->first);
+    if (m.id_ != 0) by_key_.erase(m.key_);
   }
-  if (s.id != 0) by_nickname_.erase(s.nickname_key);
-  sessions_.erase(it);
-  stats_.disconnected(s.transport(), classify_disconnect(s.close_reason()));
+  m.shard_->detach(m.conn_, rooms);
+  m.shard_ = nullptr;
+  connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-std::int64_t& Hub::last_seq(const std::string& room) {
-  return seqs_.try_emplace(room, seq_floor_).first->second;
-}
+// ---- Rooms: the caller holds mu_. ----
 
-// The room's next seq, once the store has queued the message (or there is no store);
-// nullopt, using no seq, when the store refuses it.
-std::optional<std::int64_t> Hub::number(const std::string& room, std::int64_t ts,
-                                        const Session* sender, const std::string& text,
-                                        std::function<void()> on_commit) {
-  std::int64_t& last = last_seq(room);
-  if (!store_) {
-    if (on_commit) on_commit();
-    return ++last;
+std::shared_ptr<Room> Hub::room_locked(const std::string& name) {
+  auto& room = rooms_[name];
+  if (!room) {
+    const auto kept = seqs_.find(name);
+    room = std::make_shared<Room>(name, kept == seqs_.end() ? seq_floor_ : kept->second);
   }
-  StoredMessage m;
-  m.room = room;
-  m.seq = last + 1;
-  m.ts_ms = ts;
-  m.sender_id = sender ? sender->id : 0;
-  m.sender_nickname = sender ? sender->nickname : "System";
-  m.message = text;
-  m.type = sender ? "broadcast" : "system";
-  if (!store_->try_append(std::move(m), std::move(on_commit))) return std::nullopt;
-  return ++last;
+  return room;
 }
 
-void Hub::refuse(Session& s, Errc code, const std::string& message, const std::string& req) {
-  stats_.error(code);
-  s.deliver(encode_error(code, message, req));
+void Hub::enter_locked(Member& m, const std::string& name) {
+  auto room = room_locked(name);
+  std::lock_guard lock(room->mu);
+  room->members[m.id_] = Room::Seat{m.nickname_, m.shard_, m.conn_};
+  room->count(m.shard_, 1);
+  m.shard_->post_join(room, m.conn_);
+  m.rooms_[name] = room;
+  notify(room, label(m) + " joined");
 }
 
-void Hub::fan_out(Room& room, const std::string& encoded, const Session* except) {
-  const auto shared = budget_.share(encoded);  // encoded once for all
-  for (const auto& [id, member] : room.members) {
-    if (member == except) continue;
-    member->deliver(shared);
-    stats_.deliveries.fetch_add(1, std::memory_order_relaxed);
-  }
+void Hub::exit_locked(Member& m, const std::string& name) {
+  const auto it = m.rooms_.find(name);
+  if (it == m.rooms_.end()) return;
+  const auto room = it->second;
+  m.rooms_.erase(it);
+  std::lock_guard lock(room->mu);
+  room->members.erase(m.id_);
+  room->count(m.shard_, -1);
+  m.shard_->post_leave(room, m.conn_);
+  notify(room, label(m) + " left");
+  if (!room->members.empty()) return;
+  seqs_[room->name] = room->last_seq;  // numbering goes on if the room is used again
+  rooms_.erase(room->name);  // (`name` may have gone with m.rooms_'s entry)
+}
+
+// ---- Numbering: the caller holds room.mu. ----
+
+// Queues the message numbered `seq` to the store (if any); false when the store refuses it.
+bool Hub::store_append(Room& room, std::int64_t seq, std::int64_t ts, const Member* sender,
+                       const std::string& text, std::function<void()> on_commit) {
+  if (!store_) return true;
+  StoredMessage s;
+  s.room = room.name;
+  s.seq = seq;
+  s.ts_ms = ts;
+  s.sender_id = sender ? sender->id_ : 0;
+  s.sender_nickname = sender ? sender->nickname_ : "System";
+  s.message = text;
+  s.type = sender ? "broadcast" : "system";
+  return store_->try_append(std::move(s), std::move(on_commit));
 }
 
 // A notice the store cannot take is not sent: every seq a client sees must be on its way to
 // the store (`who` still shows the change).
-void Hub::notify_room(const std::string& room, const std::string& text) {
+void Hub::notify(const std::shared_ptr<Room>& room, const std::string& text) {
   const auto ts = now_ms();
-  const auto seq = number(room, ts, nullptr, text, {});
-  if (!seq) return stats_.dropped(DropReason::store_unavailable);
-  const auto it = rooms_.find(room);
-  if (it != rooms_.end()) fan_out(it->second, encode_system(text, room, *seq, ts), nullptr);
+  const auto seq = room->last_seq + 1;
+  if (!store_append(*room, seq, ts, nullptr, text, {})) {
+    return stats_.dropped(DropReason::store_unavailable);
+  }
+  room->last_seq = seq;
+  const auto encoded = budget_.share(encode_system(text, room->name, seq, ts));
+  for (const auto& [shard, n] : room->shards) shard->post_room(room, encoded, 0);
 }
 
-void Hub::enter(Session& s, const std::string& room) {
-  rooms_[room].members[s.id] = &s;
-  s.rooms.insert(room);
+// ---- Requests, on the member's loop. ----
+
+void Hub::answer(Member& m, std::string text) { m.shard_->send(*m.out_, budget_.share(std::move(text))); }
+
+void Hub::refuse(Member& m, Errc code, const std::string& message, const std::string& req) {
+  stats_.error(code);
+  answer(m, encode_error(code, message, req));
 }
 
-void Hub::exit_room(Session& s, const std::string& room) {
-  s.rooms.erase(room);
-  const auto it = rooms_.find(room);
-  if (it == rooms_.end()) return;
-  it->second.members.erase(s.id);
-  if (it->second.members.empty()) rooms_.erase(it);
-}
-
-void Hub::login(Session& s, const std::string& nickname, const std::string& req) {
-  std::lock_guard lock(mu_);
-  if (s.id != 0) return refuse(s, Errc::already_logged_in, "already logged in", req);
+void Hub::login(Member& m, const std::string& nickname, const std::string& req) {
+  if (m.id_ != 0) return refuse(m, Errc::already_logged_in, "already logged in", req);
   auto key = nickname_key(nickname);
   if (key == system_key_) {
-    return refuse(s, Errc::nickname_taken, "nickname '" + nickname + "' looks like System", req);
+    return refuse(m, Errc::nickname_taken, "nickname '" + nickname + "' looks like System", req);
   }
-  if (const auto it = by_nickname_.find(key); it != by_nickname_.end()) {
-    const auto& holder = it->second->nickname;
-    return refuse(s, Errc::nickname_taken,
+  std::lock_guard lock(mu_);
+  if (const auto it = by_key_.find(key); it != by_key_.end()) {
+    const auto& holder = it->second.nickname;
+    return refuse(m, Errc::nickname_taken,
                   holder == nickname ? "nickname '" + nickname + "' is taken"
                                      : "nickname '" + nickname + "' is too close to '" + holder + "'",
                   req);
   }
-  s.id = next_id_++;
-  s.nickname = nickname;
-  s.nickname_key = key;
-  by_nickname_.emplace(std::move(key), &s);
-  log_info("{} logged in as {}({})", s.peer().to_string(), nickname, s.id);
-  s.deliver(encode_login_ok(s.id, nickname, req));
-  enter(s, kLobby);
-  notify_room(kLobby, fmt::format("{}({}) joined", nickname, s.id));
+  m.id_ = next_id_++;
+  m.nickname_ = nickname;
+  m.key_ = key;
+  by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_});
+  answer(m, encode_login_ok(m.id_, nickname, req));
+  enter_locked(m, kLobby);
 }
 
-void Hub::broadcast(Session& s, const Broadcast& b, const std::string& req) {
-  std::lock_guard lock(mu_);
-  if (!s.rooms.count(b.room)) {
-    return refuse(s, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
+void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
+  const auto it = m.rooms_.find(b.room);
+  if (it == m.rooms_.end()) {
+    return refuse(m, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
+  const auto& room = it->second;
   const auto ts = now_ms();
-  std::function<void()> ack;
-  if (!req.empty()) {  // sent once the store has committed the message
-    ack = [sender = s.weak_from_this(), req, next = last_seq(b.room) + 1] {
-      if (const auto session = sender.lock()) session->deliver(encode_ack(req, next));
-    };
-  }
-  const auto seq = number(b.room, ts, &s, b.message, std::move(ack));
-  if (!seq) {
-    stats_.dropped(DropReason::store_unavailable);
-    return refuse(s, Errc::store_unavailable, "the message store is not writing; not sent", req);
-  }
-  stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
-  fan_out(rooms_[b.room], encode_broadcast(s.id, s.nickname, b.message, b.room, *seq, ts), &s);
-}
-
-void Hub::direct(Session& s, const Direct& d, const std::string& req) {
-  std::lock_guard lock(mu_);
-  const auto it = by_nickname_.find(nickname_key(trim_blank(d.to)));  // "alice" reaches Alice
-  if (it == by_nickname_.end()) {
-    return refuse(s, Errc::no_such_user, "no user '" + d.to + "'", req);
+  std::int64_t seq = 0;
+  {
+    std::lock_guard lock(room->mu);
+    seq = room->last_seq + 1;
+    std::function<void()> ack;
+    if (store_ && !req.empty()) {  // sent once the store has committed the message
+      ack = [this, shard = m.shard_, conn = m.conn_, req, seq] {
+        shard->post_one(conn, budget_.share(encode_ack(req, seq)));
+      };
+    }
+    if (!store_append(*room, seq, ts, &m, b.message, std::move(ack))) {
+      stats_.dropped(DropReason::store_unavailable);
+      return refuse(m, Errc::store_unavailable, "the message store is not writing; not sent", req);
+    }
+    room->last_seq = seq;
+    const auto encoded = budget_.share(encode_broadcast(m.id_, m.nickname_, b.message, b.room, seq, ts));
+    for (const auto& [shard, n] : room->shards) shard->post_room(room, encoded, m.conn_);
   }
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
-  it->second->deliver(encode_direct(s.id, s.nickname, d.message, now_ms()));
-  stats_.deliveries.fetch_add(1, std::memory_order_relaxed);
-  if (!req.empty()) s.deliver(encode_ack(req, 0));
+  if (!store_ && !req.empty()) answer(m, encode_ack(req, seq));
 }
 
-void Hub::join(Session& s, const std::string& room, const std::string& req) {
-  std::lock_guard lock(mu_);
-  const bool already = s.rooms.count(room) > 0;
-  if (!already) enter(s, room);
-  s.deliver(encode_room_ok(RoomAction::join, room, req));
-  if (!already) notify_room(room, fmt::format("{}({}) joined", s.nickname, s.id));
-}
-
-void Hub::leave(Session& s, const std::string& room, const std::string& req) {
-  std::lock_guard lock(mu_);
-  if (!s.rooms.count(room)) {
-    return refuse(s, Errc::not_in_room, "you are not in room '" + room + "'", req);
+void Hub::direct(Member& m, const Direct& d, const std::string& req) {
+  const auto key = nickname_key(trim_blank(d.to));  // "alice" reaches Alice
+  Holder to;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = by_key_.find(key);
+    if (it == by_key_.end()) return refuse(m, Errc::no_such_user, "no user '" + d.to + "'", req);
+    to = it->second;
   }
-  exit_room(s, room);
-  s.deliver(encode_room_ok(RoomAction::leave, room, req));
-  notify_room(room, fmt::format("{}({}) left", s.nickname, s.id));
+  stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  to.shard->post_one(to.conn, budget_.share(encode_direct(m.id_, m.nickname_, d.message, now_ms())));
+  stats_.direct_deliveries.fetch_add(1, std::memory_order_relaxed);
+  if (!req.empty()) answer(m, encode_ack(req, 0));
 }
 
-void Hub::who(Session& s, const std::string& room, const std::string& req) {
+void Hub::join(Member& m, const std::string& room, const std::string& req) {
+  answer(m, encode_room_ok(RoomAction::join, room, req));
+  if (m.rooms_.count(room)) return;  // already there: no notice
   std::lock_guard lock(mu_);
+  enter_locked(m, room);
+}
+
+void Hub::leave(Member& m, const std::string& room, const std::string& req) {
+  if (!m.rooms_.count(room)) {
+    return refuse(m, Errc::not_in_room, "you are not in room '" + room + "'", req);
+  }
+  answer(m, encode_room_ok(RoomAction::leave, room, req));
+  std::lock_guard lock(mu_);
+  exit_locked(m, room);
+}
+
+void Hub::who(Member& m, const std::string& room, const std::string& req) {
+  std::shared_ptr<Room> r;
+  {
+    std::lock_guard lock(mu_);
+    if (const auto it = rooms_.find(room); it != rooms_.end()) r = it->second;
+  }
   std::vector<std::pair<std::int64_t, std::string>> users;
-  if (const auto it = rooms_.find(room); it != rooms_.end()) {
-    for (const auto& [id, member] : it->second.members) users.emplace_back(id, member->nickname);
+  if (r) {
+    std::lock_guard lock(r->mu);
+    for (const auto& [id, seat] : r->members) users.emplace_back(id, seat.nickname);
   }
-  s.deliver(encode_who(room, users, req));
+  answer(m, encode_who(room, users, req));
 }
 
-void Hub::rooms(Session& s, const std::string& req) {
-  std::lock_guard lock(mu_);
+void Hub::rooms(Member& m, const std::string& req) {
   std::vector<std::pair<std::string, std::size_t>> list;
-  for (const auto& [name, room] : rooms_) list.emplace_back(name, room.members.size());
-  s.deliver(encode_rooms(list, req));
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, room] : rooms_) {
+      std::lock_guard room_lock(room->mu);
+      list.emplace_back(name, room->members.size());
+    }
+  }
+  answer(m, encode_rooms(list, req));
 }
 
-void Hub::history(Session& s, const History& h, const std::string& req) {
-  std::vector<std::string> encoded;
-  std::vector<StoredMessage> found;
-  if (store_) {
+// Read on the hub's background thread; the answer comes back through the member's shard.
+void Hub::history(Member& m, const History& h, const std::string& req) {
+  if (!store_) return answer(m, encode_history(h.room, {}, req));
+  boost::asio::post(background_, [this, shard = m.shard_, conn = m.conn_, h, req] {
+    std::vector<std::string> encoded;
     try {
-      found = store_->history(h.room, h.limit, h.before);  // outside the lock
+      for (const auto& s : store_->history(h.room, h.limit, h.before)) {
+        encoded.push_back(s.type == "system" ? encode_system(s.message, s.room, s.seq, s.ts_ms)
+                                             : encode_broadcast(s.sender_id, s.sender_nickname,
+                                                                s.message, s.room, s.seq, s.ts_ms));
+      }
     } catch (const chat_store_error& e) {
       log_error("history of '{}': {}", h.room, e.what());
-      return refuse(s, Errc::store_unavailable, "history cannot be read now", req);
+      stats_.error(Errc::store_unavailable);
+      return shard->post_one(conn, budget_.share(encode_error(Errc::store_unavailable,
+                                                              "history cannot be read now", req)));
     }
-    for (const auto& m : found) {
-      encoded.push_back(m.type == "system" ? encode_system(m.message, m.room, m.seq, m.ts_ms)
-                                           : encode_broadcast(m.sender_id, m.sender_nickname,
-                                                              m.message, m.room, m.seq, m.ts_ms));
-    }
-  }
-  s.deliver(encode_history(h.room, encoded, req));
+    shard->post_one(conn, budget_.share(encode_history(h.room, encoded, req)));
+  });
 }
 
 void Hub::shutdown() {
-  std::lock_guard lock(mu_);
   shutting_down_ = true;
-  for (const auto& [raw, session] : sessions_) {
-    session->close_with(Errc::shutting_down, "the server is shutting down");
+  std::lock_guard lock(shards_mu_);
+  for (const auto& [context, shard] : shards_) {
+    shard->post_close_all(Errc::shutting_down, "the server is shutting down");
   }
 }
 
-std::size_t Hub::connections() const {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
+void Hub::stop_background() { background_.join(); }
 
 std::size_t Hub::room_count() const {
   std::lock_guard lock(mu_);
   return rooms_.size();
+}
+
+std::uint64_t Hub::deliveries() const {
+  std::uint64_t n = stats_.direct_deliveries.load(std::memory_order_relaxed);
+  std::lock_guard lock(shards_mu_);
+  for (const auto& [context, shard] : shards_) n += shard->deliveries();
+  return n;
 }
 
 }  // namespace sockit::chat

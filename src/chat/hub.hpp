@@ -1,94 +1,146 @@
-// Internal: the chat room's shared state — sessions, nicknames, rooms with their message
-// numbers — and the fan-out. One mutex guards it all; every delivery to a room happens under
-// it, so every member sees a room's messages in seq order.
+// Internal: the chat room's logic — logins and nicknames, rooms and their message numbers,
+// the requests of protocol v1 — over shards that deliver (shard.hpp).
 //
-// A room message is numbered only once the store has queued it (ChatStore::try_append), so
-// every seq a client sees is on its way to the store, and an ack is sent only when the
-// store has committed the message (its OnCommit posts the ack to the sender, if still there).
+// Threads: every connection belongs to the Shard of the event loop that serves it, and calls
+// the Hub for its requests on that loop. The hub's own maps (nicknames, rooms) are guarded
+// by one mutex that logins, joins, leaves, `who`, `rooms` and `direct` take; a room message
+// takes only its room's mutex (see shard.hpp for why members see seq order). Answers to a
+// request go to the caller's outbox at once; room messages, acks and direct messages to
+// other connections go through their shard's inbox.
+//
+// Durability: a room message is numbered only once the store has queued it
+// (ChatStore::try_append), so every seq a client sees is on its way to the store; the ack of
+// a broadcast is sent when the store has committed it. History is read on a thread of the
+// hub's own, never on a loop.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
+#include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "outbox.hpp"
+#include "queue_budget.hpp"
+#include "room.hpp"
+#include "shard.hpp"
 #include "sockit/chat/limits.hpp"
 #include "sockit/chat/protocol.hpp"
-#include "queue_budget.hpp"
 #include "stats.hpp"
 
 namespace sockit::chat {
 
 class ChatStore;
-class Session;
 
-/// Thread safe: every member may be called from any session's thread.
+/// One connection as the hub knows it. Owned by the connection (its Session); every member
+/// is used on the connection's loop only. Identity is set once, at login.
+class Member {
+ public:
+  std::int64_t id() const noexcept { return id_; }  ///< 0 until logged in
+  const std::string& nickname() const noexcept { return nickname_; }
+  bool attached() const noexcept { return shard_ != nullptr; }
+
+ private:
+  friend class Hub;
+  Shard* shard_ = nullptr;
+  Outbox* out_ = nullptr;
+  ConnId conn_ = 0;
+  std::int64_t id_ = 0;
+  std::string nickname_;
+  std::string key_;  // nickname_key(nickname_)
+  std::map<std::string, std::shared_ptr<Room>, std::less<>> rooms_;
+};
+
+/// Thread safe as stated per member; the request members run on the member's loop.
 class Hub {
  public:
   /// `store` may be null (no history); it must outlive the hub.
   Hub(const ChatLimits& limits, ChatStore* store);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
 
-  /// Registers a new connection; false when the server is full.
-  bool admit(const std::shared_ptr<Session>& session);
-  /// Unregisters a closed connection: it leaves its rooms (with notices) and frees its
-  /// nickname. Idempotent; a session never admitted is ignored.
-  void remove(Session& session);
+  /// Registers a new connection served by `out` on the loop of `executor` (call on that
+  /// loop); false, changing nothing, when the server is full or shutting down.
+  bool attach(Member& m, Outbox& out, const boost::asio::any_io_executor& executor);
+  /// Unregisters it: it leaves its rooms (with notices), frees its nickname and nothing more
+  /// reaches its outbox. Idempotent. On the member's loop.
+  void detach(Member& m);
 
-  /// The requests of protocol v1; each answers the session itself (reply or error).
-  void login(Session& s, const std::string& nickname, const std::string& req);
-  void broadcast(Session& s, const Broadcast& b, const std::string& req);
-  void direct(Session& s, const Direct& d, const std::string& req);
-  void join(Session& s, const std::string& room, const std::string& req);
-  void leave(Session& s, const std::string& room, const std::string& req);
-  void who(Session& s, const std::string& room, const std::string& req);
-  void rooms(Session& s, const std::string& req);
-  void history(Session& s, const History& h, const std::string& req);
+  /// The requests of protocol v1, on the member's loop; each answers the member itself.
+  void login(Member& m, const std::string& nickname, const std::string& req);
+  void broadcast(Member& m, const Broadcast& b, const std::string& req);
+  void direct(Member& m, const Direct& d, const std::string& req);
+  void join(Member& m, const std::string& room, const std::string& req);
+  void leave(Member& m, const std::string& room, const std::string& req);
+  void who(Member& m, const std::string& room, const std::string& req);
+  void rooms(Member& m, const std::string& req);
+  void history(Member& m, const History& h, const std::string& req);
+  /// Answers `text` to the member's own request (pong, bye, request errors). On its loop.
+  void answer(Member& m, std::string text);
+  /// Counts the error and answers it. On the member's loop.
+  void refuse(Member& m, Errc code, const std::string& message, const std::string& req);
 
-  /// Tells every session `shutting_down` and closes them; later logins are refused.
+  /// Tells every connection `shutting_down` and closes them; later connections are refused.
+  /// Thread safe.
   void shutdown();
+  /// Waits for history reads in progress and stops taking more. Call once the loops have
+  /// stopped, before the store closes. Thread safe.
+  void stop_background();
 
-  std::size_t connections() const;
+  /// Thread safe.
+  std::size_t connections() const noexcept { return connections_.load(std::memory_order_relaxed); }
   std::size_t room_count() const;
+  /// Room messages and direct messages handed to their recipients. Thread safe.
+  std::uint64_t deliveries() const;
   ChatStats& stats() noexcept { return stats_; }
+  const ChatStats& stats() const noexcept { return stats_; }
   /// The memory budget of every session's unsent output. Thread safe.
   QueueBudget& budget() noexcept { return budget_; }
   const QueueBudget& budget() const noexcept { return budget_; }
-  const ChatStats& stats() const noexcept { return stats_; }
 
  private:
-  struct Room {
-    std::map<std::int64_t, Session*> members;  // by id: a stable order for who
-  };
-
-  // Counts the error and answers it; needs no lock.
-  void refuse(Session& s, Errc code, const std::string& message, const std::string& req);
-
-  // All below: the caller holds mu_.
-  std::int64_t& last_seq(const std::string& room);
-  std::optional<std::int64_t> number(const std::string& room, std::int64_t ts,
-                                     const Session* sender, const std::string& text,
-                                     std::function<void()> on_commit);
-  void notify_room(const std::string& room, const std::string& text);
-  void enter(Session& s, const std::string& room);
-  void exit_room(Session& s, const std::string& room);
-  void fan_out(Room& room, const std::string& encoded, const Session* except);
+  Shard& shard_for(const boost::asio::any_io_executor& executor);
+  // The caller holds mu_.
+  std::shared_ptr<Room> room_locked(const std::string& name);
+  void enter_locked(Member& m, const std::string& name);
+  void exit_locked(Member& m, const std::string& name);
+  // The caller holds room.mu. Numbers `text` as a notice of `room` and posts it to the room's
+  // shards; dropped (and counted) when the store refuses it.
+  void notify(const std::shared_ptr<Room>& room, const std::string& text);
+  bool store_append(Room& room, std::int64_t seq, std::int64_t ts, const Member* sender,
+                    const std::string& text, std::function<void()> on_commit);
 
   const ChatLimits& limits_;
   ChatStore* store_;
-  mutable std::mutex mu_;
-  std::map<Session*, std::shared_ptr<Session>> sessions_;
-  std::map<std::string, Session*, std::less<>> by_nickname_;  // by nickname_key()
-  std::map<std::string, Room, std::less<>> rooms_;
-  std::map<std::string, std::int64_t, std::less<>> seqs_;  // per room, kept when a room empties
-  std::int64_t seq_floor_ = 0;  // a room's first seq in this run is above it (ChatStore)
   const std::string system_key_;  // nobody may look like "System"
-  std::int64_t next_id_ = 1;
-  bool shutting_down_ = false;
+  std::int64_t seq_floor_ = 0;    // a room's first seq in this run is above it (ChatStore)
+  QueueBudget budget_;            // before the shards: their inboxes hold its messages
   ChatStats stats_;
-  QueueBudget budget_;
+  std::atomic<std::size_t> connections_{0};
+  std::atomic<ConnId> next_conn_{1};
+  std::atomic<bool> shutting_down_{false};
+
+  mutable std::mutex shards_mu_;  // guards shards_
+  std::map<const void*, std::unique_ptr<Shard>> shards_;  // by execution context
+
+  mutable std::mutex mu_;  // guards everything below
+  struct Holder {
+    std::string nickname;
+    Shard* shard;
+    ConnId conn;
+  };
+  std::map<std::string, Holder, std::less<>> by_key_;  // logged-in users by nickname_key()
+  std::map<std::string, std::shared_ptr<Room>, std::less<>> rooms_;  // with members
+  std::map<std::string, std::int64_t, std::less<>> seqs_;  // last seq of rooms that emptied
+  std::int64_t next_id_ = 1;
+
+  boost::asio::thread_pool background_{1};  // history reads
 };
 
 }  // namespace sockit::chat

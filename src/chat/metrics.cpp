@@ -51,7 +51,7 @@ void traffic(Page& page, const Hub& hub, const ChatStats& stats) {
               "Room and direct messages accepted from clients.");
   page.sample("sockit_chat_messages_received_total", stats.messages_in.load(std::memory_order_relaxed));
   page.family("sockit_chat_deliveries_total", "counter", "Messages queued to their recipients.");
-  page.sample("sockit_chat_deliveries_total", stats.deliveries.load(std::memory_order_relaxed));
+  page.sample("sockit_chat_deliveries_total", hub.deliveries());
 }
 
 void failures(Page& page, const ChatStats& stats) {

@@ -77,6 +77,7 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
     WebThread web_thread(web.get());
     server.serve_forever();
   }
+  hub.stop_background();  // before the store closes: history reads use it
   if (!store) return log_info("stopped; no store");
   if (store->close() == 0) log_info("stopped; the store is flushed");
 }

@@ -1,20 +1,18 @@
 #include "session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include <fmt/core.h>
+
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "hub.hpp"
 #include "queue_budget.hpp"
-#include "sockit/server/with_timeout.hpp"
 #include "sockit/core/log.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;
 using asio::awaitable;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 using server::tuple_awaitable;
@@ -25,88 +23,87 @@ constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
 // messages, or miss a scheduling slice, at any moment).
 constexpr std::chrono::milliseconds kStalled{1000};
 constexpr std::size_t kSoftShare = 4;
-constexpr std::size_t kKeptBatch = 64;  // queue capacity an idle session keeps, in messages
+constexpr std::size_t kKeptQueue = 64;  // queue capacity an idle session keeps, in messages
+
+bool peer_left(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
 }  // namespace
 
-Session::Session(Transport& transport, Address peer, Hub& hub, const ChatLimits& limits)
-    : transport_(transport),
-      kind_(transport.kind()),
-      peer_(std::move(peer)),
-      hub_(hub),
-      limits_(limits),
-      rate_(limits.rate, limits.burst),
-      wake_(transport.executor()),
-      linger_(transport.executor()),
-      login_timer_(transport.executor()) {}
+Session::Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits)
+    : transport_(transport), peer_(peer), hub_(hub), limits_(limits), rate_(limits.rate, limits.burst) {}
 
 awaitable<void> Session::run() {
   hub_.budget().join();
   start_login_timer();
   std::exception_ptr failure;
   try {
-    co_await (reader() && writer());
+    co_await reader();
   } catch (...) {
     failure = std::current_exception();
   }
-  end();
+  hub_.detach(member_);  // nothing more is queued from now on
+  end_with(failure ? DisconnectReason::error : DisconnectReason::client_closed);
+  hub_.stats().disconnected(transport_.kind(), reason());  // counted when it leaves the room
+  flush();  // what is owed, then the end of the transport
+  co_await wait_for_writer();
+  finished_ = true;
+  timer_.reset();
+  hub_.budget().release((out_.size() - head_) * QueueBudget::kEntryCost);
+  out_.clear();
+  hub_.budget().leave();
   if (failure) std::rethrow_exception(failure);
 }
 
-// Every way out of run(): the transport dies with the caller's frame, so nothing may reach it
-// after this (see the header).
-void Session::end() {
-  hub_.remove(*this);
-  {
-    std::lock_guard lock(mu_);
-    closing_ = true;
-    if (reason_.empty()) reason_ = "error";
-    hub_.budget().release(queue_.size() * QueueBudget::kEntryCost);
-    queue_.clear();
-  }
-  hub_.budget().leave();
-  finished_ = true;
-  linger_.cancel();
-  login_timer_.cancel();
-  wake_.cancel();
+// No more requests; what is queued is still written. The first reason given is the one kept.
+void Session::end_with(DisconnectReason why) {
+  closing_ = true;
+  if (!reason_) reason_ = why;
 }
 
-// No login by the deadline: the session is told so and closed. A timer of its own rather than
-// a race on every read, so the logged-in hot path reads without one.
+// The writer gets kFinalFlush to write what is owed and end the transport; then the
+// transport is aborted, which ends the writer's pending operation at once.
+awaitable<void> Session::wait_for_writer() {
+  if (!writing_) co_return;
+  asio::steady_timer done(transport_.executor(), kFinalFlush);
+  writer_done_ = &done;
+  co_await done.async_wait(tuple_awaitable);
+  if (writing_) {
+    transport_.abort();
+    done.expires_at(asio::steady_timer::time_point::max());
+    co_await done.async_wait(tuple_awaitable);
+  }
+  writer_done_ = nullptr;
+}
+
+// No login by the deadline: the session is told so and closed. A timer only until login, so
+// a logged-in idle connection holds none.
 void Session::start_login_timer() {
-  login_timer_.expires_after(limits_.login_timeout);
-  login_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->finished_ || self->logged_in_) return;
+  timer_ = std::make_unique<asio::steady_timer>(transport_.executor(), limits_.login_timeout);
+  timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->finished_ || self->member_.id() != 0) return;
     self->close_with(Errc::login_timeout, "no login within the login timeout");
   });
 }
 
-void Session::deliver(std::string message) { deliver(hub_.budget().share(std::move(message))); }
+// ---- Output ----
 
-void Session::deliver(Encoded message) {
-  std::lock_guard lock(mu_);
-  if (closing_) {
-    hub_.stats().dropped(DropReason::closing);
-    return;
-  }
-  if (too_slow(queued_bytes_ + message->size())) return cut_slow_consumer();
-  enqueue(std::move(message));
-}
-
-// Caller holds mu_.
-void Session::enqueue(Encoded message) {
-  queued_bytes_ += message->size();
+void Session::push(const Encoded& message) {
+  if (closing_) return hub_.stats().dropped(DropReason::closing);
+  if (too_slow(owed_bytes_ + message->size())) return cut_slow_consumer();
+  owed_bytes_ += message->size();
   hub_.budget().charge(QueueBudget::kEntryCost);
-  queue_.push_back(std::move(message));
-  if (writer_idle_) wake_writer();
+  out_.push_back(message);
 }
 
-// Caller holds mu_. Whether a reader that would owe `owed` bytes does not drain: past the hard
-// limit, above the soft one for soft_queue_time, or stalled while holding more than its share
-// of a budget that is spent.
+// Whether a reader that would owe `owed` bytes does not drain: past the hard limit, above the
+// soft one for soft_queue_time, or stalled while holding more than its share of a budget that
+// is spent.
 bool Session::too_slow(std::size_t owed) {
   if (owed > limits_.max_queue_bytes) return true;
   const auto now = std::chrono::steady_clock::now();
-  if (queued_bytes_ == 0) last_drained_ = now;  // owing nothing until now
+  if (owed_bytes_ == 0) last_drained_ = now;  // owing nothing until now
   if (owed > limits_.soft_queue_bytes) {
     if (over_soft_since_ == std::chrono::steady_clock::time_point{}) over_soft_since_ = now;
     if (now - over_soft_since_ >= limits_.soft_queue_time) return true;
@@ -115,102 +112,149 @@ bool Session::too_slow(std::size_t owed) {
          hub_.budget().over_share(owed);
 }
 
-// Caller holds mu_. Cut off so nobody else waits for it: its backlog is dropped; the error
-// goes out if it ever reads again within a second.
+// Cut off so nobody else waits for it: its backlog is dropped; the error goes out if it ever
+// reads again within a second.
 void Session::cut_slow_consumer() {
-  closing_ = true;
-  reason_ = "slow_consumer";
-  hub_.stats().dropped(DropReason::slow_consumer, queue_.size() + 1);
+  const auto dropped = out_.size() - head_;
+  hub_.stats().dropped(DropReason::slow_consumer, dropped + 1);
   hub_.stats().error(Errc::slow_consumer);
-  hub_.budget().release(queue_.size() * QueueBudget::kEntryCost);
-  queue_.clear();
-  queued_bytes_ = 0;
-  enqueue(hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {})));
-  log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), nickname);
-  close_socket_later(kSlowConsumerLinger);
+  hub_.budget().release(dropped * QueueBudget::kEntryCost);
+  out_.resize(head_ + (offset_ > 0 ? 1 : 0));  // a message half written is finished
+  owed_bytes_ = out_.size() > head_ ? out_[head_]->size() - offset_ : 0;
+  hub_.budget().charge((out_.size() - head_) * QueueBudget::kEntryCost);
+  push(hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {})));
+  end_with(DisconnectReason::slow_consumer);
+  log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), member_.nickname());
+  close_later(kSlowConsumerLinger);
 }
 
-// The writer sent `bytes_written` of a batch of `entries` messages.
-void Session::took_from_queue(std::size_t bytes_written, std::size_t entries) {
-  hub_.budget().release(entries * QueueBudget::kEntryCost);
-  std::lock_guard lock(mu_);
-  queued_bytes_ -= std::min(queued_bytes_, bytes_written);
-  last_drained_ = std::chrono::steady_clock::now();
-  if (queued_bytes_ <= limits_.soft_queue_bytes) over_soft_since_ = {};
-}
-
-void Session::close_with(Errc code, const std::string& message) {
-  std::lock_guard lock(mu_);
+void Session::close_with(Errc code, std::string_view message) {
   if (closing_) return;
-  enqueue(hub_.budget().share(encode_error(code, message, {})));
-  closing_ = true;
-  reason_ = std::string(code_name(code));
+  push(hub_.budget().share(encode_error(code, message, {})));
+  end_with(disconnect_reason_for(code));
   hub_.stats().error(code);
-  close_socket_later(kFinalFlush);
+  close_later(kFinalFlush);
+  flush();
 }
 
-bool Session::closing() {
-  std::lock_guard lock(mu_);
-  return closing_;
+// End of a loop turn: a reader that keeps up takes everything in one non-blocking write;
+// the rest, a transport that cannot write without waiting, and the end of the connection
+// are the writer coroutine's.
+void Session::flush() {
+  if (writing_ || finished_) return;
+  if (head_ < out_.size() && transport_.can_try_write()) write_now();
+  if (head_ < out_.size() || (closing_ && !ended_)) start_writer();
 }
 
-// Caller holds mu_. The writer waits on `wake_`; cancelling it wakes the writer.
-void Session::wake_writer() {
-  writer_idle_ = false;
-  asio::post(transport_.executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+void Session::write_now() {
+  boost::system::error_code ec;
+  const auto n = transport_.try_write(std::span(out_).subspan(head_), offset_, ec);
+  took(n);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
+    drop_owed();
+    transport_.abort();
+    ended_ = true;
+  }
 }
 
-// Caller holds mu_. Closes the connection after `after` (or sooner, if an earlier call asked
-// for sooner), ending both coroutines.
-void Session::close_socket_later(std::chrono::milliseconds after) {
-  asio::post(transport_.executor(), [self = shared_from_this(), after] {
-    if (self->finished_) return;
-    const auto when = asio::steady_timer::clock_type::now() + after;
-    if (self->linger_armed_ && self->linger_.expiry() <= when) return;
-    self->linger_armed_ = true;
-    self->linger_.expires_at(when);  // a wait set for later is cancelled: ignore that one
-    self->linger_.async_wait([self](boost::system::error_code ec) {
-      if (ec == asio::error::operation_aborted || self->finished_) return;
-      self->transport_.abort();
-      self->wake_.cancel();
-    });
+void Session::start_writer() {
+  writing_ = true;
+  asio::co_spawn(transport_.executor(), writer(shared_from_this()), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& error) {
+      log_error("chat writer: {}", error.what());
+    }
   });
 }
 
-awaitable<void> Session::writer() {
+awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
   std::vector<Encoded> batch;
   bool failed = false;
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.empty()) {
-        if (closing_) break;
-        writer_idle_ = true;
-      } else {
-        batch.swap(queue_);  // the writer takes everything queued; the queue gets an empty vector
-      }
-    }
-    if (batch.empty()) {
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(tuple_awaitable);
-      continue;
-    }
-    auto [ec, n] = co_await transport_.write(batch);
-    took_from_queue(n, batch.size());
+  while (head_ < out_.size() && !finished_) {
+    batch.assign(std::make_move_iterator(out_.begin() + static_cast<std::ptrdiff_t>(head_)),
+                 std::make_move_iterator(out_.end()));
+    const auto offset = offset_;
+    out_.clear();
+    head_ = offset_ = 0;
+    const auto [ec, n] = co_await transport_.write(batch, offset);
+    owed_bytes_ -= std::min(owed_bytes_, n);
+    drained();
+    hub_.budget().release(batch.size() * QueueBudget::kEntryCost);
     batch.clear();
-    if (batch.capacity() > kKeptBatch) batch.shrink_to_fit();  // a burst's memory goes back
     if (ec) {
+      end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
+      drop_owed();
       failed = true;
       break;
     }
   }
-  if (failed) {
-    transport_.abort();
-  } else {
-    co_await transport_.finish(close_reason());
+  if (!finished_ && closing_ && !ended_) {
+    ended_ = true;
+    if (failed) {
+      transport_.abort();
+    } else {
+      co_await transport_.finish(reason());
+    }
   }
-  linger_.cancel();
+  writing_ = false;
+  if (writer_done_) writer_done_->cancel();
 }
+
+// `n` bytes of the owed messages were written: they leave the queue.
+void Session::took(std::size_t n) {
+  owed_bytes_ -= std::min(owed_bytes_, n);
+  std::size_t sent = 0;
+  while (n > 0 && head_ < out_.size()) {
+    const auto rest = out_[head_]->size() - offset_;
+    if (n < rest) {
+      offset_ += n;
+      break;
+    }
+    n -= rest;
+    out_[head_++].reset();
+    offset_ = 0;
+    ++sent;
+  }
+  hub_.budget().release(sent * QueueBudget::kEntryCost);
+  if (head_ == out_.size()) {
+    out_.clear();
+    head_ = 0;
+    if (out_.capacity() > kKeptQueue) out_.shrink_to_fit();  // a burst's memory goes back
+  }
+  drained();
+}
+
+void Session::drained() {
+  last_drained_ = std::chrono::steady_clock::now();
+  if (owed_bytes_ <= limits_.soft_queue_bytes) over_soft_since_ = {};
+}
+
+// The connection failed: what it owed can no longer be sent.
+void Session::drop_owed() {
+  hub_.budget().release((out_.size() - head_) * QueueBudget::kEntryCost);
+  out_.clear();
+  head_ = offset_ = 0;
+  owed_bytes_ = 0;
+}
+
+// Closes the connection after `after` (or sooner, if an earlier call asked for sooner); the
+// abort ends the reader and any write in progress.
+void Session::close_later(std::chrono::milliseconds after) {
+  const auto when = asio::steady_timer::clock_type::now() + after;
+  if (close_armed_ && timer_->expiry() <= when) return;
+  if (!timer_) timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
+  close_armed_ = true;
+  timer_->expires_at(when);  // a login deadline still waiting is cancelled: it ignores that
+  timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted || self->finished_) return;
+    self->transport_.abort();
+  });
+}
+
+// ---- Input ----
 
 awaitable<void> Session::reader() {
   std::vector<Inbound> input;
@@ -218,22 +262,16 @@ awaitable<void> Session::reader() {
     input.clear();
     const auto ec = co_await transport_.read(input);
     if (ec) {
-      std::lock_guard lock(mu_);
-      const bool left = ec == asio::error::eof || ec == asio::error::connection_reset;
-      if (reason_.empty()) reason_ = left ? "closed by client" : ec.message();
-      break;
+      end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
+                                                                     : DisconnectReason::error);
+      co_return;
     }
-    if (closing()) continue;  // a goodbye is on its way: requests are no longer served
+    if (closing_) continue;  // a goodbye is on its way: requests are no longer served
     for (auto& in : input) {
-      if (stop_reading_) break;
+      if (stop_reading_ || closing_) break;
       on_input(in);
     }
   }
-  hub_.remove(*this);
-  std::lock_guard lock(mu_);
-  closing_ = true;  // the writer finishes what is queued, then closes
-  if (writer_idle_) wake_writer();
-  close_socket_later(kFinalFlush);
 }
 
 void Session::on_input(Inbound& in) {
@@ -241,7 +279,7 @@ void Session::on_input(Inbound& in) {
     case Inbound::Kind::frame:
       return on_frame(in.frame);
     case Inbound::Kind::bad_json:
-      return reply_error(Errc::bad_json, "not a JSON object", {});
+      return hub_.refuse(member_, Errc::bad_json, "not a JSON object", {});
     case Inbound::Kind::too_large:
       close_with(Errc::frame_too_large, "a message frame passed the frame limit");
       stop_reading_ = true;
@@ -249,78 +287,74 @@ void Session::on_input(Inbound& in) {
   }
 }
 
-std::string Session::close_reason() {
-  std::lock_guard lock(mu_);
-  return reason_.empty() ? "closed" : reason_;
-}
-
-void Session::reply_error(Errc code, const std::string& message, const std::string& req) {
-  hub_.stats().error(code);
-  deliver(encode_error(code, message, req));
-}
-
 void Session::on_frame(const std::string& frame) {
   if (!rate_.allow()) {
     hub_.stats().dropped(DropReason::rate_limited);
-    return reply_error(Errc::rate_limited, "slow down", {});
+    return hub_.refuse(member_, Errc::rate_limited, "slow down", {});
   }
   Limits limits;
   limits.max_message_bytes = limits_.max_message_bytes;
   const Parsed parsed = parse_request(frame, limits);
-  if (parsed.error) return reply_error(*parsed.error, parsed.error_message, parsed.req);
+  if (parsed.error) return hub_.refuse(member_, *parsed.error, parsed.error_message, parsed.req);
   dispatch(*parsed.request, parsed.req);
 }
 
 void Session::dispatch(const Request& request, const std::string& req) {
-  if (std::holds_alternative<Ping>(request)) return deliver(encode_pong(req));
+  if (std::holds_alternative<Ping>(request)) return hub_.answer(member_, encode_pong(req));
   if (const auto* login = std::get_if<Login>(&request)) {
-    hub_.login(*this, login->nickname, req);
-    logged_in_ = id != 0;
+    const bool first = member_.id() == 0;
+    hub_.login(member_, login->nickname, req);
+    if (!first || member_.id() == 0) return;
+    log_info("{} logged in as {}({})", peer_.to_string(), member_.nickname(), member_.id());
+    if (!close_armed_) timer_.reset();  // the login deadline is met
     return;
   }
-  if (!logged_in_) return reply_error(Errc::not_logged_in, "log in first", req);
+  if (member_.id() == 0) return hub_.refuse(member_, Errc::not_logged_in, "log in first", req);
   if (const auto* b = std::get_if<Broadcast>(&request)) {
-    if (b->sender_id && *b->sender_id != id) {
-      return reply_error(Errc::forbidden, "sender_id is not yours", req);
+    if (b->sender_id && *b->sender_id != member_.id()) {
+      return hub_.refuse(member_, Errc::forbidden, "sender_id is not yours", req);
     }
-    return hub_.broadcast(*this, *b, req);
+    return hub_.broadcast(member_, *b, req);
   }
-  if (const auto* d = std::get_if<Direct>(&request)) return hub_.direct(*this, *d, req);
-  if (const auto* j = std::get_if<Join>(&request)) return hub_.join(*this, j->room, req);
-  if (const auto* l = std::get_if<Leave>(&request)) return hub_.leave(*this, l->room, req);
-  if (const auto* w = std::get_if<Who>(&request)) return hub_.who(*this, w->room, req);
-  if (std::holds_alternative<Rooms>(request)) return hub_.rooms(*this, req);
-  if (const auto* h = std::get_if<History>(&request)) return hub_.history(*this, *h, req);
+  if (const auto* d = std::get_if<Direct>(&request)) return hub_.direct(member_, *d, req);
+  if (const auto* j = std::get_if<Join>(&request)) return hub_.join(member_, j->room, req);
+  if (const auto* l = std::get_if<Leave>(&request)) return hub_.leave(member_, l->room, req);
+  if (const auto* w = std::get_if<Who>(&request)) return hub_.who(member_, w->room, req);
+  if (std::holds_alternative<Rooms>(request)) return hub_.rooms(member_, req);
+  if (const auto* h = std::get_if<History>(&request)) return hub_.history(member_, *h, req);
   if (std::holds_alternative<Logout>(request)) {
-    deliver(encode_bye(req));
-    std::lock_guard lock(mu_);
-    reason_ = "logout";
+    hub_.answer(member_, encode_bye(req));
+    end_with(DisconnectReason::logout);
     stop_reading_ = true;
   }
 }
+
+// ---- A connection's life ----
 
 awaitable<void> serve_chat_connection(Transport& transport, const Address& peer, Hub& hub,
                                       const ChatLimits& limits) {
   const auto via = transport_name(transport.kind());
   auto session = std::make_shared<Session>(transport, peer, hub, limits);
-  if (!hub.admit(session)) {
+  if (!hub.attach(session->member(), *session, transport.executor())) {
     log_warn("{} ({}) refused: server full", peer.to_string(), via);
     hub.stats().refused();
     const std::vector<Encoded> refusal{std::make_shared<const std::string>(
         encode_error(Errc::server_full, "the server is full", {}))};
-    co_await transport.write(refusal);
-    co_await transport.finish(code_name(Errc::server_full));
+    co_await transport.write(refusal, 0);
+    co_await transport.finish(DisconnectReason::server_full);
     co_return;
   }
+  hub.stats().connected(transport.kind());
   log_info("{} connected ({})", peer.to_string(), via);
   try {
     co_await session->run();
   } catch (const std::exception& e) {
     log_error("{} ({}) ended by an error: {}", peer.to_string(), via, e.what());
   }
+  const auto& m = session->member();
   log_info("{} disconnected ({}{})", peer.to_string(),
-           session->id ? session->nickname + "(" + std::to_string(session->id) + "), " : "",
-           session->close_reason());
+           m.id() ? fmt::format("{}({}), ", m.nickname(), m.id()) : std::string(),
+           disconnect_reason_name(session->reason()));
 }
 
 }  // namespace sockit::chat

@@ -1,107 +1,107 @@
-// Internal: one chat connection — a reader coroutine (frames, requests, limits) and a writer
-// coroutine (a bounded queue of shared, already-encoded messages) on the connection's thread,
-// over any Transport (TCP or WebSocket).
+// Internal: one chat connection — a reader coroutine (frames, requests, limits) and an outbox
+// of shared, already-encoded messages — over any Transport (TCP or WebSocket).
 //
-// Ownership: the Session is shared — by the Hub while admitted, by its own handlers, and by
-// whoever holds a weak_ptr (a commit callback). The Transport is not: it lives in the
-// caller's coroutine frame and dies when run() returns. So run() ends every path (return or
-// exception) by leaving the Hub, marking the session closing (deliver() then drops, and
-// nothing new is posted) and finished (handlers already posted return without touching the
-// transport).
+// Threads: everything runs on the connection's loop (its Shard's), so nothing here is
+// locked. Output is written at the end of a loop turn (Outbox::flush): on TCP first with one
+// non-blocking gathered write, which a reader that keeps up always takes whole; only what
+// the kernel does not take, and everything on WebSocket, goes through a writer coroutine
+// that lives while there is something to write.
+//
+// Ownership: the Session is shared — by its run() and by the writer coroutine and timer
+// handlers it starts. The Transport is not: it lives in the caller's coroutine frame, so
+// run() returns only once the writer has ended, and handlers that outlive it check
+// finished_ before touching the transport.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub.hpp"
+#include "outbox.hpp"
 #include "sockit/chat/limits.hpp"
 #include "sockit/chat/protocol.hpp"
 #include "sockit/chat/rate_limiter.hpp"
 #include "sockit/socket/address.hpp"
+#include "stats.hpp"
 #include "transport.hpp"
 
 namespace sockit::chat {
 
-class Hub;
-
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Outbox, public std::enable_shared_from_this<Session> {
  public:
-  Session(Transport& transport, Address peer, Hub& hub, const ChatLimits& limits);
+  /// `peer` and `transport` must outlive run().
+  Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits);
 
-  /// Serves the connection until it closes; the transport must outlive this call. Call once,
-  /// on the transport's executor.
+  /// Serves the connection until it closes. Call once, on the transport's executor, after
+  /// hub.attach(member(), *this, ...) succeeded.
   boost::asio::awaitable<void> run();
 
-  /// Queues an encoded message for the writer. Thread safe; never blocks. A reader that does
-  /// not drain (ChatLimits: hard, soft-for-a-time, or its share of the total) is sent
-  /// slow_consumer and closed. After the session closed, the message is dropped.
-  void deliver(Encoded message);
-  void deliver(std::string message);
-  /// Sends a final error (unless the peer is too slow to take it) and closes. Thread safe.
-  void close_with(Errc code, const std::string& message);
+  // Outbox, on the loop. A reader that does not drain (ChatLimits: hard, soft-for-a-time, or
+  // its share of the total) is sent slow_consumer and closed; after the session closed,
+  // messages are dropped.
+  void push(const Encoded& message) override;
+  void flush() override;
+  void close_with(Errc code, std::string_view message) override;
 
-  const Address& peer() const noexcept { return peer_; }
-  TransportKind transport() const noexcept { return kind_; }
-  /// Why the connection ended ("logout", "closed by client", an error code...). Thread safe.
-  std::string close_reason();
-
-  // Identity and rooms, set by the Hub and guarded by the Hub's mutex.
-  std::int64_t id = 0;
-  std::string nickname;
-  std::string nickname_key;  // see nickname_key()
-  std::set<std::string> rooms;
+  Member& member() noexcept { return member_; }
+  /// Why the connection ended; client_closed while it has not. On the loop.
+  DisconnectReason reason() const noexcept { return reason_.value_or(DisconnectReason::client_closed); }
 
  private:
   boost::asio::awaitable<void> reader();
-  boost::asio::awaitable<void> writer();
+  boost::asio::awaitable<void> writer(std::shared_ptr<Session> self);
+  boost::asio::awaitable<void> wait_for_writer();
   void on_input(Inbound& in);
   void on_frame(const std::string& frame);
-  void start_login_timer();
-  bool closing();
   void dispatch(const Request& request, const std::string& req);
-  void reply_error(Errc code, const std::string& message, const std::string& req);
-  void wake_writer();
-  void close_socket_later(std::chrono::milliseconds after);
-  void enqueue(Encoded message);
+  void end_with(DisconnectReason why);
+  void start_writer();
+  void write_now();
+  void took(std::size_t bytes);
+  void drained();
+  void drop_owed();
   bool too_slow(std::size_t owed);
   void cut_slow_consumer();
-  void took_from_queue(std::size_t bytes_written, std::size_t entries);
-  void end();
+  void close_later(std::chrono::milliseconds after);
+  void start_login_timer();
 
   Transport& transport_;
-  TransportKind kind_;
-  Address peer_;
+  const Address& peer_;
   Hub& hub_;
   const ChatLimits& limits_;
+  Member member_;
   RateLimiter rate_;
-  bool logged_in_ = false;   // reader thread only
-  bool stop_reading_ = false;  // reader thread only
-  bool finished_ = false;      // socket thread only: run() has returned
-  bool linger_armed_ = false;  // socket thread only: a close is scheduled
 
-  std::mutex mu_;  // guards the queue and the closing state
-  std::vector<Encoded> queue_;  // swapped with the writer's batch
-  std::size_t queued_bytes_ = 0;  // what the client owes: queued and being written
+  // Output: messages [head_, end) of out_ are owed; `offset_` bytes of out_[head_] are sent.
+  std::vector<Encoded> out_;
+  std::size_t head_ = 0;
+  std::size_t offset_ = 0;
+  std::size_t owed_bytes_ = 0;
   std::chrono::steady_clock::time_point over_soft_since_{};  // {} while at or under the soft limit
   std::chrono::steady_clock::time_point last_drained_{};     // a write completed, or owed nothing
-  bool writer_idle_ = false;
-  bool closing_ = false;
-  std::string reason_;  // why it closed, first cause wins
-  boost::asio::steady_timer wake_;
-  boost::asio::steady_timer linger_;
-  boost::asio::steady_timer login_timer_;
+
+  std::optional<DisconnectReason> reason_;  // set once: the first cause wins
+  bool stop_reading_ = false;
+  bool closing_ = false;      // no more requests served, no more messages queued
+  bool writing_ = false;      // the writer coroutine runs
+  bool ended_ = false;        // the transport's end (finish or abort) has begun
+  bool close_armed_ = false;  // timer_ holds the close deadline
+  bool finished_ = false;     // run() has returned: the transport is gone
+  // The login deadline until login, then the close deadline once closing; none while idle.
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  boost::asio::steady_timer* writer_done_ = nullptr;  // run() waits on it for the writer
 };
 
 /// Admits a new connection to `hub` and serves it as a Session until it ends (with a log line
 /// either way); a full server answers server_full and closes. Call on the transport's
-/// executor; the transport must outlive the call.
+/// executor; the transport and `peer` must outlive the call.
 boost::asio::awaitable<void> serve_chat_connection(Transport& transport, const Address& peer,
                                                    Hub& hub, const ChatLimits& limits);
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "sockit/chat/protocol.hpp"
+#include "disconnect.hpp"
 #include "transport.hpp"
 
 namespace sockit::chat {
@@ -18,30 +19,13 @@ enum class DropReason { slow_consumer, rate_limited, closing, store_unavailable 
 inline constexpr std::size_t kDropReasons = 4;
 std::string_view drop_reason_name(DropReason reason) noexcept;
 
-/// Why a connection ended; a fixed set so /metrics labels stay bounded.
-enum class DisconnectReason {
-  client_closed,
-  logout,
-  login_timeout,
-  frame_too_large,
-  slow_consumer,
-  shutting_down,
-  server_full,
-  error,
-};
-inline constexpr std::size_t kDisconnectReasons = 8;
-std::string_view disconnect_reason_name(DisconnectReason reason) noexcept;
-/// Maps a Session::close_reason() text ("closed by client", "logout", an error code name,
-/// a system error message) onto the fixed set. Pure.
-DisconnectReason classify_disconnect(std::string_view close_reason) noexcept;
-
 inline constexpr std::size_t kErrcSlots = static_cast<std::size_t>(Errc::store_unavailable) + 1;
 
 /// Thread safe: every member may be called from any thread.
 class ChatStats {
  public:
   std::atomic<std::uint64_t> messages_in{0};  ///< broadcasts and directs accepted
-  std::atomic<std::uint64_t> deliveries{0};   ///< messages handed to a recipient's queue
+  std::atomic<std::uint64_t> direct_deliveries{0};  ///< direct messages handed to their recipient
 
   void error(Errc code) noexcept { bump(errors_[slot(code)]); }
   void dropped(DropReason reason, std::uint64_t n = 1) noexcept {

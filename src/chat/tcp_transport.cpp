@@ -16,6 +16,7 @@ using asio::awaitable;
 namespace {
 using server::tuple_awaitable;
 constexpr int kKernelSendBuffer = 64 * 1024;  // Linux doubles it
+constexpr std::size_t kMaxGather = 64;        // what one gathered write of Asio takes
 }  // namespace
 
 std::string_view transport_name(TransportKind kind) noexcept {
@@ -68,15 +69,43 @@ awaitable<boost::system::error_code> TcpTransport::read(std::vector<Inbound>& ou
   co_return boost::system::error_code{};
 }
 
-awaitable<std::pair<boost::system::error_code, std::size_t>> TcpTransport::write(
-    const std::vector<Encoded>& batch) {
+std::size_t Transport::try_write(std::span<const Encoded>, std::size_t,
+                                 boost::system::error_code& ec) noexcept {
+  ec = asio::error::would_block;
+  return 0;
+}
+
+void TcpTransport::gather(std::span<const Encoded> batch, std::size_t offset) {
   buffers_.clear();
-  for (const auto& m : batch) buffers_.emplace_back(asio::buffer(*m));
+  for (const auto& m : batch) {
+    buffers_.emplace_back(asio::buffer(*m) + offset);
+    offset = 0;
+  }
+}
+
+awaitable<std::pair<boost::system::error_code, std::size_t>> TcpTransport::write(
+    const std::vector<Encoded>& batch, std::size_t offset) {
+  gather(batch, offset);
   const auto [ec, n] = co_await asio::async_write(socket_, buffers_, tuple_awaitable);
+  buffers_.clear();
   co_return std::pair{ec, n};
 }
 
-awaitable<void> TcpTransport::finish(std::string_view /*reason*/) {
+// One sendmsg of up to kMaxGather messages: a subscriber that keeps up owes a few.
+std::size_t TcpTransport::try_write(std::span<const Encoded> batch, std::size_t offset,
+                                    boost::system::error_code& ec) noexcept {
+  try {
+    gather(batch.first(std::min(batch.size(), kMaxGather)), offset);
+  } catch (const std::bad_alloc&) {
+    ec = asio::error::no_memory;
+    return 0;
+  }
+  const auto n = socket_.write_some(buffers_, ec);
+  buffers_.clear();
+  return n;
+}
+
+awaitable<void> TcpTransport::finish(DisconnectReason /*reason*/) {
   abort();
   co_return;
 }

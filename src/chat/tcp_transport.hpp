@@ -16,14 +16,19 @@ class TcpTransport final : public Transport {
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
   boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
-      const std::vector<Encoded>& batch) override;
-  boost::asio::awaitable<void> finish(std::string_view reason) override;
+      const std::vector<Encoded>& batch, std::size_t offset) override;
+  bool can_try_write() const noexcept override { return true; }
+  std::size_t try_write(std::span<const Encoded> batch, std::size_t offset,
+                        boost::system::error_code& ec) noexcept override;
+  boost::asio::awaitable<void> finish(DisconnectReason reason) override;
   void abort() noexcept override;
 
  private:
   server::AsyncStream& socket_;
+  void gather(std::span<const Encoded> batch, std::size_t offset);
+
   JsonFramer framer_;
-  std::vector<boost::asio::const_buffer> buffers_;
+  std::vector<boost::asio::const_buffer> buffers_;  // empty between writes
 };
 
 /// A fixed kernel send buffer for a chat connection: autotuning could otherwise hide

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
+
+#include "disconnect.hpp"
 
 namespace sockit::chat {
 
@@ -41,12 +44,21 @@ class Transport {
   /// Waits for input and appends what arrived to `out`, in order. An error (end of stream
   /// included) ends the input; after a too_large unit, stop reading.
   virtual boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) = 0;
-  /// Writes `batch` in order; returns the error and how many bytes of it were sent.
+  /// Writes `batch` in order, skipping the first `offset` bytes of batch[0] (sent before by
+  /// try_write); returns the error and how many bytes were sent. `batch` must stay alive
+  /// and unchanged until it completes.
   virtual boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
-      const std::vector<Encoded>& batch) = 0;
-  /// Ends the connection after the last write; `reason` is why ("logout", an error code
-  /// name such as "slow_consumer", or empty for a plain end). Bounded in time; never fails.
-  virtual boost::asio::awaitable<void> finish(std::string_view reason) = 0;
+      const std::vector<Encoded>& batch, std::size_t offset) = 0;
+  /// Whether try_write() can write without waiting (a byte stream can; a WebSocket cannot).
+  virtual bool can_try_write() const noexcept { return false; }
+  /// Writes what the connection takes now of `batch` (from `offset` in batch[0]) in one
+  /// non-blocking call; returns the bytes written. `ec` is would_block when it took nothing.
+  /// Not while a write() is in progress.
+  virtual std::size_t try_write(std::span<const Encoded> batch, std::size_t offset,
+                                boost::system::error_code& ec) noexcept;
+  /// Ends the connection after the last write, telling the peer `reason` where the transport
+  /// can (a WebSocket close code). Bounded in time; never fails.
+  virtual boost::asio::awaitable<void> finish(DisconnectReason reason) = 0;
   /// Closes now: pending operations complete with an error. Idempotent.
   virtual void abort() noexcept = 0;
 };

@@ -32,16 +32,6 @@ void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle) {
   }));
 }
 
-std::uint16_t close_code_for(std::string_view reason) noexcept {
-  if (reason == "logout" || reason.empty() || reason == "closed by client") {
-    return websocket::close_code::normal;
-  }
-  if (reason == "frame_too_large") return websocket::close_code::too_big;
-  if (reason == "shutting_down") return websocket::close_code::going_away;
-  if (reason == "server_full") return websocket::close_code::try_again_later;
-  return websocket::close_code::policy_error;  // slow_consumer, login_timeout
-}
-
 WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
     : ws_(ws), max_frame_bytes_(max_frame_bytes) {
   fix_send_buffer(ws_.next_layer());
@@ -71,10 +61,11 @@ awaitable<boost::system::error_code> WsTransport::read(std::vector<Inbound>& out
 }
 
 awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(
-    const std::vector<Encoded>& batch) {
+    const std::vector<Encoded>& batch, std::size_t offset) {
   std::size_t sent = 0;
   for (const auto& m : batch) {
-    std::string_view text = *m;
+    std::string_view text = *m;  // `offset` is 0: there is no try_write to begin a message
+    text.remove_prefix(std::exchange(offset, 0));
     if (text.ends_with('\n')) text.remove_suffix(1);  // the frame delimits it
     const auto [ec, n] = co_await ws_.async_write(asio::buffer(text.data(), text.size()),
                                                   tuple_awaitable);
@@ -84,10 +75,10 @@ awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(
   co_return std::pair{boost::system::error_code{}, sent};
 }
 
-awaitable<void> WsTransport::finish(std::string_view reason) {
+awaitable<void> WsTransport::finish(DisconnectReason reason) {
   if (ws_.is_open()) {
-    websocket::close_reason why(close_code_for(reason));
-    why.reason = std::string(reason.substr(0, 120));  // a close frame's reason: at most 123 bytes
+    websocket::close_reason why(websocket_close_code(reason));
+    if (reason != DisconnectReason::client_closed) why.reason = std::string(disconnect_reason_name(reason));
     const auto [ec] = co_await ws_.async_close(why, tuple_awaitable);
     log_debug("WebSocket close ({}): {}", why.code, ec.message());  // an error: it is gone
   }

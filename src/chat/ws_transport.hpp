@@ -20,8 +20,8 @@ class WsTransport final : public Transport {
   boost::asio::any_io_executor executor() override { return ws_.get_executor(); }
   boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
-      const std::vector<Encoded>& batch) override;
-  boost::asio::awaitable<void> finish(std::string_view reason) override;
+      const std::vector<Encoded>& batch, std::size_t offset) override;
+  boost::asio::awaitable<void> finish(DisconnectReason reason) override;
   void abort() noexcept override;
 
  private:
@@ -32,9 +32,5 @@ class WsTransport final : public Transport {
 /// Keep-alive and handshake limits for an accepted chat WebSocket: a ping after `idle`/2 of
 /// silence, closed after `idle` without an answer.
 void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle);
-
-/// The WebSocket close code for a Session::close_reason() ("logout" → normal, "slow_consumer"
-/// → policy violation, "frame_too_large" → too big, "shutting_down" → going away...). Pure.
-std::uint16_t close_code_for(std::string_view reason) noexcept;
 
 }  // namespace sockit::chat

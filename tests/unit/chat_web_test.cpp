@@ -35,15 +35,18 @@ TEST(ChatOrigin, OtherPagesAreRefusedUnlessAllowed) {
   EXPECT_TRUE(origin_allowed("http://anything.example", "127.0.0.1:8080", {"*"}));
 }
 
-TEST(ChatStats, CloseReasonsMapOntoAFixedLabelSet) {
-  EXPECT_EQ(classify_disconnect("closed by client"), DisconnectReason::client_closed);
-  EXPECT_EQ(classify_disconnect("logout"), DisconnectReason::logout);
-  EXPECT_EQ(classify_disconnect("slow_consumer"), DisconnectReason::slow_consumer);
-  EXPECT_EQ(classify_disconnect("login_timeout"), DisconnectReason::login_timeout);
-  EXPECT_EQ(classify_disconnect("frame_too_large"), DisconnectReason::frame_too_large);
-  EXPECT_EQ(classify_disconnect("shutting_down"), DisconnectReason::shutting_down);
-  EXPECT_EQ(classify_disconnect("Broken pipe"), DisconnectReason::error);
-  EXPECT_EQ(classify_disconnect(""), DisconnectReason::error);
+TEST(ChatStats, CloseReasonsComeFromOneTable) {
+  EXPECT_EQ(disconnect_reason_for(Errc::slow_consumer), DisconnectReason::slow_consumer);
+  EXPECT_EQ(disconnect_reason_for(Errc::login_timeout), DisconnectReason::login_timeout);
+  EXPECT_EQ(disconnect_reason_for(Errc::frame_too_large), DisconnectReason::frame_too_large);
+  EXPECT_EQ(disconnect_reason_for(Errc::shutting_down), DisconnectReason::shutting_down);
+  EXPECT_EQ(disconnect_reason_for(Errc::server_full), DisconnectReason::server_full);
+  EXPECT_EQ(disconnect_reason_for(Errc::bad_json), DisconnectReason::error);
+  EXPECT_EQ(websocket_close_code(DisconnectReason::logout), 1000);
+  EXPECT_EQ(websocket_close_code(DisconnectReason::shutting_down), 1001);
+  EXPECT_EQ(websocket_close_code(DisconnectReason::slow_consumer), 1008);
+  EXPECT_EQ(websocket_close_code(DisconnectReason::frame_too_large), 1009);
+  EXPECT_EQ(websocket_close_code(DisconnectReason::server_full), 1013);
   for (std::size_t i = 0; i < kDisconnectReasons; ++i) {
     EXPECT_NE(disconnect_reason_name(static_cast<DisconnectReason>(i)), "unknown");
   }

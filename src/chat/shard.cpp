@@ -1,0 +1,172 @@
+#include "shard.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+
+namespace sockit::chat {
+
+Shard::Shard(boost::asio::any_io_executor executor)
+    : executor_(std::move(executor)), loop_thread_(std::this_thread::get_id()) {}
+
+void Shard::post_room(const std::shared_ptr<Room>& room, Encoded message, ConnId except) {
+  post({Entry::Kind::room, room, std::move(message), except});
+}
+
+void Shard::post_one(ConnId conn, Encoded message) {
+  post({Entry::Kind::one, nullptr, std::move(message), conn});
+}
+
+void Shard::post_join(const std::shared_ptr<Room>& room, ConnId conn) {
+  post({Entry::Kind::join, room, nullptr, conn});
+}
+
+void Shard::post_leave(const std::shared_ptr<Room>& room, ConnId conn) {
+  post({Entry::Kind::leave, room, nullptr, conn});
+}
+
+void Shard::post_close_all(Errc code, std::string message) {
+  post({Entry::Kind::close_all, nullptr, std::make_shared<const std::string>(std::move(message)), 0,
+        code});
+}
+
+// From another thread: one asio::post per batch (entries that arrive before the loop takes
+// the inbox ride along). On the loop itself the entry is applied at once, after what the inbox
+// holds: the caller holds the room's mutex, so the room's earlier entries are all in there.
+void Shard::post(Entry entry) {
+  if (std::this_thread::get_id() == loop_thread_) {
+    apply_inbox();
+    apply(entry);
+    return schedule_flush();
+  }
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.push_back(std::move(entry));
+    if (drain_due_) return;
+    drain_due_ = true;
+  }
+  boost::asio::post(executor_, [this] { drain(); });
+}
+
+void Shard::drain() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    drain_due_ = false;  // entries from now on post a drain of their own
+  }
+  apply_inbox();
+  flush_marked();
+}
+
+void Shard::apply_inbox() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (inbox_.empty()) return;
+    work_.swap(inbox_);
+  }
+  for (const auto& e : work_) apply(e);
+  work_.clear();
+}
+
+void Shard::apply(const Entry& e) {
+  switch (e.kind) {
+    case Entry::Kind::room:
+      return deliver_room(e);
+    case Entry::Kind::one: {
+      const auto it = conns_.find(e.conn);
+      if (it == conns_.end()) return;  // gone: an ack or answer nobody waits for any more
+      it->second->push(e.message);
+      return mark(*it->second);
+    }
+    case Entry::Kind::join:
+      return join_local(e.room.get(), e.conn);
+    case Entry::Kind::leave:
+      return leave_local(e.room.get(), e.conn);
+    case Entry::Kind::close_all: {
+      std::vector<Outbox*> all;  // close_with may not detach, but stay safe if it did
+      all.reserve(conns_.size());
+      for (const auto& [conn, out] : conns_) all.push_back(out);
+      for (Outbox* out : all) out->close_with(e.code, *e.message);
+      return;
+    }
+  }
+}
+
+void Shard::deliver_room(const Entry& e) {
+  const auto it = rooms_.find(e.room.get());
+  if (it == rooms_.end()) return;
+  std::size_t n = 0;
+  for (const Local& m : it->second) {
+    if (m.conn == e.conn) continue;
+    m.out->push(e.message);
+    mark(*m.out);
+    ++n;
+  }
+  count(n);
+}
+
+void Shard::join_local(const Room* room, ConnId conn) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end()) return;  // it left before the join was applied
+  rooms_[room].push_back({conn, it->second});
+}
+
+void Shard::leave_local(const Room* room, ConnId conn) {
+  const auto it = rooms_.find(room);
+  if (it == rooms_.end()) return;
+  auto& members = it->second;
+  const auto m = std::find_if(members.begin(), members.end(),
+                              [conn](const Local& l) { return l.conn == conn; });
+  if (m == members.end()) return;
+  *m = members.back();  // the order of local members does not matter
+  members.pop_back();
+  if (members.empty()) rooms_.erase(it);
+}
+
+void Shard::attach(ConnId conn, Outbox& out) { conns_.emplace(conn, &out); }
+
+void Shard::detach(ConnId conn, const std::vector<const Room*>& rooms) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  Outbox* out = it->second;
+  conns_.erase(it);
+  for (const Room* room : rooms) leave_local(room, conn);
+  if (out->flush_due_) {
+    out->flush_due_ = false;
+    marked_.erase(std::remove(marked_.begin(), marked_.end(), out), marked_.end());
+  }
+}
+
+void Shard::send(Outbox& out, const Encoded& message) {
+  out.push(message);
+  mark(out);
+  schedule_flush();
+}
+
+void Shard::mark(Outbox& out) {
+  if (out.flush_due_) return;
+  out.flush_due_ = true;
+  marked_.push_back(&out);
+}
+
+// Answers given outside a drain are flushed by a turn of their own, after what the loop has
+// queued already (the rest of the reader's input, other connections' events).
+void Shard::schedule_flush() {
+  if (flush_due_) return;
+  flush_due_ = true;
+  boost::asio::post(executor_, [this] { flush_marked(); });
+}
+
+void Shard::flush_marked() {
+  flush_due_ = false;
+  // flush() may close a connection, but never detaches it: detach runs in its session's
+  // coroutine, which cannot resume during this loop.
+  for (std::size_t i = 0; i < marked_.size(); ++i) {
+    Outbox* out = marked_[i];
+    out->flush_due_ = false;
+    out->flush();
+  }
+  marked_.clear();
+}
+
+}  // namespace sockit::chat

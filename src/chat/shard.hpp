@@ -1,0 +1,112 @@
+// Internal: one event loop's part of the chat room — the connections that loop serves, and per
+// room the list of those that are members — and the loop's delivery of room messages.
+//
+// Ordering: a room's messages are numbered under Room::mu, and in the same critical section
+// handed to the inbox of every shard that has members of the room (post_room). An inbox is
+// FIFO and only its own loop drains it, delivering each entry to its members' outboxes in
+// inbox order, and an outbox writes in order; so every member sees a room's messages in seq
+// order. Joins and leaves go through the same inbox (post_join/post_leave), so a member gets
+// exactly the messages numbered after its join and before its leave.
+//
+// Cost: a room message costs one inbox entry per shard (a mutex and, when the loop was not
+// already due to drain, one asio::post), then a loop over the shard's local members with no
+// lock and no shared atomic. Outboxes pushed to in a turn are flushed once at its end, so
+// messages arriving together cost one write per member.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "outbox.hpp"
+#include "room.hpp"
+
+namespace sockit::chat {
+
+class Shard {
+ public:
+  /// `executor` runs one thread (an io_context run by one thread): the shard's loop. Construct
+  /// on that thread.
+  explicit Shard(boost::asio::any_io_executor executor);
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // ---- From any thread: queued in the inbox, applied in order on the loop. ----
+
+  /// Delivers `message` of `room` to every local member except `except` (0: none).
+  void post_room(const std::shared_ptr<Room>& room, Encoded message, ConnId except);
+  /// Delivers `message` to one connection, if it is still here.
+  void post_one(ConnId conn, Encoded message);
+  /// Makes `conn` a local member of `room` / no longer one, at this point of the room's
+  /// message order.
+  void post_join(const std::shared_ptr<Room>& room, ConnId conn);
+  void post_leave(const std::shared_ptr<Room>& room, ConnId conn);
+  /// Closes every connection of the shard with `code` (shutdown).
+  void post_close_all(Errc code, std::string message);
+
+  // ---- On the loop only. ----
+
+  /// Serves `out` as `conn` from now on; `out` must stay valid until detach(conn).
+  void attach(ConnId conn, Outbox& out);
+  /// Forgets `conn`: it leaves the local member lists of `rooms` (those it may be in) and
+  /// nothing more reaches its outbox. Idempotent.
+  void detach(ConnId conn, const std::vector<const Room*>& rooms);
+  /// Queues `message` to `out` now (an answer to its own request) and flushes it at the end
+  /// of the turn.
+  void send(Outbox& out, const Encoded& message);
+
+  /// Room messages handed to local outboxes so far. Thread safe (relaxed: a monotonic count).
+  std::uint64_t deliveries() const noexcept { return deliveries_.load(std::memory_order_relaxed); }
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+
+ private:
+  struct Entry {
+    enum class Kind { room, one, join, leave, close_all };
+    Kind kind;
+    std::shared_ptr<Room> room;
+    Encoded message;
+    ConnId conn = 0;  // the recipient, joiner or leaver; for room: the one to skip
+    Errc code = Errc::shutting_down;  // close_all: message holds the text
+  };
+  struct Local {
+    ConnId conn;
+    Outbox* out;
+  };
+
+  void post(Entry entry);
+  void drain();
+  void apply_inbox();
+  void apply(const Entry& e);
+  void deliver_room(const Entry& e);
+  void join_local(const Room* room, ConnId conn);
+  void leave_local(const Room* room, ConnId conn);
+  void mark(Outbox& out);
+  void schedule_flush();
+  void flush_marked();
+  void count(std::size_t n) noexcept {
+    deliveries_.store(deliveries_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  const boost::asio::any_io_executor executor_;
+  const std::thread::id loop_thread_;
+
+  std::mutex inbox_mu_;          // guards inbox_ and drain_due_
+  std::vector<Entry> inbox_;
+  bool drain_due_ = false;       // a drain is posted and has not run yet
+
+  // The loop's own state: no lock.
+  std::vector<Entry> work_;      // the inbox being applied
+  std::unordered_map<ConnId, Outbox*> conns_;
+  std::unordered_map<const Room*, std::vector<Local>> rooms_;
+  std::vector<Outbox*> marked_;  // pushed to this turn: flushed at its end
+  bool flush_due_ = false;
+  std::atomic<std::uint64_t> deliveries_{0};  // written by the loop only
+};
+
+}  // namespace sockit::chat
