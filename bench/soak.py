@@ -40,13 +40,16 @@ os.makedirs(out_dir, exist_ok=True)
 
 acked = {}       # room -> set of acked seqs
 received = {}    # room -> set of seqs its listener got
-problems = []
+problems = []    # the first 50, printed
+problem_count = 0  # all of them
 counts = {"cycles": 0, "messages": 0, "ws_cycles": 0, "http": 0}
 lock = threading.Lock()
 
 
 def problem(text):
+    global problem_count
     with lock:
+        problem_count += 1
         if len(problems) < 50:
             problems.append(text)
 
@@ -74,14 +77,23 @@ async def until(reader, pred):
 
 
 async def read_all(reader, inbox):
-    """A chat client reads everything as it comes; answers go to `inbox`, notices are dropped."""
+    """A chat client reads everything as it comes; answers go to `inbox`, notices are dropped.
+
+    No timeout per line (answer() bounds every wait): a wait_for per line costs a task and
+    three turns of the event loop, so under load a client read only a few lines a second,
+    and an answer queued behind the few hundred lobby notices that arrive between a login
+    and its leave took more than a minute to reach answer(). A bare readline() takes every
+    complete line already buffered without yielding."""
     try:
         while True:
-            m = await line(reader)
+            raw = await reader.readline()
+            if not raw:
+                raise EOFError("server closed")
+            m = json.loads(raw)
             if m.get("type") == "error" or "req" in m or m.get("type") in ("login", "bye"):
-                await inbox.put(m)
-    except (EOFError, OSError, ValueError, asyncio.TimeoutError) as e:
-        await inbox.put({"type": "closed", "why": repr(e)})
+                inbox.put_nowait(m)
+    except (EOFError, OSError, ValueError) as e:
+        inbox.put_nowait({"type": "closed", "why": repr(e)})
 
 
 async def answer(inbox, pred, what):
@@ -266,6 +278,8 @@ async def main():
           % (first[1], last[1], max(r[1] for r in rows), first[2], last[2], max(r[2] for r in rows)))
     if problems:
         print("\n".join(problems))
+        if problem_count > len(problems):
+            print("... and %d more problems (%d in all)" % (problem_count - len(problems), problem_count))
         sys.exit(1)
     print("soak: no errors, every message accounted for")
 

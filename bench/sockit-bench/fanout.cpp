@@ -19,6 +19,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/core.h>
 
+#include "process_cpu.hpp"
 #include "scenarios.hpp"
 
 namespace sockit::bench {
@@ -226,8 +227,14 @@ Result run_fanout(const FanoutConfig& c) {
   for (std::size_t i = 0; i < c.publishers; ++i) {
     asio::co_spawn(io, publisher(s, target, c, i, until), asio::detached);
   }
+  double cpu_start = -1;  // from the first message on: logins and joins are not counted
+  asio::steady_timer publishing(io, until - c.duration);
+  publishing.async_wait([&](boost::system::error_code) {
+    if (c.server_pid) cpu_start = process_cpu_seconds(c.server_pid);
+  });
   io.run();
   Result result;
+  if (cpu_start >= 0) result.server_cpu = process_cpu_seconds(c.server_pid) - cpu_start;
   result.latency = s.latency;
   result.errors = s.errors;
   result.seconds = std::chrono::duration<double>(c.duration).count();

@@ -22,15 +22,19 @@ int print_latency(const std::string& name, const Result& r, bool json) {
   const auto us = [&](double q) { return static_cast<double>(r.latency.percentile(q)) / 1000.0; };
   if (json) {
     fmt::print(R"({{"scenario":"{}","requests":{},"seconds":{:.3f},"rate":{:.1f},"errors":{},)"
-               R"("p50_us":{:.1f},"p90_us":{:.1f},"p99_us":{:.1f},"p999_us":{:.1f},"max_us":{:.1f}}})"
+               R"("p50_us":{:.1f},"p90_us":{:.1f},"p99_us":{:.1f},"p999_us":{:.1f},"max_us":{:.1f},)"
+               R"("server_cpu_us":{:.3f}}})"
                "\n",
                name, r.latency.count(), r.seconds, r.rate(), r.errors, us(0.5), us(0.9), us(0.99),
-               us(0.999), static_cast<double>(r.latency.max()) / 1000.0);
+               us(0.999), static_cast<double>(r.latency.max()) / 1000.0, r.server_cpu_us_per_op());
   } else {
     fmt::print("{:<10} {:>12} {:>12} {:>8} {:>10} {:>10} {:>10} {:>10}\n", "scenario", "requests",
                "req/s", "errors", "p50 us", "p90 us", "p99 us", "p99.9 us");
     fmt::print("{:<10} {:>12} {:>12.0f} {:>8} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}\n", name,
                r.latency.count(), r.rate(), r.errors, us(0.5), us(0.9), us(0.99), us(0.999));
+    if (r.server_cpu >= 0) {
+      fmt::print("server CPU {:.3f} s: {:.3f} us per operation\n", r.server_cpu, r.server_cpu_us_per_op());
+    }
   }
   return r.errors == 0 && r.latency.count() > 0 ? 0 : 1;
 }
@@ -96,6 +100,7 @@ void add_chat(CLI::App& app, Run& run) {
   f->add_option("--rate", c->rate, "messages/s, all publishers; 0: each as soon as its last is acknowledged")->check(CLI::NonNegativeNumber)->capture_default_str();
   f->add_option("-s,--size", c->size, "message bytes")->check(CLI::Range(16, 65536))->capture_default_str();
   f->add_option("-d,--duration", *seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  f->add_option("--pid", c->server_pid, "the server's process id: report its CPU time per delivery");
   f->add_flag("--redis", *redis, "speak Redis pub/sub (against redis-server)");
   f->add_flag("--nats", *nats, "speak NATS SUB/PUB (against nats-server)")->excludes("--redis");
   f->callback([c, seconds, redis, nats, &run] {

@@ -15,7 +15,12 @@ struct Result {
   std::uint64_t errors = 0;  ///< failed connections or wrong answers
   std::uint64_t bytes = 0;   ///< payload bytes echoed
   double seconds = 0;
+  double server_cpu = -1;    ///< seconds the server process used meanwhile; -1: not measured
   double rate() const { return seconds > 0 ? static_cast<double>(latency.count()) / seconds : 0; }
+  /// Server CPU microseconds per counted operation; -1 when not measured.
+  double server_cpu_us_per_op() const {
+    return server_cpu >= 0 && latency.count() ? server_cpu * 1e6 / static_cast<double>(latency.count()) : -1;
+  }
 };
 
 struct EchoConfig {
@@ -45,6 +50,7 @@ struct FanoutConfig {
   std::chrono::milliseconds duration{5000};
   std::chrono::milliseconds warmup{2000};  ///< connect and log in before publishing starts
   PubSub protocol = PubSub::sockit;
+  int server_pid = 0;  ///< whose CPU time to measure over the publishing window (0: none)
 };
 
 /// R rooms, S subscribers, P publishers at a fixed rate (or each waiting for the server's
