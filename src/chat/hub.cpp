@@ -136,8 +136,17 @@ void Hub::notify(const std::shared_ptr<Room>& room, const std::string& text) {
     return stats_.dropped(DropReason::store_unavailable);
   }
   room->last_seq = seq;
-  const auto encoded = budget_.share(encode_system(text, room->name, seq, ts));
-  for (const auto& [shard, n] : room->shards) shard->post_room(room, encoded, 0);
+  fan_out(room, encode_system(text, room->name, seq, ts), 0);
+}
+
+// One copy of the encoded message a shard, so that no reference count is shared between
+// loops: each loop's deliveries touch only its own copy.
+void Hub::fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except) {
+  const auto n = room->shards.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    room->shards[i].first->post_room(room, budget_.share(i + 1 < n ? encoded : std::move(encoded)),
+                                     except);
+  }
 }
 
 // ---- Requests, on the member's loop. ----
@@ -178,10 +187,9 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
   }
   const auto& room = it->second;
   const auto ts = now_ms();
-  std::int64_t seq = 0;
+  std::lock_guard lock(room->mu);
+  const auto seq = room->last_seq + 1;
   {
-    std::lock_guard lock(room->mu);
-    seq = room->last_seq + 1;
     std::function<void()> ack;
     if (store_ && !req.empty()) {  // sent once the store has committed the message
       ack = [this, shard = m.shard_, conn = m.conn_, req, seq] {
@@ -192,12 +200,13 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
       stats_.dropped(DropReason::store_unavailable);
       return refuse(m, Errc::store_unavailable, "the message store is not writing; not sent", req);
     }
-    room->last_seq = seq;
-    const auto encoded = budget_.share(encode_broadcast(m.id_, m.nickname_, b.message, b.room, seq, ts));
-    for (const auto& [shard, n] : room->shards) shard->post_room(room, encoded, m.conn_);
   }
+  room->last_seq = seq;
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  // Without a store the ack goes first: flushed before the fan-out's writes, it lets the
+  // sender's next message arrive while they are written, to share the next turn's writes.
   if (!store_ && !req.empty()) answer(m, encode_ack(req, seq));
+  fan_out(room, encode_broadcast(m.id_, m.nickname_, b.message, b.room, seq, ts), m.conn_);
 }
 
 void Hub::direct(Member& m, const Direct& d, const std::string& req) {

@@ -113,6 +113,7 @@ class Hub {
   // The caller holds room.mu. Numbers `text` as a notice of `room` and posts it to the room's
   // shards; dropped (and counted) when the store refuses it.
   void notify(const std::shared_ptr<Room>& room, const std::string& text);
+  void fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except);
   bool store_append(Room& room, std::int64_t seq, std::int64_t ts, const Member* sender,
                     const std::string& text, std::function<void()> on_commit);
 

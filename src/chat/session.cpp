@@ -25,6 +25,8 @@ constexpr std::chrono::milliseconds kStalled{1000};
 constexpr std::size_t kSoftShare = 4;
 constexpr std::size_t kKeptQueue = 64;  // queue capacity an idle session keeps, in messages
 
+using Clock = std::chrono::steady_clock;
+
 bool peer_left(const boost::system::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe;
@@ -50,8 +52,9 @@ awaitable<void> Session::run() {
   co_await wait_for_writer();
   finished_ = true;
   timer_.reset();
-  hub_.budget().release((out_.size() - head_) * QueueBudget::kEntryCost);
   out_.clear();
+  head_ = 0;
+  settle_budget();
   hub_.budget().leave();
   if (failure) std::rethrow_exception(failure);
 }
@@ -93,35 +96,33 @@ void Session::push(const Encoded& message) {
   if (closing_) return hub_.stats().dropped(DropReason::closing);
   if (too_slow(owed_bytes_ + message->size())) return cut_slow_consumer();
   owed_bytes_ += message->size();
-  hub_.budget().charge(QueueBudget::kEntryCost);
   out_.push_back(message);
 }
 
 // Whether a reader that would owe `owed` bytes does not drain: past the hard limit, above the
 // soft one for soft_queue_time, or stalled while holding more than its share of a budget that
-// is spent.
+// is spent. A reader owing little (the hot path) costs no clock reading.
 bool Session::too_slow(std::size_t owed) {
   if (owed > limits_.max_queue_bytes) return true;
+  if (owed_bytes_ == 0) last_drained_ = {};  // owing nothing until now
+  if (owed <= limits_.soft_queue_bytes / kSoftShare) return false;
   const auto now = std::chrono::steady_clock::now();
-  if (owed_bytes_ == 0) last_drained_ = now;  // owing nothing until now
+  if (last_drained_ == Clock::time_point{}) last_drained_ = now;
   if (owed > limits_.soft_queue_bytes) {
-    if (over_soft_since_ == std::chrono::steady_clock::time_point{}) over_soft_since_ = now;
+    if (over_soft_since_ == Clock::time_point{}) over_soft_since_ = now;
     if (now - over_soft_since_ >= limits_.soft_queue_time) return true;
   }
-  return now - last_drained_ >= kStalled && owed > limits_.soft_queue_bytes / kSoftShare &&
-         hub_.budget().over_share(owed);
+  return now - last_drained_ >= kStalled && hub_.budget().over_share(owed);
 }
 
 // Cut off so nobody else waits for it: its backlog is dropped; the error goes out if it ever
 // reads again within a second.
 void Session::cut_slow_consumer() {
-  const auto dropped = out_.size() - head_;
-  hub_.stats().dropped(DropReason::slow_consumer, dropped + 1);
+  hub_.stats().dropped(DropReason::slow_consumer, out_.size() - head_ + 1);
   hub_.stats().error(Errc::slow_consumer);
-  hub_.budget().release(dropped * QueueBudget::kEntryCost);
   out_.resize(head_ + (offset_ > 0 ? 1 : 0));  // a message half written is finished
   owed_bytes_ = out_.size() > head_ ? out_[head_]->size() - offset_ : 0;
-  hub_.budget().charge((out_.size() - head_) * QueueBudget::kEntryCost);
+  settle_budget();
   push(hub_.budget().share(encode_error(Errc::slow_consumer, "too slow to read: disconnected", {})));
   end_with(DisconnectReason::slow_consumer);
   log_warn("{} ({}) dropped: slow consumer", peer_.to_string(), member_.nickname());
@@ -141,9 +142,20 @@ void Session::close_with(Errc code, std::string_view message) {
 // the rest, a transport that cannot write without waiting, and the end of the connection
 // are the writer coroutine's.
 void Session::flush() {
-  if (writing_ || finished_) return;
-  if (head_ < out_.size() && transport_.can_try_write()) write_now();
-  if (head_ < out_.size() || (closing_ && !ended_)) start_writer();
+  if (!writing_ && !finished_) {
+    if (head_ < out_.size() && transport_.can_try_write()) write_now();
+    if (head_ < out_.size() || (closing_ && !ended_)) start_writer();
+  }
+  settle_budget();
+}
+
+// The total budget counts queue entries once a turn, not on every push: a reader that keeps
+// up owes nothing at the end of a turn and touches no shared counter.
+void Session::settle_budget() {
+  const auto entries = out_.size() - head_ + in_flight_;
+  if (entries > charged_) hub_.budget().charge((entries - charged_) * QueueBudget::kEntryCost);
+  if (entries < charged_) hub_.budget().release((charged_ - entries) * QueueBudget::kEntryCost);
+  charged_ = entries;
 }
 
 void Session::write_now() {
@@ -179,11 +191,13 @@ awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
     const auto offset = offset_;
     out_.clear();
     head_ = offset_ = 0;
+    in_flight_ = batch.size();
     const auto [ec, n] = co_await transport_.write(batch, offset);
     owed_bytes_ -= std::min(owed_bytes_, n);
     drained();
-    hub_.budget().release(batch.size() * QueueBudget::kEntryCost);
+    in_flight_ = 0;
     batch.clear();
+    settle_budget();
     if (ec) {
       end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
       drop_owed();
@@ -206,7 +220,6 @@ awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
 // `n` bytes of the owed messages were written: they leave the queue.
 void Session::took(std::size_t n) {
   owed_bytes_ -= std::min(owed_bytes_, n);
-  std::size_t sent = 0;
   while (n > 0 && head_ < out_.size()) {
     const auto rest = out_[head_]->size() - offset_;
     if (n < rest) {
@@ -216,9 +229,7 @@ void Session::took(std::size_t n) {
     n -= rest;
     out_[head_++].reset();
     offset_ = 0;
-    ++sent;
   }
-  hub_.budget().release(sent * QueueBudget::kEntryCost);
   if (head_ == out_.size()) {
     out_.clear();
     head_ = 0;
@@ -228,16 +239,16 @@ void Session::took(std::size_t n) {
 }
 
 void Session::drained() {
-  last_drained_ = std::chrono::steady_clock::now();
   if (owed_bytes_ <= limits_.soft_queue_bytes) over_soft_since_ = {};
+  last_drained_ = owed_bytes_ == 0 ? Clock::time_point{} : Clock::now();  // {}: owes nothing
 }
 
 // The connection failed: what it owed can no longer be sent.
 void Session::drop_owed() {
-  hub_.budget().release((out_.size() - head_) * QueueBudget::kEntryCost);
   out_.clear();
   head_ = offset_ = 0;
   owed_bytes_ = 0;
+  settle_budget();
 }
 
 // Closes the connection after `after` (or sooner, if an earlier call asked for sooner); the

@@ -67,6 +67,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void took(std::size_t bytes);
   void drained();
   void drop_owed();
+  void settle_budget();
   bool too_slow(std::size_t owed);
   void cut_slow_consumer();
   void close_later(std::chrono::milliseconds after);
@@ -84,8 +85,10 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   std::size_t head_ = 0;
   std::size_t offset_ = 0;
   std::size_t owed_bytes_ = 0;
+  std::size_t in_flight_ = 0;  // messages the writer is writing (out of out_)
+  std::size_t charged_ = 0;    // queue entries counted in the hub's budget
   std::chrono::steady_clock::time_point over_soft_since_{};  // {} while at or under the soft limit
-  std::chrono::steady_clock::time_point last_drained_{};     // a write completed, or owed nothing
+  std::chrono::steady_clock::time_point last_drained_{};     // a write completed; {}: owes nothing
 
   std::optional<DisconnectReason> reason_;  // set once: the first cause wins
   bool stop_reading_ = false;

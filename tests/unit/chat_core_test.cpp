@@ -1,0 +1,343 @@
+// The chat core in process, without sockets: the Hub and its Shards deliver into fake
+// outboxes that record. One loop is driven by the test's own thread (poll); the sharding
+// tests run two loops on two threads, as `--threads 2` does.
+#include <atomic>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "chat/hub.hpp"
+
+namespace sockit::chat {
+namespace {
+
+namespace asio = boost::asio;
+
+// Records what the core queues and when it flushes. On its shard's thread only, like a Session.
+class FakeOutbox : public Outbox {
+ public:
+  void push(const Encoded& message) override { lines.push_back(*message); }
+  void flush() override { ++flushes; }
+  void close_with(Errc code, std::string_view) override { closed = code; }
+
+  // The seqs of the room messages received, in order of arrival.
+  std::vector<std::int64_t> seqs(const std::string& type = "broadcast") const {
+    static const std::regex seq(R"("seq":(\d+))");
+    std::vector<std::int64_t> out;
+    for (const auto& l : lines) {
+      std::smatch m;
+      if (l.find("\"type\":\"" + type + "\"") != std::string::npos && std::regex_search(l, m, seq)) {
+        out.push_back(std::stoll(m[1]));
+      }
+    }
+    return out;
+  }
+  std::size_t count(const std::string& text) const {
+    std::size_t n = 0;
+    for (const auto& l : lines) n += l.find(text) != std::string::npos;
+    return n;
+  }
+
+  std::vector<std::string> lines;
+  int flushes = 0;
+  std::optional<Errc> closed;
+};
+
+struct Client {
+  Member member;
+  FakeOutbox out;
+};
+
+// The seq of a room message line; -1 for a line without one (answers).
+std::int64_t seq_of(const std::string& line) {
+  static const std::regex seq(R"("seq":(\d+))");
+  std::smatch m;
+  return std::regex_search(line, m, seq) ? std::stoll(m[1]) : -1;
+}
+
+Broadcast say(const std::string& room, const std::string& text) {
+  Broadcast b;
+  b.room = room;
+  b.message = text;
+  return b;
+}
+
+// A loop on a thread of its own; `run(f)` runs f on it and waits.
+class Loop {
+ public:
+  Loop() : work_(asio::make_work_guard(ctx_)), thread_([this] { ctx_.run(); }) {}
+  ~Loop() {
+    work_.reset();
+    thread_.join();
+  }
+  template <class F>
+  void run(F f) {
+    std::promise<void> done;
+    asio::post(ctx_, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  void settle() {  // what other threads posted here has been applied
+    for (int i = 0; i < 3; ++i) run([] {});
+  }
+  asio::any_io_executor executor() { return ctx_.get_executor(); }
+
+ private:
+  asio::io_context ctx_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+class ChatCore : public ::testing::Test {
+ protected:
+  ChatLimits limits;
+  Hub hub{limits, nullptr};
+  asio::io_context ctx{1};
+
+  void attach(Client& c) { ASSERT_TRUE(hub.attach(c.member, c.out, ctx.get_executor())); }
+  void login(Client& c, const std::string& nick) {
+    attach(c);
+    hub.login(c.member, nick, "");
+    turn();
+  }
+  void turn() {  // runs what the loop has queued
+    ctx.restart();
+    ctx.poll();
+  }
+};
+
+TEST_F(ChatCore, MembersGetTheRoomsMessagesInSeqOrderAndNotTheirOwn) {
+  Client a, b, c;
+  login(a, "alice");
+  login(b, "bob");
+  login(c, "carol");
+  hub.join(a.member, "dev", "");
+  hub.join(b.member, "dev", "");
+  for (int i = 0; i < 5; ++i) hub.broadcast(a.member, say("dev", "m" + std::to_string(i)), "");
+  turn();
+  EXPECT_EQ(b.out.seqs(), (std::vector<std::int64_t>{3, 4, 5, 6, 7}));  // 1, 2: two joins
+  EXPECT_TRUE(a.out.seqs().empty());
+  EXPECT_EQ(c.out.count("\"room\":\"dev\""), 0u);  // not a member
+  EXPECT_EQ(b.out.count("carol(3) joined"), 1u);    // the lobby's notice
+  // Lobby notices 1 + 2 + 3 (each joiner gets its own), dev notices 1 + 2, five broadcasts to bob.
+  EXPECT_EQ(hub.deliveries(), 14u);
+}
+
+TEST_F(ChatCore, MessagesOfOneTurnAreFlushedOnceARecipient) {
+  Client a, b;
+  login(a, "alice");
+  login(b, "bob");
+  const int before = b.out.flushes;
+  for (int i = 0; i < 10; ++i) hub.broadcast(a.member, say("lobby", "x"), "");
+  turn();
+  EXPECT_EQ(b.out.seqs().size(), 10u);
+  EXPECT_EQ(b.out.flushes - before, 1);
+}
+
+TEST_F(ChatCore, JoinAndLeaveCutTheStreamExactlyAndAnswerFirst) {
+  Client a, b;
+  login(a, "alice");
+  login(b, "bob");
+  hub.join(a.member, "dev", "");
+  hub.broadcast(a.member, say("dev", "before"), "");
+  hub.join(b.member, "dev", "");
+  hub.broadcast(a.member, say("dev", "during"), "");
+  hub.leave(b.member, "dev", "");
+  hub.broadcast(a.member, say("dev", "after"), "");
+  turn();
+  EXPECT_EQ(b.out.count("before"), 0u);
+  EXPECT_EQ(b.out.count("during"), 1u);
+  EXPECT_EQ(b.out.count("after"), 0u);
+  EXPECT_EQ(a.out.count("bob(2) left"), 1u);
+  hub.who(a.member, "dev", "");
+  turn();
+  EXPECT_NE(a.out.lines.back().find(R"("users":[{"id":1,"nickname":"alice"}])"), std::string::npos)
+      << a.out.lines.back();
+}
+
+TEST_F(ChatCore, ADetachedMemberLeavesItsRoomsAndFreesItsNickname) {
+  Client a, b, again;
+  login(a, "alice");
+  login(b, "bob");
+  hub.detach(b.member);
+  hub.detach(b.member);  // idempotent
+  hub.broadcast(a.member, say("lobby", "anyone?"), "");
+  turn();
+  EXPECT_EQ(b.out.count("anyone?"), 0u);
+  EXPECT_EQ(a.out.count("bob(2) left"), 1u);
+  login(again, "BOB");  // the nickname is free again
+  EXPECT_EQ(again.member.id(), 3);
+  EXPECT_EQ(hub.connections(), 2u);
+}
+
+TEST_F(ChatCore, ARoomKeepsNumberingAfterItEmpties) {
+  Client a;
+  login(a, "alice");
+  hub.join(a.member, "dev", "");
+  hub.broadcast(a.member, say("dev", "one"), "11");
+  hub.leave(a.member, "dev", "");
+  hub.join(a.member, "dev", "");
+  hub.broadcast(a.member, say("dev", "two"), "22");
+  turn();
+  EXPECT_EQ(a.out.count(R"("type":"ack","req":11,"seq":2)"), 1u);  // 1: the join notice
+  EXPECT_EQ(a.out.count(R"("type":"ack","req":22,"seq":5)"), 1u);  // 3: left, 4: joined
+}
+
+TEST_F(ChatCore, TheServerLimitAndShutdownRefuseAndClose) {
+  limits.max_clients = 2;
+  Client a, b, c;
+  attach(a);
+  attach(b);
+  EXPECT_FALSE(hub.attach(c.member, c.out, ctx.get_executor()));
+  hub.detach(b.member);
+  EXPECT_TRUE(hub.attach(c.member, c.out, ctx.get_executor()));
+  hub.shutdown();
+  turn();
+  EXPECT_EQ(a.out.closed, Errc::shutting_down);
+  EXPECT_EQ(c.out.closed, Errc::shutting_down);
+  Client late;
+  EXPECT_FALSE(hub.attach(late.member, late.out, ctx.get_executor()));
+}
+
+// Two loops, as with --threads 2: publishers on both, subscribers on both. Every subscriber
+// gets every message once, in one seq order without gaps.
+TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
+  ChatLimits limits;
+  limits.max_queue_bytes = 1 << 30;
+  limits.soft_queue_bytes = 1 << 30;
+  Hub hub(limits, nullptr);
+  Loop loops[2];
+  constexpr int kSubs = 6, kMessages = 2000;
+  Client subs[kSubs], pubs[2];
+  for (int i = 0; i < kSubs; ++i) {
+    loops[i % 2].run([&, i] {
+      ASSERT_TRUE(hub.attach(subs[i].member, subs[i].out, loops[i % 2].executor()));
+      hub.login(subs[i].member, "sub" + std::to_string(i), "");
+      hub.join(subs[i].member, "fan", "");
+    });
+  }
+  for (int p = 0; p < 2; ++p) {
+    loops[p].run([&, p] {
+      ASSERT_TRUE(hub.attach(pubs[p].member, pubs[p].out, loops[p].executor()));
+      hub.login(pubs[p].member, "pub" + std::to_string(p), "");
+      hub.join(pubs[p].member, "fan", "");
+    });
+  }
+  for (auto& l : loops) l.settle();
+  std::atomic<int> ready{0};
+  std::thread publishers[2];
+  for (int p = 0; p < 2; ++p) {
+    publishers[p] = std::thread([&, p] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      for (int k = 0; k < kMessages; k += 50) {  // 50 a loop turn
+        loops[p].run([&, p, k] {
+          for (int j = k; j < k + 50; ++j) hub.broadcast(pubs[p].member, say("fan", "m"), "");
+        });
+      }
+    });
+  }
+  for (auto& t : publishers) t.join();
+  for (auto& l : loops) l.settle();
+  for (int i = 0; i < kSubs; ++i) {
+    loops[i % 2].run([&, i] {
+      const auto seqs = subs[i].out.seqs();
+      ASSERT_EQ(seqs.size(), 2u * kMessages) << "subscriber " << i;
+      for (std::size_t k = 1; k < seqs.size(); ++k) ASSERT_EQ(seqs[k], seqs[k - 1] + 1) << i;
+    });
+  }
+  for (int i = 0; i < kSubs; ++i) loops[i % 2].run([&, i] { hub.detach(subs[i].member); });
+  for (int p = 0; p < 2; ++p) loops[p].run([&, p] { hub.detach(pubs[p].member); });
+}
+
+// A member joining and leaving on one loop while another loop publishes sees a contiguous
+// run of the room's seqs, starting right after its own join notice.
+TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
+  ChatLimits limits;
+  Hub hub(limits, nullptr);
+  Loop loops[2];
+  Client pub, sub;
+  loops[0].run([&] {
+    ASSERT_TRUE(hub.attach(pub.member, pub.out, loops[0].executor()));
+    hub.login(pub.member, "pub", "");
+    hub.join(pub.member, "fan", "");
+  });
+  loops[1].run([&] {
+    ASSERT_TRUE(hub.attach(sub.member, sub.out, loops[1].executor()));
+    hub.login(sub.member, "sub", "");
+  });
+  std::atomic<bool> stop{false};
+  std::thread publisher([&] {
+    while (!stop) loops[0].run([&] { hub.broadcast(pub.member, say("fan", "m"), ""); });
+  });
+  for (int round = 0; round < 20; ++round) {
+    loops[1].run([&] { hub.join(sub.member, "fan", ""); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    loops[1].run([&] { hub.leave(sub.member, "fan", ""); });
+  }
+  stop = true;
+  publisher.join();
+  loops[1].settle();
+  loops[1].run([&] {
+    std::vector<std::int64_t> joined;
+    for (const auto& l : sub.out.lines) {
+      if (l.find("sub(2) joined") != std::string::npos && l.find("\"fan\"") != std::string::npos) {
+        joined.push_back(seq_of(l));
+      }
+    }
+    ASSERT_EQ(joined.size(), 20u);
+    // Between two joins, the broadcasts form one contiguous run right after the join.
+    std::size_t j = 0;
+    std::int64_t expect = 0;
+    for (const auto& l : sub.out.lines) {
+      const auto seq = seq_of(l);
+      if (l.find("\"fan\"") == std::string::npos || seq < 0) continue;
+      if (l.find("sub(2) joined") != std::string::npos) {
+        expect = joined[j++] + 1;
+        continue;
+      }
+      ASSERT_EQ(seq, expect) << l;
+      ++expect;
+    }
+  });
+  loops[0].run([&] { hub.detach(pub.member); });
+  loops[1].run([&] { hub.detach(sub.member); });
+}
+
+TEST(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
+  ChatLimits limits;
+  Hub hub(limits, nullptr);
+  Loop loops[2];
+  Client a, b;
+  loops[0].run([&] {
+    ASSERT_TRUE(hub.attach(a.member, a.out, loops[0].executor()));
+    hub.login(a.member, "alice", "");
+  });
+  loops[1].run([&] {
+    ASSERT_TRUE(hub.attach(b.member, b.out, loops[1].executor()));
+    hub.login(b.member, "bob", "");
+  });
+  loops[0].run([&] {
+    Direct d;
+    d.to = "BOB";
+    d.message = "psst";
+    hub.direct(a.member, d, "7");
+  });
+  loops[1].settle();
+  loops[1].run([&] { EXPECT_EQ(b.out.count(R"("type":"direct")"), 1u); });
+  loops[0].run([&] {
+    EXPECT_EQ(a.out.count(R"("type":"ack","req":7)"), 1u);
+    hub.detach(a.member);
+  });
+  loops[1].run([&] { hub.detach(b.member); });
+}
+
+}  // namespace
+}  // namespace sockit::chat
