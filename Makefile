@@ -22,6 +22,9 @@ test: test-deps browser-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	setarch $$(uname -m) -R ctest --preset tsan -j $(JOBS)
 	fuzz/run 20
 
 release: deps

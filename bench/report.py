@@ -149,6 +149,40 @@ def chat_section(t, a, out):
     return lines, (vs_redis, vs_nats)
 
 
+def core_section(t, a, out):
+    servers = [("sockit --threads 1", "sockit-t1"), ("sockit --threads 2", "sockit-t2"),
+               ("Redis", "redis"), ("NATS", "nats")]
+    lines = ["## Chat core: peak fan-out and server CPU per delivery", "",
+             "The server's own CPU time (utime + stime from /proc/PID/stat over the publishing "
+             "window) divided by the deliveries: it does not depend on how fast the load generator "
+             "sharing the two cores is. Three loads, 64-byte messages:", "",
+             "- **peak**: 1 room, 1,000 subscribers, 4 publishers each sending its next message when "
+             "the last is acknowledged (Redis: PUBLISH's reply; NATS: PING/PONG after PUB);",
+             f"- **half**: the same room at a fixed {a.half_rate} messages/s from one publisher "
+             f"({int(a.half_rate or 0) * 1000:,} deliveries/s);",
+             "- **rooms**: 200 rooms × 10 subscribers, 200 publishers as fast as acks come back.", "",
+             "| load | server | deliveries/s | CPU µs per delivery | p99 ms | vs Redis, deliveries | vs Redis, CPU |",
+             "|---|---|---|---|---|---|---|"]
+    ratios = {}
+    for load in ("peak", "half", "rooms"):
+        base_rate, base_cpu = t.med(f"{load}-redis", "rate"), t.med(f"{load}-redis", "server_cpu_us")
+        for label, key in servers:
+            n = f"{load}-{key}"
+            if not t.values(n, "rate"):
+                continue
+            rate, cpu = t.med(n, "rate"), t.med(n, "server_cpu_us")
+            ratios[(load, key)] = (rate / base_rate, cpu / base_cpu)
+            lines.append(f"| {load} | {label} | {t.spread(n, 'rate')} | {t.spread(n, 'server_cpu_us', fmt='{:.2f}')} | "
+                         f"{t.med(n, 'p99_us') / 1000:.1f} | {rate / base_rate:.2f} | {cpu / base_cpu:.2f} |")
+    names = [(f"{l} {k}", f"{l}-{k}") for l in ("peak", "rooms") for _, k in servers]
+    lines += ["", bar_chart(out, "chat-core", "Chat: deliveries/s at peak and with 200 rooms",
+                            "deliveries/s", rows_for(t, names, "rate")),
+              "", bar_chart(out, "chat-cpu", "Chat: server CPU µs per delivery (lower is better)", "µs",
+                            rows_for(t, [(f"{l} {k}", f"{l}-{k}") for l in ("peak", "half", "rooms")
+                                         for _, k in servers], "server_cpu_us"))]
+    return lines, ratios
+
+
 def conns_section(t, a, out):
     lines = ["## Idle connections: memory per connection", "",
              f"{a.idle:,} clients connect from 127.0.0.x and stay idle: chat users logged in (each "
@@ -205,7 +239,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("results")
     p.add_argument("out")
-    for opt in ["rounds", "secs", "conns", "subscribers", "chat-rate", "idle", "versions"]:
+    for opt in ["rounds", "secs", "conns", "subscribers", "chat-rate", "half-rate", "idle", "versions"]:
         p.add_argument("--" + opt, default="")
     a = p.parse_args()
     a.idle = int(a.idle or 0)
@@ -213,6 +247,11 @@ def main():
     echo, echo_ratio = echo_section(t, a, a.out)
     bulk, bulk_ratio = bulk_section(t, a, a.out)
     chat, (chat_redis, chat_nats) = chat_section(t, a, a.out)
+    core, core_ratios = core_section(t, a, a.out)
+    peak = core_ratios.get(("peak", "sockit-t2"), (float("nan"),) * 2)
+    peak1 = core_ratios.get(("peak", "sockit-t1"), (float("nan"),) * 2)
+    rooms = core_ratios.get(("rooms", "sockit-t2"), (float("nan"),) * 2)
+    half = core_ratios.get(("half", "sockit-t2"), (float("nan"),) * 2)
     ack, ack_ratio = ack_section(t, a, a.out)
     conns, conns_ratio = conns_section(t, a, a.out)
     http, http_ratios = http_section(t, a, a.out)
@@ -228,6 +267,10 @@ def main():
            f"| bulk echo vs iperf3 (loopback ceiling) | {bulk_ratio:.2f} | higher |",
            f"| chat fan-out p99, vs Redis pub/sub | {chat_redis:.2f} | lower |",
            f"| chat fan-out p99, vs NATS | {chat_nats:.2f} | lower |",
+           f"| chat peak deliveries/s vs Redis (--threads 1 / 2) | {peak1[0]:.2f} / {peak[0]:.2f} | higher |",
+           f"| chat CPU per delivery at peak vs Redis (--threads 1 / 2) | {peak1[1]:.2f} / {peak[1]:.2f} | lower |",
+           f"| chat CPU per delivery at half rate vs Redis | {half[1]:.2f} | lower |",
+           f"| chat 200 rooms deliveries/s vs Redis | {rooms[0]:.2f} | higher |",
            f"| durable ack p99, vs ping p99 on the same server | {ack_ratio:.2f} | lower |",
            f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
            f"| HTTP 1 KiB vs nginx | {http_ratios['1k']:.2f} | higher |",
@@ -237,7 +280,7 @@ def main():
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
            "loopback with the configurations in `bench/peers/`.", ""]
-    for section in (echo, bulk, chat, ack, conns, http):
+    for section in (echo, bulk, chat, core, ack, conns, http):
         doc += section + [""]
     with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
         f.write("\n".join(doc))

@@ -42,6 +42,11 @@ JsonFramer::Result JsonFramer::next() {
         return {};
     }
   }
+  if (start_ == buffer_.size()) {  // all consumed: an idle connection holds no buffer
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    start_ = pos_ = 0;
+  }
   return {};
 }
 

@@ -23,7 +23,7 @@ constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
 // messages, or miss a scheduling slice, at any moment).
 constexpr std::chrono::milliseconds kStalled{1000};
 constexpr std::size_t kSoftShare = 4;
-constexpr std::size_t kKeptQueue = 64;  // queue capacity an idle session keeps, in messages
+constexpr std::size_t kKeptQueue = 8;  // queue capacity a session keeps between turns, in messages
 
 using Clock = std::chrono::steady_clock;
 
@@ -36,17 +36,39 @@ bool peer_left(const boost::system::error_code& ec) {
 Session::Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits)
     : transport_(transport), peer_(peer), hub_(hub), limits_(limits), rate_(limits.rate, limits.burst) {}
 
-awaitable<void> Session::run() {
-  hub_.budget().join();
-  start_login_timer();
-  std::exception_ptr failure;
+// The connection's one long-lived coroutine: it reads and serves requests, then ends the
+// session. Its frame owns the Session.
+awaitable<void> Session::serve(std::shared_ptr<Session> self) {
+  Session& s = *self;
+  s.hub_.budget().join();
+  s.start_login_timer();
   try {
-    co_await reader();
-  } catch (...) {
-    failure = std::current_exception();
+    while (!s.stop_reading_) {
+      std::vector<Inbound> input;  // per read: an idle connection holds none
+      const auto ec = co_await s.transport_.read(input);
+      if (ec) {
+        s.end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
+                                                                         : DisconnectReason::error);
+        break;
+      }
+      s.serve_input(input);
+    }
+  } catch (const std::exception& e) {
+    log_error("{} ({}) ended by an error: {}", s.peer_.to_string(), transport_name(s.transport_.kind()),
+              e.what());
+    s.end_with(DisconnectReason::error);
   }
+  co_await s.end();
+  const Member& m = s.member_;
+  log_info("{} disconnected ({}{})", s.peer_.to_string(),
+           m.id() ? fmt::format("{}({}), ", m.nickname(), m.id()) : std::string(),
+           disconnect_reason_name(s.reason()));
+}
+
+// The reader is done: the session leaves the hub, writes what it owes and ends the transport.
+awaitable<void> Session::end() {
   hub_.detach(member_);  // nothing more is queued from now on
-  end_with(failure ? DisconnectReason::error : DisconnectReason::client_closed);
+  end_with(DisconnectReason::client_closed);
   hub_.stats().disconnected(transport_.kind(), reason());  // counted when it leaves the room
   flush();  // what is owed, then the end of the transport
   co_await wait_for_writer();
@@ -56,7 +78,6 @@ awaitable<void> Session::run() {
   head_ = 0;
   settle_budget();
   hub_.budget().leave();
-  if (failure) std::rethrow_exception(failure);
 }
 
 // No more requests; what is queued is still written. The first reason given is the one kept.
@@ -267,21 +288,11 @@ void Session::close_later(std::chrono::milliseconds after) {
 
 // ---- Input ----
 
-awaitable<void> Session::reader() {
-  std::vector<Inbound> input;
-  while (!stop_reading_) {
-    input.clear();
-    const auto ec = co_await transport_.read(input);
-    if (ec) {
-      end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
-                                                                     : DisconnectReason::error);
-      co_return;
-    }
-    if (closing_) continue;  // a goodbye is on its way: requests are no longer served
-    for (auto& in : input) {
-      if (stop_reading_ || closing_) break;
-      on_input(in);
-    }
+void Session::serve_input(std::vector<Inbound>& input) {
+  if (closing_) return;  // a goodbye is on its way: requests are no longer served
+  for (auto& in : input) {
+    if (stop_reading_ || closing_) return;
+    on_input(in);
   }
 }
 
@@ -342,30 +353,27 @@ void Session::dispatch(const Request& request, const std::string& req) {
 
 // ---- A connection's life ----
 
+namespace {
+awaitable<void> refuse_full(Transport& transport, const Address& peer, Hub& hub) {
+  log_warn("{} ({}) refused: server full", peer.to_string(), transport_name(transport.kind()));
+  hub.stats().refused();
+  const std::vector<Encoded> refusal{std::make_shared<const std::string>(
+      encode_error(Errc::server_full, "the server is full", {}))};
+  co_await transport.write(refusal, 0);
+  co_await transport.finish(DisconnectReason::server_full);
+}
+}  // namespace
+
+// Not a coroutine itself: the session's own coroutine is the only frame a connection keeps.
 awaitable<void> serve_chat_connection(Transport& transport, const Address& peer, Hub& hub,
                                       const ChatLimits& limits) {
-  const auto via = transport_name(transport.kind());
   auto session = std::make_shared<Session>(transport, peer, hub, limits);
   if (!hub.attach(session->member(), *session, transport.executor())) {
-    log_warn("{} ({}) refused: server full", peer.to_string(), via);
-    hub.stats().refused();
-    const std::vector<Encoded> refusal{std::make_shared<const std::string>(
-        encode_error(Errc::server_full, "the server is full", {}))};
-    co_await transport.write(refusal, 0);
-    co_await transport.finish(DisconnectReason::server_full);
-    co_return;
+    return refuse_full(transport, peer, hub);
   }
   hub.stats().connected(transport.kind());
-  log_info("{} connected ({})", peer.to_string(), via);
-  try {
-    co_await session->run();
-  } catch (const std::exception& e) {
-    log_error("{} ({}) ended by an error: {}", peer.to_string(), via, e.what());
-  }
-  const auto& m = session->member();
-  log_info("{} disconnected ({}{})", peer.to_string(),
-           m.id() ? fmt::format("{}({}), ", m.nickname(), m.id()) : std::string(),
-           disconnect_reason_name(session->reason()));
+  log_info("{} connected ({})", peer.to_string(), transport_name(transport.kind()));
+  return Session::serve(std::move(session));
 }
 
 }  // namespace sockit::chat

@@ -7,9 +7,9 @@
 // the kernel does not take, and everything on WebSocket, goes through a writer coroutine
 // that lives while there is something to write.
 //
-// Ownership: the Session is shared — by its run() and by the writer coroutine and timer
-// handlers it starts. The Transport is not: it lives in the caller's coroutine frame, so
-// run() returns only once the writer has ended, and handlers that outlive it check
+// Ownership: the Session is shared — by its serve() coroutine and by the writer coroutine and
+// timer handlers it starts. The Transport is not: it lives in the caller's coroutine frame, so
+// serve() returns only once the writer has ended, and handlers that outlive it check
 // finished_ before touching the transport.
 #pragma once
 
@@ -36,12 +36,12 @@ namespace sockit::chat {
 
 class Session final : public Outbox, public std::enable_shared_from_this<Session> {
  public:
-  /// `peer` and `transport` must outlive run().
+  /// `peer` and `transport` must outlive serve().
   Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits);
 
-  /// Serves the connection until it closes. Call once, on the transport's executor, after
-  /// hub.attach(member(), *this, ...) succeeded.
-  boost::asio::awaitable<void> run();
+  /// Serves the connection until it closes, then logs why. Await once, on the transport's
+  /// executor, after hub.attach(session->member(), *session, ...) succeeded.
+  static boost::asio::awaitable<void> serve(std::shared_ptr<Session> session);
 
   // Outbox, on the loop. A reader that does not drain (ChatLimits: hard, soft-for-a-time, or
   // its share of the total) is sent slow_consumer and closed; after the session closed,
@@ -55,7 +55,8 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   DisconnectReason reason() const noexcept { return reason_.value_or(DisconnectReason::client_closed); }
 
  private:
-  boost::asio::awaitable<void> reader();
+  void serve_input(std::vector<Inbound>& input);
+  boost::asio::awaitable<void> end();
   boost::asio::awaitable<void> writer(std::shared_ptr<Session> self);
   boost::asio::awaitable<void> wait_for_writer();
   void on_input(Inbound& in);
@@ -96,10 +97,10 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   bool writing_ = false;      // the writer coroutine runs
   bool ended_ = false;        // the transport's end (finish or abort) has begun
   bool close_armed_ = false;  // timer_ holds the close deadline
-  bool finished_ = false;     // run() has returned: the transport is gone
+  bool finished_ = false;     // serve() has ended: the transport is gone
   // The login deadline until login, then the close deadline once closing; none while idle.
   std::unique_ptr<boost::asio::steady_timer> timer_;
-  boost::asio::steady_timer* writer_done_ = nullptr;  // run() waits on it for the writer
+  boost::asio::steady_timer* writer_done_ = nullptr;  // end() waits on it for the writer
 };
 
 /// Admits a new connection to `hub` and serves it as a Session until it ends (with a log line

@@ -75,34 +75,37 @@ std::size_t Transport::try_write(std::span<const Encoded>, std::size_t,
   return 0;
 }
 
-void TcpTransport::gather(std::span<const Encoded> batch, std::size_t offset) {
-  buffers_.clear();
+namespace {
+void gather(std::vector<asio::const_buffer>& out, std::span<const Encoded> batch, std::size_t offset) {
+  out.clear();
   for (const auto& m : batch) {
-    buffers_.emplace_back(asio::buffer(*m) + offset);
+    out.emplace_back(asio::buffer(*m) + offset);
     offset = 0;
   }
 }
+}  // namespace
 
+// The buffer list lives as long as the write: an idle connection holds none.
 awaitable<std::pair<boost::system::error_code, std::size_t>> TcpTransport::write(
     const std::vector<Encoded>& batch, std::size_t offset) {
-  gather(batch, offset);
-  const auto [ec, n] = co_await asio::async_write(socket_, buffers_, tuple_awaitable);
-  buffers_.clear();
+  std::vector<asio::const_buffer> buffers;
+  gather(buffers, batch, offset);
+  const auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
   co_return std::pair{ec, n};
 }
 
-// One sendmsg of up to kMaxGather messages: a subscriber that keeps up owes a few.
+// One sendmsg of up to kMaxGather messages (a subscriber that keeps up owes a few), gathered
+// in the thread's list.
 std::size_t TcpTransport::try_write(std::span<const Encoded> batch, std::size_t offset,
                                     boost::system::error_code& ec) noexcept {
+  thread_local std::vector<asio::const_buffer> buffers;
   try {
-    gather(batch.first(std::min(batch.size(), kMaxGather)), offset);
+    gather(buffers, batch.first(std::min(batch.size(), kMaxGather)), offset);
   } catch (const std::bad_alloc&) {
     ec = asio::error::no_memory;
     return 0;
   }
-  const auto n = socket_.write_some(buffers_, ec);
-  buffers_.clear();
-  return n;
+  return socket_.write_some(buffers, ec);
 }
 
 awaitable<void> TcpTransport::finish(DisconnectReason /*reason*/) {

@@ -25,10 +25,7 @@ class TcpTransport final : public Transport {
 
  private:
   server::AsyncStream& socket_;
-  void gather(std::span<const Encoded> batch, std::size_t offset);
-
   JsonFramer framer_;
-  std::vector<boost::asio::const_buffer> buffers_;  // empty between writes
 };
 
 /// A fixed kernel send buffer for a chat connection: autotuning could otherwise hide

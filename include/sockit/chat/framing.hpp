@@ -36,7 +36,8 @@ class JsonFramer {
 
   /// Appends received bytes (dropped once the framer has failed).
   void feed(std::string_view bytes);
-  /// The next frame or event; call until it says need_more.
+  /// The next frame or event; call until it says need_more (then, with nothing pending, the
+  /// framer holds no buffer).
   Result next();
   /// Bytes received and not yet returned or skipped.
   std::size_t pending() const noexcept { return buffer_.size() - start_; }
