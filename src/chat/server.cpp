@@ -18,10 +18,10 @@ namespace asio = boost::asio;
 namespace {
 
 server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
-  return [&hub, &limits](server::AsyncStream& socket,
-                         const Address& peer) -> asio::awaitable<void> {
-    TcpTransport transport(socket, limits.max_frame_bytes);
-    co_await serve_chat_connection(transport, peer, hub, limits);
+  return [&hub, &limits](server::AsyncStream& socket, const Address& peer) {
+    // Not a coroutine: the session owns its transport, so a connection has no frame here.
+    return serve_chat_connection(std::make_unique<TcpTransport>(socket, limits.max_frame_bytes),
+                                 peer, hub, limits);
   };
 }
 

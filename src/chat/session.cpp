@@ -36,6 +36,15 @@ bool peer_left(const boost::system::error_code& ec) {
 Session::Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits)
     : transport_(transport), peer_(peer), hub_(hub), limits_(limits), rate_(limits.rate, limits.burst) {}
 
+Session::Session(std::unique_ptr<Transport> transport, const Address& peer, Hub& hub,
+                 const ChatLimits& limits)
+    : owned_(std::move(transport)),
+      transport_(*owned_),
+      peer_(peer),
+      hub_(hub),
+      limits_(limits),
+      rate_(limits.rate, limits.burst) {}
+
 // The connection's one long-lived coroutine: it reads and serves requests, then ends the
 // session. Its frame owns the Session.
 awaitable<void> Session::serve(std::shared_ptr<Session> self) {
@@ -45,7 +54,11 @@ awaitable<void> Session::serve(std::shared_ptr<Session> self) {
   try {
     while (!s.stop_reading_) {
       std::vector<Inbound> input;  // per read: an idle connection holds none
-      const auto ec = co_await s.transport_.read(input);
+      auto ec = s.transport_.read_now(input);
+      if (ec == asio::error::would_block) {
+        std::tie(ec) = co_await s.transport_.readable();
+        if (!ec) continue;
+      }
       if (ec) {
         s.end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
                                                                          : DisconnectReason::error);
@@ -354,7 +367,9 @@ void Session::dispatch(const Request& request, const std::string& req) {
 // ---- A connection's life ----
 
 namespace {
-awaitable<void> refuse_full(Transport& transport, const Address& peer, Hub& hub) {
+// `session` (never served) keeps the transport alive while the refusal is written.
+awaitable<void> refuse_full(std::shared_ptr<Session> /*holds the transport*/, Transport& transport,
+                            const Address& peer, Hub& hub) {
   log_warn("{} ({}) refused: server full", peer.to_string(), transport_name(transport.kind()));
   hub.stats().refused();
   const std::vector<Encoded> refusal{std::make_shared<const std::string>(
@@ -364,16 +379,28 @@ awaitable<void> refuse_full(Transport& transport, const Address& peer, Hub& hub)
 }
 }  // namespace
 
+namespace {
 // Not a coroutine itself: the session's own coroutine is the only frame a connection keeps.
-awaitable<void> serve_chat_connection(Transport& transport, const Address& peer, Hub& hub,
-                                      const ChatLimits& limits) {
-  auto session = std::make_shared<Session>(transport, peer, hub, limits);
+awaitable<void> start(std::shared_ptr<Session> session, Transport& transport, const Address& peer,
+                      Hub& hub) {
   if (!hub.attach(session->member(), *session, transport.executor())) {
-    return refuse_full(transport, peer, hub);
+    return refuse_full(std::move(session), transport, peer, hub);
   }
   hub.stats().connected(transport.kind());
   log_info("{} connected ({})", peer.to_string(), transport_name(transport.kind()));
   return Session::serve(std::move(session));
+}
+}  // namespace
+
+awaitable<void> serve_chat_connection(Transport& transport, const Address& peer, Hub& hub,
+                                      const ChatLimits& limits) {
+  return start(std::make_shared<Session>(transport, peer, hub, limits), transport, peer, hub);
+}
+
+awaitable<void> serve_chat_connection(std::unique_ptr<Transport> transport, const Address& peer,
+                                      Hub& hub, const ChatLimits& limits) {
+  Transport& t = *transport;
+  return start(std::make_shared<Session>(std::move(transport), peer, hub, limits), t, peer, hub);
 }
 
 }  // namespace sockit::chat

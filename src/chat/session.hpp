@@ -38,6 +38,8 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
  public:
   /// `peer` and `transport` must outlive serve().
   Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits);
+  /// The same, owning the transport (so no coroutine frame has to hold it).
+  Session(std::unique_ptr<Transport> transport, const Address& peer, Hub& hub, const ChatLimits& limits);
 
   /// Serves the connection until it closes, then logs why. Await once, on the transport's
   /// executor, after hub.attach(session->member(), *session, ...) succeeded.
@@ -74,6 +76,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void close_later(std::chrono::milliseconds after);
   void start_login_timer();
 
+  std::unique_ptr<Transport> owned_;  // null when the caller owns the transport
   Transport& transport_;
   const Address& peer_;
   Hub& hub_;
@@ -108,5 +111,9 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
 /// executor; the transport and `peer` must outlive the call.
 boost::asio::awaitable<void> serve_chat_connection(Transport& transport, const Address& peer,
                                                    Hub& hub, const ChatLimits& limits);
+/// The same, the session owning the transport.
+boost::asio::awaitable<void> serve_chat_connection(std::unique_ptr<Transport> transport,
+                                                   const Address& peer, Hub& hub,
+                                                   const ChatLimits& limits);
 
 }  // namespace sockit::chat

@@ -40,20 +40,11 @@ TcpTransport::TcpTransport(server::AsyncStream& socket, std::size_t max_frame_by
 // into its thread's buffer and the framer keeps only what belongs to an unfinished object.
 // Nothing is awaited between the read and the framer's copy, so sessions sharing a thread
 // never see each other's bytes.
-awaitable<boost::system::error_code> TcpTransport::read(std::vector<Inbound>& out) {
+boost::system::error_code TcpTransport::read_now(std::vector<Inbound>& out) {
   thread_local std::array<char, 65536> buffer;
-  std::size_t n = 0;
-  for (;;) {
-    boost::system::error_code ec;
-    n = socket_.read_some(asio::buffer(buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      const auto [wait_ec] = co_await socket_.async_wait(asio::socket_base::wait_read, tuple_awaitable);
-      if (wait_ec) co_return wait_ec;
-      continue;
-    }
-    if (ec) co_return ec;
-    break;
-  }
+  boost::system::error_code ec;
+  const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+  if (ec) return ec == asio::error::try_again ? asio::error::would_block : ec;
   framer_.feed(std::string_view(buffer.data(), n));
   using Status = JsonFramer::Result::Status;
   for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
@@ -66,7 +57,11 @@ awaitable<boost::system::error_code> TcpTransport::read(std::vector<Inbound>& ou
       break;
     }
   }
-  co_return boost::system::error_code{};
+  return {};
+}
+
+awaitable<std::tuple<boost::system::error_code>> TcpTransport::readable() {
+  return socket_.async_wait(asio::socket_base::wait_read, tuple_awaitable);
 }
 
 std::size_t Transport::try_write(std::span<const Encoded>, std::size_t,

@@ -14,7 +14,8 @@ class TcpTransport final : public Transport {
 
   TransportKind kind() const noexcept override { return TransportKind::tcp; }
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
-  boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
+  boost::system::error_code read_now(std::vector<Inbound>& out) override;
+  boost::asio::awaitable<std::tuple<boost::system::error_code>> readable() override;
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
       const std::vector<Encoded>& batch, std::size_t offset) override;
   bool can_try_write() const noexcept override { return true; }

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,9 +42,13 @@ class Transport {
   virtual ~Transport() = default;
   virtual TransportKind kind() const noexcept = 0;
   virtual boost::asio::any_io_executor executor() = 0;
-  /// Waits for input and appends what arrived to `out`, in order. An error (end of stream
-  /// included) ends the input; after a too_large unit, stop reading.
-  virtual boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) = 0;
+  /// Appends the input that has arrived to `out`, in order, without waiting; would_block when
+  /// there is none yet (then await readable()). Any other error (end of stream included) ends
+  /// the input; after a too_large unit, stop reading.
+  virtual boost::system::error_code read_now(std::vector<Inbound>& out) = 0;
+  /// Waits until read_now() has something (or an error to say). Its only frame is Asio's own
+  /// where the transport allows: an idle connection waits at the smallest cost.
+  virtual boost::asio::awaitable<std::tuple<boost::system::error_code>> readable() = 0;
   /// Writes `batch` in order, skipping the first `offset` bytes of batch[0] (sent before by
   /// try_write); returns the error and how many bytes were sent. `batch` must stay alive
   /// and unchanged until it completes.

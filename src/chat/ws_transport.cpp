@@ -40,24 +40,33 @@ WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
   ws_.read_message_max(2 * max_frame_bytes + 65536);
 }
 
-// An idle connection waits with a small buffer; a message that keeps coming is read in
-// larger steps. Frames are measured here so the client hears frame_too_large.
-awaitable<boost::system::error_code> WsTransport::read(std::vector<Inbound>& out) {
+boost::system::error_code WsTransport::read_now(std::vector<Inbound>& out) {
+  if (!arrived_) return asio::error::would_block;
+  out.push_back(std::move(*arrived_));
+  arrived_.reset();
+  return {};
+}
+
+// Reads one message. An idle connection waits with a small buffer; a message that keeps
+// coming is read in larger steps. Frames are measured here so the client hears
+// frame_too_large.
+awaitable<std::tuple<boost::system::error_code>> WsTransport::readable() {
   constexpr std::size_t kIdleRead = 512, kBusyRead = 16384;
+  using Result = std::tuple<boost::system::error_code>;
   std::string message;
   auto into = asio::dynamic_buffer(message);
   for (std::size_t want = kIdleRead;; want = kBusyRead) {
     const auto [ec, n] = co_await ws_.async_read_some(into, want, tuple_awaitable);
-    if (ec == websocket::error::closed) co_return asio::error::eof;  // a clean close frame
-    if (ec) co_return ec;
+    if (ec == websocket::error::closed) co_return Result{asio::error::eof};  // a clean close frame
+    if (ec) co_return Result{ec};
     if (message.size() > max_frame_bytes_) {
-      out.push_back({Inbound::Kind::too_large, {}});
-      co_return boost::system::error_code{};
+      arrived_.emplace(Inbound{Inbound::Kind::too_large, {}});
+      co_return Result{};
     }
     if (ws_.is_message_done()) break;
   }
-  out.push_back({Inbound::Kind::frame, std::move(message)});
-  co_return boost::system::error_code{};
+  arrived_.emplace(Inbound{Inbound::Kind::frame, std::move(message)});
+  co_return Result{};
 }
 
 awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(

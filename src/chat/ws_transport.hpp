@@ -2,6 +2,8 @@
 // ping/pong keep-alive and a close frame that says why the server ended the connection.
 #pragma once
 
+#include <optional>
+
 #include <boost/beast/websocket/stream.hpp>
 
 #include "sockit/server/async_server.hpp"
@@ -18,7 +20,8 @@ class WsTransport final : public Transport {
 
   TransportKind kind() const noexcept override { return TransportKind::websocket; }
   boost::asio::any_io_executor executor() override { return ws_.get_executor(); }
-  boost::asio::awaitable<boost::system::error_code> read(std::vector<Inbound>& out) override;
+  boost::system::error_code read_now(std::vector<Inbound>& out) override;
+  boost::asio::awaitable<std::tuple<boost::system::error_code>> readable() override;
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
       const std::vector<Encoded>& batch, std::size_t offset) override;
   boost::asio::awaitable<void> finish(DisconnectReason reason) override;
@@ -27,6 +30,7 @@ class WsTransport final : public Transport {
  private:
   WebSocket& ws_;
   std::size_t max_frame_bytes_;
+  std::optional<Inbound> arrived_;  // read by readable(), taken by read_now()
 };
 
 /// Keep-alive and handshake limits for an accepted chat WebSocket: a ping after `idle`/2 of
