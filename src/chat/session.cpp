@@ -46,36 +46,41 @@ Session::Session(std::unique_ptr<Transport> transport, const Address& peer, Hub&
       rate_(limits.rate, limits.burst) {}
 
 // The connection's one long-lived coroutine: it reads and serves requests, then ends the
-// session. Its frame owns the Session.
+// session. Its frame owns the Session and holds nothing else an idle connection must keep
+// (what it reads is handled in take_input, outside the frame).
 awaitable<void> Session::serve(std::shared_ptr<Session> self) {
-  Session& s = *self;
-  s.hub_.budget().join();
-  s.start_login_timer();
+  self->hub_.budget().join();
+  self->start_login_timer();
+  while (self->take_input()) {
+    const auto [ec] = co_await self->transport_.readable();
+    if (ec) self->input_ended(ec);
+  }
+  co_await self->end();
+}
+
+// Reads and serves what has arrived; false once the input has ended (or must no longer be
+// read), true when it is time to wait for more.
+bool Session::take_input() {
   try {
-    while (!s.stop_reading_) {
+    while (!stop_reading_) {
       std::vector<Inbound> input;  // per read: an idle connection holds none
-      auto ec = s.transport_.read_now(input);
-      if (ec == asio::error::would_block) {
-        std::tie(ec) = co_await s.transport_.readable();
-        if (!ec) continue;
-      }
-      if (ec) {
-        s.end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
-                                                                         : DisconnectReason::error);
-        break;
-      }
-      s.serve_input(input);
+      const auto ec = transport_.read_now(input);
+      if (ec == asio::error::would_block) return true;
+      if (ec) return input_ended(ec), false;
+      serve_input(input);
     }
   } catch (const std::exception& e) {
-    log_error("{} ({}) ended by an error: {}", s.peer_.to_string(), transport_name(s.transport_.kind()),
+    log_error("{} ({}) ended by an error: {}", peer_.to_string(), transport_name(transport_.kind()),
               e.what());
-    s.end_with(DisconnectReason::error);
+    end_with(DisconnectReason::error);
   }
-  co_await s.end();
-  const Member& m = s.member_;
-  log_info("{} disconnected ({}{})", s.peer_.to_string(),
-           m.id() ? fmt::format("{}({}), ", m.nickname(), m.id()) : std::string(),
-           disconnect_reason_name(s.reason()));
+  return false;
+}
+
+void Session::input_ended(const boost::system::error_code& ec) {
+  end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
+                                                                 : DisconnectReason::error);
+  stop_reading_ = true;
 }
 
 // The reader is done: the session leaves the hub, writes what it owes and ends the transport.
@@ -91,6 +96,9 @@ awaitable<void> Session::end() {
   head_ = 0;
   settle_budget();
   hub_.budget().leave();
+  log_info("{} disconnected ({}{})", peer_.to_string(),
+           member_.id() ? fmt::format("{}({}), ", member_.nickname(), member_.id()) : std::string(),
+           disconnect_reason_name(reason()));
 }
 
 // No more requests; what is queued is still written. The first reason given is the one kept.

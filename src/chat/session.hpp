@@ -57,6 +57,8 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   DisconnectReason reason() const noexcept { return reason_.value_or(DisconnectReason::client_closed); }
 
  private:
+  bool take_input();
+  void input_ended(const boost::system::error_code& ec);
   void serve_input(std::vector<Inbound>& input);
   boost::asio::awaitable<void> end();
   boost::asio::awaitable<void> writer(std::shared_ptr<Session> self);

@@ -36,6 +36,7 @@ WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
     : ws_(ws), max_frame_bytes_(max_frame_bytes) {
   fix_send_buffer(ws_.next_layer());
   ws_.text(true);
+  ws_.auto_fragment(false);  // a chat message is one frame; and no 4 KiB write buffer a connection
   // read() measures frames so the client hears frame_too_large; this is only the backstop.
   ws_.read_message_max(2 * max_frame_bytes + 65536);
 }
