@@ -295,7 +295,11 @@ void Hub::shutdown() {
   }
 }
 
-void Hub::stop_background() { background_.join(); }
+void Hub::stop_background() {
+  background_.join();
+  std::lock_guard lock(shards_mu_);
+  for (const auto& [context, shard] : shards_) shard->stop();
+}
 
 std::size_t Hub::room_count() const {
   std::lock_guard lock(mu_);

@@ -24,7 +24,8 @@ class Outbox {
 
  private:
   friend class Shard;
-  bool flush_due_ = false;  // on the Shard's list of outboxes to flush this turn
+  bool flush_due_ = false;   // on the Shard's list of outboxes with deliveries to write
+  bool urgent_due_ = false;  // on the Shard's list of outboxes with answers to write
 };
 
 }  // namespace sockit::chat

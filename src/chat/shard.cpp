@@ -55,7 +55,7 @@ void Shard::drain() {
     drain_due_ = false;  // entries from now on post a drain of their own
   }
   apply_inbox();
-  flush_marked();
+  schedule_flush();
 }
 
 void Shard::apply_inbox() {
@@ -76,7 +76,7 @@ void Shard::apply(const Entry& e) {
       const auto it = conns_.find(e.conn);
       if (it == conns_.end()) return;  // gone: an ack or answer nobody waits for any more
       it->second->push(e.message);
-      return mark(*it->second);
+      return mark_urgent(*it->second);
     }
     case Entry::Kind::join:
       return join_local(e.room.get(), e.conn);
@@ -135,12 +135,38 @@ void Shard::detach(ConnId conn, const std::vector<const Room*>& rooms) {
     out->flush_due_ = false;
     marked_.erase(std::remove(marked_.begin(), marked_.end(), out), marked_.end());
   }
+  if (out->urgent_due_) {
+    out->urgent_due_ = false;
+    urgent_.erase(std::remove(urgent_.begin(), urgent_.end(), out), urgent_.end());
+  }
 }
 
 void Shard::send(Outbox& out, const Encoded& message) {
   out.push(message);
-  mark(out);
-  schedule_flush();
+  mark_urgent(out);
+}
+
+// Answers are written by a turn of their own, right after what the loop has queued already
+// (the rest of the reader's input, other connections' events): a client waiting for an
+// answer never waits for the pace below.
+void Shard::mark_urgent(Outbox& out) {
+  if (!out.urgent_due_) {
+    out.urgent_due_ = true;
+    urgent_.push_back(&out);
+  }
+  if (urgent_flush_due_) return;
+  urgent_flush_due_ = true;
+  boost::asio::post(executor_, [this] { flush_urgent(); });
+}
+
+void Shard::flush_urgent() {
+  urgent_flush_due_ = false;
+  for (std::size_t i = 0; i < urgent_.size(); ++i) {
+    Outbox* out = urgent_[i];
+    out->urgent_due_ = false;
+    out->flush();
+  }
+  urgent_.clear();
 }
 
 void Shard::mark(Outbox& out) {
@@ -149,16 +175,27 @@ void Shard::mark(Outbox& out) {
   marked_.push_back(&out);
 }
 
-// Answers given outside a drain are flushed by a turn of their own, after what the loop has
-// queued already (the rest of the reader's input, other connections' events).
+// Deliveries are written at the end of the turn — or, when the last such flush was less than
+// kPace ago (the loop is busy), kPace after it, so that the messages arriving meanwhile share
+// one write per member. An idle room's message goes out at once.
 void Shard::schedule_flush() {
-  if (flush_due_) return;
+  if (flush_due_ || marked_.empty()) return;
   flush_due_ = true;
-  boost::asio::post(executor_, [this] { flush_marked(); });
+  if (Clock::now() - last_flush_ >= kPace) {
+    return boost::asio::post(executor_, [this] { flush_marked(); });
+  }
+  if (!pacer_) pacer_.emplace(executor_);
+  pacer_->expires_at(last_flush_ + kPace);
+  pacer_->async_wait([this](boost::system::error_code ec) {
+    if (!ec) flush_marked();
+  });
 }
+
+void Shard::stop() noexcept { pacer_.reset(); }
 
 void Shard::flush_marked() {
   flush_due_ = false;
+  last_flush_ = Clock::now();
   // flush() may close a connection, but never detaches it: detach runs in its session's
   // coroutine, which cannot resume during this loop.
   for (std::size_t i = 0; i < marked_.size(); ++i) {

@@ -15,6 +15,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "outbox.hpp"
 #include "room.hpp"
@@ -31,6 +34,10 @@ namespace sockit::chat {
 
 class Shard {
  public:
+  using Clock = std::chrono::steady_clock;
+  /// Under load, deliveries are written at most once per kPace (see schedule_flush()).
+  static constexpr std::chrono::microseconds kPace{500};
+
   /// `executor` runs one thread (an io_context run by one thread): the shard's loop. Construct
   /// on that thread.
   explicit Shard(boost::asio::any_io_executor executor);
@@ -61,6 +68,10 @@ class Shard {
   /// of the turn.
   void send(Outbox& out, const Encoded& message);
 
+  /// Drops the shard's timer. Call once its loop has stopped and before the loop's
+  /// io_context is destroyed (the Hub does, in stop_background()).
+  void stop() noexcept;
+
   /// Room messages handed to local outboxes so far. Thread safe (relaxed: a monotonic count).
   std::uint64_t deliveries() const noexcept { return deliveries_.load(std::memory_order_relaxed); }
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
@@ -87,6 +98,8 @@ class Shard {
   void join_local(const Room* room, ConnId conn);
   void leave_local(const Room* room, ConnId conn);
   void mark(Outbox& out);
+  void mark_urgent(Outbox& out);
+  void flush_urgent();
   void schedule_flush();
   void flush_marked();
   void count(std::size_t n) noexcept {
@@ -104,8 +117,12 @@ class Shard {
   std::vector<Entry> work_;      // the inbox being applied
   std::unordered_map<ConnId, Outbox*> conns_;
   std::unordered_map<const Room*, std::vector<Local>> rooms_;
-  std::vector<Outbox*> marked_;  // pushed to this turn: flushed at its end
+  std::vector<Outbox*> marked_;  // deliveries pushed: flushed at the end of the turn, or paced
+  std::vector<Outbox*> urgent_;  // answers pushed: flushed at the end of the turn
   bool flush_due_ = false;
+  bool urgent_flush_due_ = false;
+  Clock::time_point last_flush_{};
+  std::optional<boost::asio::steady_timer> pacer_;  // made on the loop; see stop()
   std::atomic<std::uint64_t> deliveries_{0};  // written by the loop only
 };
 

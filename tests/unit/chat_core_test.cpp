@@ -98,8 +98,8 @@ class Loop {
 class ChatCore : public ::testing::Test {
  protected:
   ChatLimits limits;
+  asio::io_context ctx{1};  // outlives the hub: its shard's timer belongs to it
   Hub hub{limits, nullptr};
-  asio::io_context ctx{1};
 
   void attach(Client& c) { ASSERT_TRUE(hub.attach(c.member, c.out, ctx.get_executor())); }
   void login(Client& c, const std::string& nick) {
@@ -107,9 +107,9 @@ class ChatCore : public ::testing::Test {
     hub.login(c.member, nick, "");
     turn();
   }
-  void turn() {  // runs what the loop has queued
+  void turn() {  // runs what the loop has queued, paced flushes included
     ctx.restart();
-    ctx.poll();
+    ctx.run_for(std::chrono::milliseconds(5));
   }
 };
 
@@ -212,8 +212,8 @@ TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
   ChatLimits limits;
   limits.max_queue_bytes = 1 << 30;
   limits.soft_queue_bytes = 1 << 30;
+  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
-  Loop loops[2];
   constexpr int kSubs = 6, kMessages = 2000;
   Client subs[kSubs], pubs[2];
   for (int i = 0; i < kSubs; ++i) {
@@ -261,8 +261,8 @@ TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
 // run of the room's seqs, starting right after its own join notice.
 TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
   ChatLimits limits;
+  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
-  Loop loops[2];
   Client pub, sub;
   loops[0].run([&] {
     ASSERT_TRUE(hub.attach(pub.member, pub.out, loops[0].executor()));
@@ -313,8 +313,8 @@ TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
 
 TEST(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
   ChatLimits limits;
+  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
-  Loop loops[2];
   Client a, b;
   loops[0].run([&] {
     ASSERT_TRUE(hub.attach(a.member, a.out, loops[0].executor()));
