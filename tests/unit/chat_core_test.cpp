@@ -71,9 +71,10 @@ Broadcast say(const std::string& room, const std::string& text) {
 class Loop {
  public:
   Loop() : work_(asio::make_work_guard(ctx_)), thread_([this] { ctx_.run(); }) {}
-  ~Loop() {
+  ~Loop() { join(); }
+  void join() {  // runs what is queued (paced flushes included), then stops
     work_.reset();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   template <class F>
   void run(F f) {
@@ -93,6 +94,17 @@ class Loop {
   asio::io_context ctx_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
+};
+
+// Ends a sharded test in the only safe order: the loops finish what is queued and stop, then
+// the hub drops its shards' timers — before the loops' io_contexts and the hub are destroyed.
+struct StopFirst {
+  Loop (&loops)[2];
+  Hub& hub;
+  ~StopFirst() {
+    for (auto& l : loops) l.join();
+    hub.stop_background();
+  }
 };
 
 class ChatCore : public ::testing::Test {
@@ -212,8 +224,9 @@ TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
   ChatLimits limits;
   limits.max_queue_bytes = 1 << 30;
   limits.soft_queue_bytes = 1 << 30;
-  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
+  Loop loops[2];
+  StopFirst stop_first{loops, hub};
   constexpr int kSubs = 6, kMessages = 2000;
   Client subs[kSubs], pubs[2];
   for (int i = 0; i < kSubs; ++i) {
@@ -261,8 +274,9 @@ TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
 // run of the room's seqs, starting right after its own join notice.
 TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
   ChatLimits limits;
-  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
+  Loop loops[2];
+  StopFirst stop_first{loops, hub};
   Client pub, sub;
   loops[0].run([&] {
     ASSERT_TRUE(hub.attach(pub.member, pub.out, loops[0].executor()));
@@ -313,8 +327,9 @@ TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
 
 TEST(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
   ChatLimits limits;
-  Loop loops[2];  // outlive the hub: its shards' timers belong to them
   Hub hub(limits, nullptr);
+  Loop loops[2];
+  StopFirst stop_first{loops, hub};
   Client a, b;
   loops[0].run([&] {
     ASSERT_TRUE(hub.attach(a.member, a.out, loops[0].executor()));
