@@ -218,30 +218,37 @@ TEST_F(ChatCore, TheServerLimitAndShutdownRefuseAndClose) {
   EXPECT_FALSE(hub.attach(late.member, late.out, ctx.get_executor()));
 }
 
-// Two loops, as with --threads 2: publishers on both, subscribers on both. Every subscriber
-// gets every message once, in one seq order without gaps.
-TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
+// Two loops, as with --threads 2.
+class ChatCoreSharded : public ::testing::Test {
+ protected:
   ChatLimits limits;
-  limits.max_queue_bytes = 1 << 30;
-  limits.soft_queue_bytes = 1 << 30;
-  Hub hub(limits, nullptr);
+  Hub hub{limits, nullptr};
   Loop loops[2];
   StopFirst stop_first{loops, hub};
+
+  // Attaches and logs `c` in on loop `i`.
+  void enter(Client& c, int i, const std::string& nick) {
+    loops[i].run([&] {
+      ASSERT_TRUE(hub.attach(c.member, c.out, loops[i].executor()));
+      hub.login(c.member, nick, "");
+    });
+  }
+};
+
+// Publishers on both, subscribers on both. Every subscriber
+// gets every message once, in one seq order without gaps.
+TEST_F(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
+  limits.max_queue_bytes = 1 << 30;
+  limits.soft_queue_bytes = 1 << 30;
   constexpr int kSubs = 6, kMessages = 2000;
   Client subs[kSubs], pubs[2];
   for (int i = 0; i < kSubs; ++i) {
-    loops[i % 2].run([&, i] {
-      ASSERT_TRUE(hub.attach(subs[i].member, subs[i].out, loops[i % 2].executor()));
-      hub.login(subs[i].member, "sub" + std::to_string(i), "");
-      hub.join(subs[i].member, "fan", "");
-    });
+    enter(subs[i], i % 2, "sub" + std::to_string(i));
+    loops[i % 2].run([&, i] { hub.join(subs[i].member, "fan", ""); });
   }
   for (int p = 0; p < 2; ++p) {
-    loops[p].run([&, p] {
-      ASSERT_TRUE(hub.attach(pubs[p].member, pubs[p].out, loops[p].executor()));
-      hub.login(pubs[p].member, "pub" + std::to_string(p), "");
-      hub.join(pubs[p].member, "fan", "");
-    });
+    enter(pubs[p], p, "pub" + std::to_string(p));
+    loops[p].run([&, p] { hub.join(pubs[p].member, "fan", ""); });
   }
   for (auto& l : loops) l.settle();
   std::atomic<int> ready{0};
@@ -272,21 +279,11 @@ TEST(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
 
 // A member joining and leaving on one loop while another loop publishes sees a contiguous
 // run of the room's seqs, starting right after its own join notice.
-TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
-  ChatLimits limits;
-  Hub hub(limits, nullptr);
-  Loop loops[2];
-  StopFirst stop_first{loops, hub};
+TEST_F(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
   Client pub, sub;
-  loops[0].run([&] {
-    ASSERT_TRUE(hub.attach(pub.member, pub.out, loops[0].executor()));
-    hub.login(pub.member, "pub", "");
-    hub.join(pub.member, "fan", "");
-  });
-  loops[1].run([&] {
-    ASSERT_TRUE(hub.attach(sub.member, sub.out, loops[1].executor()));
-    hub.login(sub.member, "sub", "");
-  });
+  enter(pub, 0, "pub");
+  loops[0].run([&] { hub.join(pub.member, "fan", ""); });
+  enter(sub, 1, "sub");
   std::atomic<bool> stop{false};
   std::thread publisher([&] {
     while (!stop) loops[0].run([&] { hub.broadcast(pub.member, say("fan", "m"), ""); });
@@ -325,20 +322,10 @@ TEST(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
   loops[1].run([&] { hub.detach(sub.member); });
 }
 
-TEST(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
-  ChatLimits limits;
-  Hub hub(limits, nullptr);
-  Loop loops[2];
-  StopFirst stop_first{loops, hub};
+TEST_F(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
   Client a, b;
-  loops[0].run([&] {
-    ASSERT_TRUE(hub.attach(a.member, a.out, loops[0].executor()));
-    hub.login(a.member, "alice", "");
-  });
-  loops[1].run([&] {
-    ASSERT_TRUE(hub.attach(b.member, b.out, loops[1].executor()));
-    hub.login(b.member, "bob", "");
-  });
+  enter(a, 0, "alice");
+  enter(b, 1, "bob");
   loops[0].run([&] {
     Direct d;
     d.to = "BOB";
