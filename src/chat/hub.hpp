@@ -43,7 +43,6 @@ class Member {
  public:
   std::int64_t id() const noexcept { return id_; }  ///< 0 until logged in
   const std::string& nickname() const noexcept { return nickname_; }
-  bool attached() const noexcept { return shard_ != nullptr; }
 
  private:
   friend class Hub;

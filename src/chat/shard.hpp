@@ -74,7 +74,6 @@ class Shard {
 
   /// Room messages handed to local outboxes so far. Thread safe (relaxed: a monotonic count).
   std::uint64_t deliveries() const noexcept { return deliveries_.load(std::memory_order_relaxed); }
-  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
 
  private:
   struct Entry {
