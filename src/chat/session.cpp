@@ -8,6 +8,7 @@
 
 #include "queue_budget.hpp"
 #include "sockit/core/log.hpp"
+#include "sockit/server/async_server.hpp"
 #include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
@@ -205,8 +206,7 @@ void Session::write_now() {
   const auto n = transport_.try_write(std::span(out_).subspan(head_), offset_, ec);
   took(n);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
-    drop_owed();
+    output_failed(ec);
     transport_.abort();
     ended_ = true;
   }
@@ -214,14 +214,7 @@ void Session::write_now() {
 
 void Session::start_writer() {
   writing_ = true;
-  asio::co_spawn(transport_.executor(), writer(shared_from_this()), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& error) {
-      log_error("chat writer: {}", error.what());
-    }
-  });
+  asio::co_spawn(transport_.executor(), writer(shared_from_this()), server::LogFailure{"chat writer"});
 }
 
 awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
@@ -241,8 +234,7 @@ awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
     batch.clear();
     settle_budget();
     if (ec) {
-      end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
-      drop_owed();
+      output_failed(ec);
       failed = true;
       break;
     }
@@ -285,7 +277,12 @@ void Session::drained() {
   last_drained_ = owed_bytes_ == 0 ? Clock::time_point{} : Clock::now();  // {}: owes nothing
 }
 
-// The connection failed: what it owed can no longer be sent.
+// A write failed: the connection ends, and what it owed can no longer be sent.
+void Session::output_failed(const boost::system::error_code& ec) {
+  end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
+  drop_owed();
+}
+
 void Session::drop_owed() {
   out_.clear();
   head_ = offset_ = 0;

@@ -71,6 +71,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void write_now();
   void took(std::size_t bytes);
   void drained();
+  void output_failed(const boost::system::error_code& ec);
   void drop_owed();
   void settle_budget();
   bool too_slow(std::size_t owed);

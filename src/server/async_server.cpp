@@ -39,7 +39,9 @@ int dup_checked(int fd) {
   return copy;
 }
 
-void log_failure(std::exception_ptr error, const char* what) {
+}  // namespace
+
+void LogFailure::operator()(std::exception_ptr error) const {
   if (!error) return;
   try {
     std::rethrow_exception(error);
@@ -47,8 +49,6 @@ void log_failure(std::exception_ptr error, const char* what) {
     log_error("{}: {}", what, e.what());
   }
 }
-
-}  // namespace
 
 // One io_context and its thread; everything in it is touched only on that thread.
 struct AsyncWorker {
@@ -110,14 +110,14 @@ void AsyncServer::Impl::start(AsyncWorker& w) {
   if (stream) {
     w.acceptor.emplace(w.ctx, asio::generic::stream_protocol(listener.family(), listener.proto()),
                        fd);
-    asio::co_spawn(w.ctx, accept_loop(w), [](std::exception_ptr e) { log_failure(e, "accept"); });
+    asio::co_spawn(w.ctx, accept_loop(w), LogFailure{"accept"});
   } else {
     w.datagram.emplace(w.ctx, asio::generic::datagram_protocol(listener.family(), listener.proto()),
                        fd);
     asio::co_spawn(w.ctx, datagram_loop(w),
-                   [](std::exception_ptr e) { log_failure(e, "datagram"); });
+                   LogFailure{"datagram"});
   }
-  asio::co_spawn(w.ctx, watch_stop(w), [](std::exception_ptr e) { log_failure(e, "stop"); });
+  asio::co_spawn(w.ctx, watch_stop(w), LogFailure{"stop"});
 }
 
 awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
@@ -141,7 +141,7 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
     const auto ep = socket.remote_endpoint(ec);
     Address peer = ec ? Address() : Address::from_sockaddr(ep.data(), static_cast<socklen_t>(ep.size()));
     asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer)),
-                   [](std::exception_ptr e) { log_failure(e, "session"); });
+                   LogFailure{"session"});
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,13 @@ using ReusableStreamCoroutine = std::function<boost::asio::awaitable<void>(
 /// handled one after another.
 using DatagramCoroutine = std::function<boost::asio::awaitable<void>(
     AsyncDatagram& socket, std::string packet, const Address& peer)>;
+
+/// A co_spawn completion handler that logs the exception a coroutine ended with, if any, as
+/// "WHAT: message". A value type; thread safe.
+struct LogFailure {
+  const char* what;
+  void operator()(std::exception_ptr error) const;
+};
 
 /// Binds in the constructor; serve_forever() runs config.threads io_contexts (0: one per
 /// core), each accepting on the same listening socket. At config.max_connections a new
