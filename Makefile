@@ -4,8 +4,9 @@
 # What building and running needs (`make run`), and what only the tests need on top.
 BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-                  libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev
-TEST_PACKAGES := python3 ncat socat openssl nginx libgtest-dev libgmock-dev libbenchmark-dev \
+                  libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
+                  libhiredis-dev
+TEST_PACKAGES := python3 ncat socat openssl nginx libnginx-mod-stream redis-server libgtest-dev libgmock-dev libbenchmark-dev \
                  clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei
 
 JOBS ?= $(shell nproc)

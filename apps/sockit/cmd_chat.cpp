@@ -23,6 +23,8 @@ struct ChatServeArgs {
   double grace_s = 2;
   double soft_queue_s = 10;
   chat::ChatLimits limits;
+  chat::ClusterOptions cluster;
+  long node_ttl_s = 10;
 };
 
 int run_chat_serve(ChatServeArgs args) {
@@ -32,7 +34,9 @@ int run_chat_serve(ChatServeArgs args) {
   options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
   options.limits.grace = seconds_to_ms(args.grace_s);
   options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
-  if (args.data != "none") options.data_dir = args.data;
+  if (args.data != "none" && args.cluster.redis.empty()) options.data_dir = args.data;
+  options.cluster = args.cluster;
+  options.cluster.node_ttl = std::chrono::seconds(args.node_ttl_s);
   options.threads = args.threads;
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
   options.allow_origins = args.allow_origins;
@@ -42,8 +46,11 @@ int run_chat_serve(ChatServeArgs args) {
       fmt::print("sockit chat: web page on http://{}/ (WebSocket /ws, /healthz, /metrics)\n",
                  where.to_string());
     } else {
-      fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(),
-                 options.data_dir ? (*options.data_dir / "chat.db").string() : "none");
+      const auto history = !options.cluster.redis.empty()
+                               ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
+                           : options.data_dir ? (*options.data_dir / "chat.db").string()
+                                              : std::string("none");
+      fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(), history);
     }
     std::fflush(stdout);
   });
@@ -63,7 +70,21 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   cmd->add_option("--ws-idle", args->ws_idle_s, "seconds a silent WebSocket lives (pinged halfway)")
       ->check(CLI::Range(2.0, 86400.0))
       ->capture_default_str();
-  cmd->add_option("--data", args->data, "directory for chat.db (history); none: keep nothing")
+  auto* data = cmd->add_option("--data", args->data,
+                               "directory for chat.db (history); none: keep nothing")
+                   ->capture_default_str();
+  cmd->add_option("--cluster", args->cluster.redis,
+                  "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"
+                  " (repeatable: rooms are spread over the instances)")
+      ->excludes(data);
+  cmd->add_option("--node-id", args->cluster.node_id, "this node's name in the cluster (default: random)");
+  cmd->add_option("--node-ttl", args->node_ttl_s,
+                  "seconds after which a silent node's users are removed from the cluster")
+      ->check(CLI::Range(2L, 3600L))
+      ->capture_default_str();
+  cmd->add_option("--history-max", args->cluster.history_max,
+                  "messages kept per room in a cluster (Redis streams, trimmed approximately)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "event-loop threads (0: one per core)")
       ->capture_default_str();

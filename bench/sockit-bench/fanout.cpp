@@ -214,27 +214,35 @@ asio::awaitable<void> publisher(Shared& s, tcp::endpoint target, const FanoutCon
 
 }  // namespace
 
+// The CPU seconds of all `pids` together.
+double cpu_seconds(const std::vector<int>& pids) {
+  double sum = 0;
+  for (const int pid : pids) sum += process_cpu_seconds(pid);
+  return sum;
+}
+
 Result run_fanout(const FanoutConfig& c) {
   asio::io_context io{1};  // one client thread: the machine's other core is the server's
   tcp::resolver r(io);
-  const auto target = r.resolve(c.host, c.port).begin()->endpoint();
+  std::vector<tcp::endpoint> targets;  // clients spread round robin over the servers
+  for (const auto& port : c.ports) targets.push_back(r.resolve(c.host, port).begin()->endpoint());
   Shared s;
   const auto start = Clock::now();
   const auto until = start + c.warmup + c.duration;
   for (std::size_t i = 0; i < c.subscribers; ++i) {
-    asio::co_spawn(io, subscriber(s, target, c, i, until), asio::detached);
+    asio::co_spawn(io, subscriber(s, targets[i % targets.size()], c, i, until), asio::detached);
   }
   for (std::size_t i = 0; i < c.publishers; ++i) {
-    asio::co_spawn(io, publisher(s, target, c, i, until), asio::detached);
+    asio::co_spawn(io, publisher(s, targets[i % targets.size()], c, i, until), asio::detached);
   }
   double cpu_start = -1;  // from the first message on: logins and joins are not counted
   asio::steady_timer publishing(io, until - c.duration);
   publishing.async_wait([&](boost::system::error_code) {
-    if (c.server_pid) cpu_start = process_cpu_seconds(c.server_pid);
+    if (!c.server_pids.empty()) cpu_start = cpu_seconds(c.server_pids);
   });
   io.run();
   Result result;
-  if (cpu_start >= 0) result.server_cpu = process_cpu_seconds(c.server_pid) - cpu_start;
+  if (cpu_start >= 0) result.server_cpu = cpu_seconds(c.server_pids) - cpu_start;
   result.latency = s.latency;
   result.errors = s.errors;
   result.seconds = std::chrono::duration<double>(c.duration).count();

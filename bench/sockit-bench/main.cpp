@@ -93,14 +93,15 @@ void add_chat(CLI::App& app, Run& run) {
   auto nats = std::make_shared<bool>(false);
   auto* f = app.add_subcommand("chat", "fan-out: sockit chat v1, Redis pub/sub or NATS");
   f->add_option("--host", c->host)->capture_default_str();
-  f->add_option("--port", c->port)->capture_default_str();
+  f->add_option("--port", c->ports, "default 8000; repeatable: clients spread round robin over the servers");
   f->add_option("--rooms", c->rooms, "rooms (channels, subjects); clients spread round robin")->check(CLI::Range(1, 100000))->capture_default_str();
   f->add_option("--subscribers", c->subscribers, "all rooms together")->check(CLI::Range(1, 100000))->capture_default_str();
   f->add_option("--publishers", c->publishers, "all rooms together")->check(CLI::Range(1, 1000))->capture_default_str();
   f->add_option("--rate", c->rate, "messages/s, all publishers; 0: each as soon as its last is acknowledged")->check(CLI::NonNegativeNumber)->capture_default_str();
   f->add_option("-s,--size", c->size, "message bytes")->check(CLI::Range(16, 65536))->capture_default_str();
   f->add_option("-d,--duration", *seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
-  f->add_option("--pid", c->server_pid, "the server's process id: report its CPU time per delivery");
+  f->add_option("--pid", c->server_pids,
+                "the server's process id: report its CPU time per delivery (repeatable: summed)");
   f->add_flag("--redis", *redis, "speak Redis pub/sub (against redis-server)");
   f->add_flag("--nats", *nats, "speak NATS SUB/PUB (against nats-server)")->excludes("--redis");
   f->callback([c, seconds, redis, nats, &run] {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "histogram.hpp"
 
@@ -41,7 +42,7 @@ enum class PubSub { sockit, redis, nats };
 
 struct FanoutConfig {
   std::string host = "127.0.0.1";
-  std::string port = "8000";
+  std::vector<std::string> ports{"8000"};  ///< several: clients spread round robin (a cluster)
   std::size_t rooms = 1;
   std::size_t subscribers = 1000;  ///< all rooms together, spread round robin
   std::size_t publishers = 1;      ///< all rooms together, spread round robin
@@ -50,7 +51,7 @@ struct FanoutConfig {
   std::chrono::milliseconds duration{5000};
   std::chrono::milliseconds warmup{2000};  ///< connect and log in before publishing starts
   PubSub protocol = PubSub::sockit;
-  int server_pid = 0;  ///< whose CPU time to measure over the publishing window (0: none)
+  std::vector<int> server_pids;  ///< whose CPU time to measure over the publishing window
 };
 
 /// R rooms, S subscribers, P publishers at a fixed rate (or each waiting for the server's

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
+#include "cluster.hpp"
 #include "nickname.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
@@ -62,14 +63,16 @@ bool Hub::attach(Member& m, Outbox& out, const boost::asio::any_io_executor& exe
 
 void Hub::detach(Member& m) {
   if (!m.shard_) return;
-  std::vector<const Room*> rooms;
-  for (const auto& [name, room] : m.rooms_) rooms.push_back(room.get());
-  {
+  m.waiting_.clear();
+  if (cluster_) {
+    cluster_->drop(m);
+    m.rooms_.clear();
+  } else {
     std::lock_guard lock(mu_);
     while (!m.rooms_.empty()) exit_locked(m, m.rooms_.begin()->first);
     if (m.id_ != 0) by_key_.erase(m.key_);
   }
-  m.shard_->detach(m.conn_, rooms);
+  m.shard_->detach(m.conn_);
   m.shard_ = nullptr;
   connections_.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -158,12 +161,30 @@ void Hub::refuse(Member& m, Errc code, const std::string& message, const std::st
   answer(m, encode_error(code, message, req));
 }
 
+void Hub::defer(Member& m, std::function<void()> request) {
+  if (m.waiting_.size() >= kMaxWaiting) {
+    stats_.dropped(DropReason::rate_limited);
+    return refuse(m, Errc::rate_limited, "too many requests waiting for the cluster", {});
+  }
+  m.waiting_.push_back(std::move(request));
+}
+
+void Hub::resume(Member& m) {
+  m.busy_ = false;
+  while (!m.busy_ && !m.waiting_.empty()) {
+    auto next = std::move(m.waiting_.front());
+    m.waiting_.pop_front();
+    next();
+  }
+}
+
 void Hub::login(Member& m, const std::string& nickname, const std::string& req) {
   if (m.id_ != 0) return refuse(m, Errc::already_logged_in, "already logged in", req);
   auto key = nickname_key(nickname);
   if (key == system_key_) {
     return refuse(m, Errc::nickname_taken, "nickname '" + nickname + "' looks like System", req);
   }
+  if (cluster_) return cluster_->login(m, nickname, key, req);
   std::lock_guard lock(mu_);
   if (const auto it = by_key_.find(key); it != by_key_.end()) {
     const auto& holder = it->second.nickname;
@@ -185,6 +206,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
   if (it == m.rooms_.end()) {
     return refuse(m, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
+  if (cluster_) return cluster_->broadcast(m, b, req);
   const auto& room = it->second;
   const auto ts = now_ms();
   std::lock_guard lock(room->mu);
@@ -211,6 +233,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
 
 void Hub::direct(Member& m, const Direct& d, const std::string& req) {
   const auto key = nickname_key(trim_blank(d.to));  // "alice" reaches Alice
+  if (cluster_) return cluster_->direct(m, d, key, req);
   Holder to;
   {
     std::lock_guard lock(mu_);
@@ -225,8 +248,9 @@ void Hub::direct(Member& m, const Direct& d, const std::string& req) {
 }
 
 void Hub::join(Member& m, const std::string& room, const std::string& req) {
+  if (m.rooms_.count(room)) return answer(m, encode_room_ok(RoomAction::join, room, req));
+  if (cluster_) return cluster_->join(m, room, req);
   answer(m, encode_room_ok(RoomAction::join, room, req));
-  if (m.rooms_.count(room)) return;  // already there: no notice
   std::lock_guard lock(mu_);
   enter_locked(m, room);
 }
@@ -235,12 +259,14 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
   if (!m.rooms_.count(room)) {
     return refuse(m, Errc::not_in_room, "you are not in room '" + room + "'", req);
   }
+  if (cluster_) return cluster_->leave(m, room, req);
   answer(m, encode_room_ok(RoomAction::leave, room, req));
   std::lock_guard lock(mu_);
   exit_locked(m, room);
 }
 
 void Hub::who(Member& m, const std::string& room, const std::string& req) {
+  if (cluster_) return cluster_->who(m, room, req);
   std::shared_ptr<Room> r;
   {
     std::lock_guard lock(mu_);
@@ -255,6 +281,7 @@ void Hub::who(Member& m, const std::string& room, const std::string& req) {
 }
 
 void Hub::rooms(Member& m, const std::string& req) {
+  if (cluster_) return cluster_->rooms(m, req);
   std::vector<std::pair<std::string, std::size_t>> list;
   {
     std::lock_guard lock(mu_);
@@ -268,6 +295,7 @@ void Hub::rooms(Member& m, const std::string& req) {
 
 // Read on the hub's background thread; the answer comes back through the member's shard.
 void Hub::history(Member& m, const History& h, const std::string& req) {
+  if (cluster_) return cluster_->history(m, h, req);
   if (!store_) return answer(m, encode_history(h.room, {}, req));
   boost::asio::post(background_, [this, shard = m.shard_, conn = m.conn_, h, req] {
     std::vector<std::string> encoded;
@@ -289,10 +317,12 @@ void Hub::history(Member& m, const History& h, const std::string& req) {
 
 void Hub::shutdown() {
   shutting_down_ = true;
+  close_all(Errc::shutting_down, "the server is shutting down");
+}
+
+void Hub::close_all(Errc code, const std::string& message) {
   std::lock_guard lock(shards_mu_);
-  for (const auto& [context, shard] : shards_) {
-    shard->post_close_all(Errc::shutting_down, "the server is shutting down");
-  }
+  for (const auto& [context, shard] : shards_) shard->post_close_all(code, message);
 }
 
 void Hub::stop_background() {

@@ -16,6 +16,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +38,9 @@
 namespace sockit::chat {
 
 class ChatStore;
+namespace cluster {
+class Cluster;
+}
 
 /// One connection as the hub knows it. Owned by the connection (its Session); every member
 /// is used on the connection's loop only. Identity is set once, at login.
@@ -43,9 +48,14 @@ class Member {
  public:
   std::int64_t id() const noexcept { return id_; }  ///< 0 until logged in
   const std::string& nickname() const noexcept { return nickname_; }
+  /// In a cluster: a login, join or leave is on its way; later requests go to Hub::defer.
+  bool busy() const noexcept { return busy_; }
 
  private:
   friend class Hub;
+  friend class cluster::Cluster;
+  bool busy_ = false;  // a request that changes the member is with the cluster
+  std::deque<std::function<void()>> waiting_;  // requests that came meanwhile, in order
   Shard* shard_ = nullptr;
   Outbox* out_ = nullptr;
   ConnId conn_ = 0;
@@ -82,12 +92,29 @@ class Hub {
   void history(Member& m, const History& h, const std::string& req);
   /// Answers `text` to the member's own request (pong, bye, request errors). On its loop.
   void answer(Member& m, std::string text);
+  /// In a cluster, while a login, join or leave of the member is on its way to Redis
+  /// (m.busy()), its next requests wait here: `request` runs, in order, once the member is
+  /// free; past kMaxWaiting it is refused with rate_limited. On its loop.
+  void defer(Member& m, std::function<void()> request);
+  /// The member's cluster request has been answered: runs what waited. On its loop.
+  void resume(Member& m);
+  static constexpr std::size_t kMaxWaiting = 256;
   /// Counts the error and answers it. On the member's loop.
   void refuse(Member& m, Errc code, const std::string& message, const std::string& req);
 
   /// Tells every connection `shutting_down` and closes them; later connections are refused.
   /// Thread safe.
   void shutdown();
+  /// Sends every connection `code` and closes it; new ones are still taken. Thread safe.
+  void close_all(Errc code, const std::string& message);
+
+  /// Numbers and delivers room messages through `cluster` instead of itself (nullptr: alone).
+  /// Call before the first connection; `cluster` must outlive the hub's connections.
+  void use_cluster(cluster::Cluster* cluster) noexcept { cluster_ = cluster; }
+  const cluster::Cluster* cluster() const noexcept { return cluster_; }
+  /// Hands `encoded` to every shard with members of `room` except the connection `except`.
+  /// The caller holds room->mu (which orders the room's messages).
+  void fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except);
   /// Waits for history reads in progress and stops taking more. Call once the loops have
   /// stopped, before the store closes. Thread safe.
   void stop_background();
@@ -112,12 +139,12 @@ class Hub {
   // The caller holds room.mu. Numbers `text` as a notice of `room` and posts it to the room's
   // shards; dropped (and counted) when the store refuses it.
   void notify(const std::shared_ptr<Room>& room, const std::string& text);
-  void fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except);
   bool store_append(Room& room, std::int64_t seq, std::int64_t ts, const Member* sender,
                     const std::string& text, std::function<void()> on_commit);
 
   const ChatLimits& limits_;
   ChatStore* store_;
+  cluster::Cluster* cluster_ = nullptr;
   const std::string system_key_;  // nobody may look like "System"
   std::int64_t seq_floor_ = 0;    // a room's first seq in this run is above it (ChatStore)
   QueueBudget budget_;            // before the shards: their inboxes hold its messages

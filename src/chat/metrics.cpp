@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster.hpp"
 #include "hub.hpp"
 #include "sockit/chat/store.hpp"
 
@@ -97,6 +98,30 @@ void queue_memory(Page& page, const Hub& hub) {
   page.sample("sockit_chat_queued_bytes", hub.budget().used());
 }
 
+void cluster_state(Page& page, const cluster::Cluster& cluster) {
+  const auto g = cluster.gauges();
+  page.family("sockit_chat_cluster_redis_instances", "gauge", "Redis instances of --cluster.");
+  page.sample("sockit_chat_cluster_redis_instances", g.instances);
+  page.family("sockit_chat_cluster_redis_connected", "gauge", "Redis instances reachable now.");
+  page.sample("sockit_chat_cluster_redis_connected", g.connected);
+  page.family("sockit_chat_cluster_reconnects_total", "counter",
+              "Redis instances connected again after a loss.");
+  page.sample("sockit_chat_cluster_reconnects_total", g.reconnects);
+  page.family("sockit_chat_cluster_publish_seconds", "summary",
+              "Round trip of a room message through Redis (numbered, kept, published).");
+  page.sample("sockit_chat_cluster_publish_seconds_sum", fmt::format("{:.6f}", g.publish_seconds_sum));
+  page.sample("sockit_chat_cluster_publish_seconds_count", g.publishes);
+  page.family("sockit_chat_cluster_caught_up_total", "counter",
+              "Room messages read from the streams to fill what a subscription missed.");
+  page.sample("sockit_chat_cluster_caught_up_total", g.caught_up);
+  page.family("sockit_chat_cluster_catch_up_lag_seconds", "gauge",
+              "The last catch-up: from reconnecting to Redis to having read what was missed.");
+  page.sample("sockit_chat_cluster_catch_up_lag_seconds", fmt::format("{:.6f}", g.catch_up_lag_seconds));
+  page.family("sockit_chat_cluster_reaped_nodes_total", "counter",
+              "Silent nodes whose users this node removed from the cluster.");
+  page.sample("sockit_chat_cluster_reaped_nodes_total", g.reaped_nodes);
+}
+
 }  // namespace
 
 std::string render_metrics(const Hub& hub, const ChatStore* store) {
@@ -107,6 +132,7 @@ std::string render_metrics(const Hub& hub, const ChatStore* store) {
   failures(page, stats);
   store_state(page, store);
   queue_memory(page, hub);
+  if (const auto* cluster = hub.cluster()) cluster_state(page, *cluster);
   return page.take();
 }
 

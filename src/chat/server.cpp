@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "cluster.hpp"
 #include "hub.hpp"
 #include "session.hpp"
 #include "sockit/chat/protocol.hpp"
@@ -53,8 +54,13 @@ std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
 
 void serve(const Endpoint& tcp, const ChatOptions& options,
            const std::function<void(std::string_view, const Address&)>& listening) {
-  auto store = open_store(options);
+  auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
   Hub hub(options.limits, store.get());
+  std::unique_ptr<cluster::Cluster> cluster;
+  if (!options.cluster.redis.empty()) {
+    cluster = std::make_unique<cluster::Cluster>(options.cluster, hub);
+    hub.use_cluster(cluster.get());
+  }
   server::ServerConfig config;
   config.model = server::Model::async;
   config.threads = options.threads;
@@ -75,8 +81,10 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
     listening("tcp", server.server_address());
     if (web) listening("web", web->server_address());
     WebThread web_thread(web.get());
+    if (cluster) cluster->start();
     server.serve_forever();
   }
+  if (cluster) cluster->stop();  // after the sessions: their users leave first, with notices
   hub.stop_background();  // before the store closes: history reads use it
   if (!store) return log_info("stopped; no store");
   if (store->close() == 0) log_info("stopped; the store is flushed");

@@ -340,6 +340,8 @@ void Session::on_frame(const std::string& frame) {
 }
 
 void Session::dispatch(const Request& request, const std::string& req) {
+  // (the Hub runs a deferred request on this loop while the connection is attached)
+  if (member_.busy()) return hub_.defer(member_, [this, request, req] { dispatch(request, req); });
   if (std::holds_alternative<Ping>(request)) return hub_.answer(member_, encode_pong(req));
   if (const auto* login = std::get_if<Login>(&request)) {
     const bool first = member_.id() == 0;

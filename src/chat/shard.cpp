@@ -31,6 +31,12 @@ void Shard::post_close_all(Errc code, std::string message) {
         code});
 }
 
+void Shard::post_call(ConnId conn, std::function<void()> fn) {
+  Entry e{Entry::Kind::call, nullptr, nullptr, conn};
+  e.fn = std::move(fn);
+  post(std::move(e));
+}
+
 // From another thread: one asio::post per batch (entries that arrive before the loop takes
 // the inbox ride along). On the loop itself the entry is applied at once, after what the inbox
 // holds: the caller holds the room's mutex, so the room's earlier entries are all in there.
@@ -75,9 +81,12 @@ void Shard::apply(const Entry& e) {
     case Entry::Kind::one: {
       const auto it = conns_.find(e.conn);
       if (it == conns_.end()) return;  // gone: an ack or answer nobody waits for any more
-      it->second->push(e.message);
-      return mark_urgent(*it->second);
+      it->second.out->push(e.message);
+      return mark_urgent(*it->second.out);
     }
+    case Entry::Kind::call:
+      if (conns_.count(e.conn)) e.fn();
+      return;
     case Entry::Kind::join:
       return join_local(e.room.get(), e.conn);
     case Entry::Kind::leave:
@@ -85,7 +94,7 @@ void Shard::apply(const Entry& e) {
     case Entry::Kind::close_all: {
       std::vector<Outbox*> all;  // close_with may not detach, but stay safe if it did
       all.reserve(conns_.size());
-      for (const auto& [conn, out] : conns_) all.push_back(out);
+      for (const auto& [conn, c] : conns_) all.push_back(c.out);
       for (Outbox* out : all) out->close_with(e.code, *e.message);
       return;
     }
@@ -108,10 +117,14 @@ void Shard::deliver_room(const Entry& e) {
 void Shard::join_local(const Room* room, ConnId conn) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return;  // it left before the join was applied
-  rooms_[room].push_back({conn, it->second});
+  auto& joined = it->second.rooms;
+  if (std::find(joined.begin(), joined.end(), room) != joined.end()) return;
+  joined.push_back(room);
+  rooms_[room].push_back({conn, it->second.out});
 }
 
 void Shard::leave_local(const Room* room, ConnId conn) {
+  if (const auto c = conns_.find(conn); c != conns_.end()) std::erase(c->second.rooms, room);
   const auto it = rooms_.find(room);
   if (it == rooms_.end()) return;
   auto& members = it->second;
@@ -123,12 +136,13 @@ void Shard::leave_local(const Room* room, ConnId conn) {
   if (members.empty()) rooms_.erase(it);
 }
 
-void Shard::attach(ConnId conn, Outbox& out) { conns_.emplace(conn, &out); }
+void Shard::attach(ConnId conn, Outbox& out) { conns_.emplace(conn, Conn{&out, {}}); }
 
-void Shard::detach(ConnId conn, const std::vector<const Room*>& rooms) {
+void Shard::detach(ConnId conn) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return;
-  Outbox* out = it->second;
+  Outbox* out = it->second.out;
+  const auto rooms = std::move(it->second.rooms);
   conns_.erase(it);
   for (const Room* room : rooms) leave_local(room, conn);
   if (out->flush_due_) {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <cstdint>
 #include <memory>
@@ -56,14 +57,17 @@ class Shard {
   void post_leave(const std::shared_ptr<Room>& room, ConnId conn);
   /// Closes every connection of the shard with `code` (shutdown).
   void post_close_all(Errc code, std::string message);
+  /// Runs `fn` on the loop, in inbox order, if `conn` is still here then (so `fn` may use
+  /// what the connection owns).
+  void post_call(ConnId conn, std::function<void()> fn);
 
   // ---- On the loop only. ----
 
   /// Serves `out` as `conn` from now on; `out` must stay valid until detach(conn).
   void attach(ConnId conn, Outbox& out);
-  /// Forgets `conn`: it leaves the local member lists of `rooms` (those it may be in) and
-  /// nothing more reaches its outbox. Idempotent.
-  void detach(ConnId conn, const std::vector<const Room*>& rooms);
+  /// Forgets `conn`: it leaves every local member list it is in and nothing more reaches its
+  /// outbox. Idempotent.
+  void detach(ConnId conn);
   /// Queues `message` to `out` now (an answer to its own request) and flushes it at the end
   /// of the turn.
   void send(Outbox& out, const Encoded& message);
@@ -77,12 +81,17 @@ class Shard {
 
  private:
   struct Entry {
-    enum class Kind { room, one, join, leave, close_all };
+    enum class Kind { room, one, join, leave, close_all, call };
     Kind kind;
     std::shared_ptr<Room> room;
     Encoded message;
     ConnId conn = 0;  // the recipient, joiner or leaver; for room: the one to skip
     Errc code = Errc::shutting_down;  // close_all: message holds the text
+    std::function<void()> fn = nullptr;  // call
+  };
+  struct Conn {
+    Outbox* out;
+    std::vector<const Room*> rooms;  // the local member lists it is in
   };
   struct Local {
     ConnId conn;
@@ -114,7 +123,7 @@ class Shard {
 
   // The loop's own state: no lock.
   std::vector<Entry> work_;      // the inbox being applied
-  std::unordered_map<ConnId, Outbox*> conns_;
+  std::unordered_map<ConnId, Conn> conns_;
   std::unordered_map<const Room*, std::vector<Local>> rooms_;
   std::vector<Outbox*> marked_;  // deliveries pushed: flushed at the end of the turn, or paced
   std::vector<Outbox*> urgent_;  // answers pushed: flushed at the end of the turn

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
+#include "cluster.hpp"
 #include "hub.hpp"
 #include "metrics.hpp"
 #include "origin.hpp"
@@ -81,7 +82,13 @@ Response answer(const Request& req, const WebContext& ctx) {
     res.set(bhttp::field::allow, "GET, HEAD");
     return res;
   }
-  if (path == "/healthz") return plain(req, bhttp::status::ok, "ok\n");
+  if (path == "/healthz") {
+    const auto* cluster = ctx.hub.cluster();
+    if (cluster && !cluster->healthy()) {
+      return plain(req, bhttp::status::service_unavailable, "degraded: Redis unreachable\n");
+    }
+    return plain(req, bhttp::status::ok, "ok\n");
+  }
   if (path == "/metrics") {
     auto res = plain(req, bhttp::status::ok, render_metrics(ctx.hub, ctx.store));
     res.set(bhttp::field::content_type, kMetricsContentType);

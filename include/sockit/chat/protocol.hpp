@@ -38,6 +38,7 @@ enum class Errc {
   slow_consumer,
   shutting_down,
   store_unavailable,
+  cluster_unavailable,
 };
 
 /// The wire name of `code` ("bad_json", "nickname_taken"...); "unknown" for a value outside

@@ -18,6 +18,14 @@
 
 namespace sockit::chat {
 
+/// Several nodes sharing rooms through Redis (docs/cluster.md). Value type.
+struct ClusterOptions {
+  std::vector<std::string> redis;        ///< redis://HOST[:PORT][/DB]; empty: no cluster
+  std::string node_id;                   ///< empty: a random one (logged)
+  std::chrono::seconds node_ttl{10};     ///< a silent node's users are removed within it
+  std::size_t history_max = 10000;       ///< messages kept per room (about: trimmed by ~)
+};
+
 /// Value type.
 struct ChatOptions {
   ChatLimits limits;
@@ -26,12 +34,14 @@ struct ChatOptions {
   std::optional<Endpoint> http;                    ///< the web port; nullopt: none
   std::vector<std::string> allow_origins;          ///< other pages allowed on /ws; "*": any
   std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all
+  ClusterOptions cluster;                          ///< with Redis: history there, not data_dir
 };
 
 /// Opens the store, listens on `tcp` (and options.http), tells `listening` each bound address
 /// ("tcp", then "web"), and serves until SIGINT/SIGTERM; then refuses new work, sends
 /// `shutting_down` to every client, flushes the store and returns. Throws socket_error when
-/// it cannot listen, chat_store_error when the store cannot open.
+/// it cannot listen, chat_store_error when the store cannot open, std::invalid_argument for
+/// a bad cluster option (a cluster node connects in the background and keeps retrying).
 void serve(const Endpoint& tcp, const ChatOptions& options,
            const std::function<void(std::string_view what, const Address&)>& listening);
 

@@ -1,0 +1,44 @@
+// Internal: the Lua scripts a chat cluster node runs in Redis. Each is one atomic step: a room
+// message is numbered (INCR), kept (XADD to the room's stream, trimmed to about --history-max)
+// and published (PUBLISH) in one script, so no node sees a seq that is not in the stream and
+// every subscriber gets a room's messages in seq order. Thread safe (constants).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sockit::chat::cluster {
+
+/// A script's text and the SHA-1 Redis knows it by (EVALSHA). Value type.
+struct Script {
+  std::string_view name;
+  std::string body;
+  std::string sha1;  ///< lower-case hex
+};
+
+/// ARGV room, sender id, node, conn, nickname, text, maxlen -> seq.
+const Script& broadcast_script();
+/// ARGV room, id, node, conn, nickname, maxlen -> seq of the "joined" notice.
+const Script& join_script();
+/// ARGV room, id, node, nickname, maxlen -> seq of the "left" notice, 0 if not a member.
+const Script& leave_script();
+/// ARGV node, maxlen: removes the node's users from this instance's rooms with "left"
+/// notices -> how many.
+const Script& reap_rooms_script();
+/// ARGV -> [room, members, room, members, ...] of this instance.
+const Script& rooms_script();
+/// Directory. ARGV nickname key, node, conn, nickname -> [id, ""], or [0, holder] when taken.
+const Script& login_script();
+/// Directory. ARGV nickname key, node, conn: frees the nickname if this connection holds it.
+const Script& logout_script();
+/// Directory. ARGV nickname key, node, line -> [0] no such user, [1, conn] on this node,
+/// [2, conn] published to its node.
+const Script& direct_script();
+/// Directory. ARGV node, ttl ms -> 1 if the node was registered, 0 if it is new (or was reaped).
+const Script& heartbeat_script();
+/// Directory. ARGV -> nodes whose heartbeat has expired.
+const Script& expired_script();
+/// Directory. ARGV node: frees the node's nicknames and forgets the node.
+const Script& reap_node_script();
+
+}  // namespace sockit::chat::cluster

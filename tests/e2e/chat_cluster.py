@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""Chat cluster scenarios: a real redis-server and several `sockit chat serve --cluster` nodes,
+all on loopback, driven by Python 3 standard-library clients (TCP and WebSocket).
+
+usage: chat_cluster.py SOCKIT SCENARIO WORKDIR
+SCENARIO: basics | order | kill9 | redis-restart | race
+Prints what it checked; exits non-zero (with the reason) on the first broken guarantee.
+"""
+import atexit
+import http.client
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chat_client import Client  # noqa: E402
+from ws_client import WsClient  # noqa: E402
+
+SOCKIT, SCENARIO, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+TTL = 3  # --node-ttl of the test nodes, seconds
+PROCS = []  # killed at exit, whatever happened
+
+
+@atexit.register
+def kill_all():
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+
+
+def fail(why):
+    print("FAIL:", why, flush=True)
+    sys.exit(1)
+
+
+def check(cond, why):
+    if not cond:
+        fail(why)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_until(cond, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+class Redis:
+    """redis-server on a free loopback port; its append-only file in WORK survives a restart."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = os.path.join(WORK, "redis-%d" % self.port)
+        os.makedirs(self.dir, exist_ok=True)
+        self.url = "redis://127.0.0.1:%d" % self.port
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             "--logfile", os.path.join(self.dir, "redis.log")])
+        PROCS.append(self.proc)
+        wait_until(self.answers, 10, "redis-server to answer")
+
+    def answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
+class Node:
+    """`sockit chat serve --cluster` with a TCP port and a web port."""
+
+    def __init__(self, redis_urls, name):
+        self.name = name
+        self.err = open(os.path.join(WORK, "node-%s.log" % name), "ab")
+        args = [SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                "--node-id", name, "--node-ttl", str(TTL), "--rate", "100000",
+                "--burst", "100000", "--grace", "1"]
+        for url in redis_urls:
+            args += ["--cluster", url]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err)
+        PROCS.append(self.proc)
+        self.tcp = self.web = None
+        deadline = time.time() + 20
+        out = b""
+        while (self.tcp is None or self.web is None) and time.time() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                out += chunk
+            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
+            if m:
+                self.tcp = int(m.group(1))
+            m = re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out)
+            if m:
+                self.web = int(m.group(1))
+        check(self.tcp and self.web, "node %s did not start: %r" % (name, out))
+        wait_until(lambda: self.health() == 200, 15, "node %s to reach Redis" % name)
+
+    def get(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.web, timeout=5)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read().decode()
+        finally:
+            c.close()
+
+    def health(self):
+        try:
+            return self.get("/healthz")[0]
+        except OSError:
+            return None
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                fail("node %s did not stop on SIGTERM" % self.name)
+            check(code == 0, "node %s exited with %s" % (self.name, code))
+
+
+def user(node, nick, ws=False):
+    c = WsClient(node.web) if ws else Client(node.tcp)
+    c.login(nick)
+    return c
+
+
+def expect(client, kind, pred=lambda m: True, what=""):
+    """The next message of type `kind` that satisfies pred, skipping others."""
+    while True:
+        m = client.recv()
+        if m.get("type") == kind and pred(m):
+            return m
+        if m.get("type") == "error" and kind != "error":
+            fail("%s: error %r" % (what or kind, m))
+
+
+def request(client, req, **obj):
+    client.send(req=req, **obj)
+    return expect(client, "ack" if obj["type"] in ("broadcast", "direct") else obj["type"],
+                  lambda m: m.get("req") == req, obj["type"])
+
+
+def names(who):
+    return sorted(u["nickname"] for u in who["users"])
+
+
+# ---- Scenarios ----
+
+def basics():
+    r = Redis()
+    a, b, c = Node([r.url], "a"), Node([r.url], "b"), Node([r.url], "c")
+    alice = user(a, "Alice")
+    bob = user(b, "Bob", ws=True)
+    carol = user(c, "Carol")
+    for client in (alice, bob, carol):
+        who = request(client, 1, type="who", room="lobby")
+        check(names(who) == ["Alice", "Bob", "Carol"], "who on every node: %r" % who)
+    rooms = request(bob, 2, type="rooms")
+    check({"room": "lobby", "members": 3} in rooms["rooms"], "rooms: %r" % rooms)
+    print("who and rooms count the members of all three nodes")
+
+    ack = request(alice, 3, type="broadcast", room="lobby", message="hello from a")
+    for client in (bob, carol):
+        m = expect(client, "broadcast", what="broadcast")
+        check(m["message"] == "hello from a" and m["seq"] == ack["seq"] and
+              m["sender_nickname"] == "Alice", "broadcast across nodes: %r / %r" % (m, ack))
+    print("a broadcast reaches the other nodes with the sender's seq %d" % ack["seq"])
+
+    request(alice, 4, type="direct", to="carol", message="psst")
+    d = expect(carol, "direct")
+    check(d["message"] == "psst" and d["sender_nickname"] == "Alice", "direct: %r" % d)
+    alice.send(type="direct", to="nobody", message="x", req=5)
+    e = expect(alice, "error")
+    check(e["code"] == "no_such_user", "direct to nobody: %r" % e)
+    print("direct reaches a user on another node; an unknown one is no_such_user")
+
+    dup = Client(c.tcp)
+    dup.send(type="login", nickname="alice")
+    e = expect(dup, "error")
+    check(e["code"] == "nickname_taken", "nickname taken on another node: %r" % e)
+    print("a nickname held on node a is taken on node c")
+
+    request(carol, 6, type="join", room="ops")
+    request(bob, 7, type="join", room="ops")
+    j = expect(carol, "system", lambda m: m["room"] == "ops" and "Bob" in m["message"])
+    check("joined" in j["message"], "join notice across nodes: %r" % j)
+    request(bob, 8, type="leave", room="ops")
+    left = expect(carol, "system", lambda m: m["room"] == "ops" and "left" in m["message"])
+    check(left["seq"] > j["seq"], "leave notice order: %r after %r" % (left, j))
+    print("join and leave notices cross nodes in seq order")
+
+    h = request(carol, 9, type="history", room="lobby", limit=50)
+    texts = [json.loads(x)["message"] if isinstance(x, str) else x["message"] for x in h["messages"]]
+    check("hello from a" in texts, "history from node c: %r" % h)
+    seqs = [(json.loads(x) if isinstance(x, str) else x)["seq"] for x in h["messages"]]
+    check(seqs == sorted(seqs), "history in seq order: %r" % seqs)
+    older = request(bob, 10, type="history", room="lobby", limit=2, before=ack["seq"])
+    check(all((json.loads(x) if isinstance(x, str) else x)["seq"] < ack["seq"]
+              for x in older["messages"]), "history before: %r" % older)
+    print("history by seq from any node")
+
+    status, text = a.get("/metrics")
+    check(status == 200 and "sockit_chat_cluster_redis_connected 1" in text, "metrics: %s" % text)
+    check(a.health() == 200, "healthz")
+    print("/healthz is 200 and /metrics has the cluster gauges")
+    bob.close()
+    wait_until(lambda: names(request(alice, 11, type="who", room="lobby")) == ["Alice", "Carol"],
+               5, "Bob to leave who after his WebSocket closed")
+    for n in (a, b, c):
+        n.stop()
+    r.stop()
+    print("basics: ok")
+
+
+class Checker:
+    """Everything one client received in a room: each seq once, in increasing order."""
+
+    def __init__(self, client, name):
+        self.client, self.name = client, name
+        self.got = {}  # seq -> (sender, text)
+        self.last = 0
+        self.error = None
+
+    def take(self, m):
+        if m.get("type") not in ("broadcast", "system") or m.get("room") != "load":
+            return
+        seq = m["seq"]
+        if seq in self.got:
+            self.error = "%s got seq %d twice" % (self.name, seq)
+        elif seq <= self.last:
+            self.error = "%s got seq %d after %d" % (self.name, seq, self.last)
+        self.got[seq] = (m.get("sender_nickname"), m.get("message"))
+        self.last = max(self.last, seq)
+
+
+class Publisher(threading.Thread):
+    """Sends COUNT messages to room "load" with req, at most WINDOW unacknowledged."""
+
+    def __init__(self, node, name, count, window=20):
+        super().__init__(daemon=True)
+        self.client = user(node, name)
+        request(self.client, 0, type="join", room="load")
+        self.name, self.count, self.window = name, count, window
+        self.acked = {}  # text -> seq
+        self.refused = 0
+        self.checker = Checker(self.client, name)
+        self.failure = None
+        self.lost = False
+
+    def run(self):
+        try:
+            sent = 0
+            outstanding = 0
+            while sent < self.count or outstanding > 0:
+                while sent < self.count and outstanding < self.window:
+                    sent += 1
+                    self.client.send(type="broadcast", room="load", message="%s-%d" % (self.name, sent),
+                                     req=sent)
+                    outstanding += 1
+                m = self.client.recv()
+                if m.get("type") == "ack":
+                    self.acked["%s-%d" % (self.name, m["req"])] = m["seq"]
+                    outstanding -= 1
+                elif m.get("type") == "error" and m.get("req"):
+                    check(m["code"] == "cluster_unavailable", "%s: %r" % (self.name, m))
+                    self.refused += 1
+                    outstanding -= 1
+                    time.sleep(0.01)
+                else:
+                    self.checker.take(m)
+        except (EOFError, OSError) as e:
+            self.lost = True
+            self.failure = "%s: %s" % (self.name, e)
+
+
+def drain(checker, until, timeout):
+    """Reads until `until()` holds or the connection is quiet for `timeout` seconds."""
+    checker.client.sock.settimeout(timeout)
+    try:
+        while not until():
+            checker.take(checker.client.recv())
+    except socket.timeout:
+        pass
+
+
+def verify(checkers, acked, what):
+    """Every acked message reached every checker once, all in one seq order."""
+    by_seq = {}
+    for ch in checkers:
+        check(ch.error is None, ch.error or "")
+        for seq, v in ch.got.items():
+            if by_seq.setdefault(seq, v) != v:
+                fail("seq %d is %r on one node and %r on another" % (seq, by_seq[seq], v))
+    for text, seq in acked.items():
+        check(by_seq.get(seq, (None, None))[1] == text, "acked %s (seq %d) was not delivered" % (text, seq))
+        sender = text.split("-")[0]
+        for ch in checkers:
+            if ch.name != sender:
+                check(ch.got.get(seq, (None, None))[1] == text,
+                      "%s missed acked %s (seq %d) %s" % (ch.name, text, seq, what))
+
+
+def order():
+    r = Redis()
+    nodes = [Node([r.url], "a"), Node([r.url], "b"), Node([r.url], "c")]
+    readers = []
+    for i, n in enumerate(nodes):
+        c = user(n, "reader%d" % i, ws=(i == 1))
+        request(c, 0, type="join", room="load")
+        readers.append(Checker(c, "reader%d" % i))
+    pubs = [Publisher(nodes[i % 3], "pub%d" % i, 1000) for i in range(10)]
+    for p in pubs:
+        p.start()
+    for p in pubs:
+        p.join(timeout=240)
+        check(not p.is_alive() and p.failure is None, p.failure or "publisher %s hung" % p.name)
+    acked = {}
+    for p in pubs:
+        acked.update(p.acked)
+    check(len(acked) == 10000, "10,000 acks, got %d" % len(acked))
+    last = max(acked.values())
+    for ch in readers:
+        drain(ch, lambda ch=ch: ch.last >= last, 10)
+    for p in pubs:
+        drain(p.checker, lambda p=p: p.checker.last >= last, 10)
+    verify(readers + [p.checker for p in pubs], acked, "")
+    for ch in readers:
+        check(len([v for v in ch.got.values() if v[0] != "System"]) == 10000,
+              "%s got %d messages" % (ch.name, len(ch.got)))
+    print("order: 10,000 messages from 10 publishers on 3 nodes reached 13 readers exactly once,"
+          " in one seq order")
+    for n in nodes:
+        n.stop()
+    r.stop()
+
+
+def kill9():
+    r = Redis()
+    a, b, c = Node([r.url], "a"), Node([r.url], "b"), Node([r.url], "c")
+    watcher = user(a, "watcher")
+    request(watcher, 0, type="join", room="load")
+    victims = [user(c, "victim%d" % i, ws=(i == 0)) for i in range(3)]
+    for v in victims:
+        request(v, 0, type="join", room="load")
+    reader = Checker(user(b, "reader"), "reader")
+    request(reader.client, 0, type="join", room="load")
+    pubs = [Publisher(n, "pub%s" % n.name, 600, window=5) for n in (a, b)]
+    for p in pubs:
+        p.start()
+    time.sleep(0.5)
+    killed = time.time()
+    c.kill9()
+    lefts = set()
+    watcher.sock.settimeout(TTL * 3)
+    while len(lefts) < 3:
+        m = watcher.recv()
+        if m.get("type") == "system" and m["room"] == "load" and " left" in m["message"]:
+            lefts.add(m["message"].split("(")[0])
+    took = time.time() - killed
+    check(lefts == {"victim0", "victim1", "victim2"}, "left notices: %r" % lefts)
+    check(took <= TTL + 1, "the dead node's users left after %.1f s (ttl %d)" % (took, TTL))
+    who = request(watcher, 1, type="who", room="load")
+    check(not any(n.startswith("victim") for n in names(who)), "who after kill: %r" % who)
+    again = user(a, "victim0")  # the nickname is free again
+    again.close()
+    print("kill -9 of a node: its 3 users left every room within %.1f s (node ttl %d s)" % (took, TTL))
+    for p in pubs:
+        p.join(timeout=120)
+        check(p.failure is None and not p.is_alive(), p.failure or "publisher hung")
+    acked = {}
+    for p in pubs:
+        acked.update(p.acked)
+    last = max(acked.values())
+    drain(reader, lambda: reader.last >= last, 10)
+    verify([reader] + [p.checker for p in pubs], acked, "")
+    print("kill9: %d messages published through the kill reached the survivors exactly once, in order"
+          % len(acked))
+    a.stop()
+    b.stop()
+    r.stop()
+
+
+def redis_restart():
+    r = Redis()
+    a, b = Node([r.url], "a"), Node([r.url], "b")
+    reader = Checker(user(b, "reader", ws=True), "reader")
+    request(reader.client, 0, type="join", room="load")
+    pub = Publisher(a, "pub", 3000, window=5)
+    pub.start()
+    time.sleep(0.7)
+    r.stop()
+    wait_until(lambda: a.health() == 503, 5, "/healthz to say degraded")
+    time.sleep(1.0)
+    check(pub.is_alive() and not pub.lost, "the publisher's connection stayed open")
+    refused_during = pub.refused
+    check(refused_during > 0, "requests while Redis was down were refused (cluster_unavailable)")
+    r.start()
+    wait_until(lambda: a.health() == 200 and b.health() == 200, 15, "the nodes to reconnect")
+    pub.join(timeout=120)
+    check(pub.failure is None and not pub.is_alive(), pub.failure or "publisher hung")
+    last = max(pub.acked.values())
+    drain(reader, lambda: reader.last >= last, 10)
+    verify([reader], pub.acked, "across the Redis restart")
+    status, text = a.get("/metrics")
+    m = re.search(r"sockit_chat_cluster_reconnects_total (\d+)", text)
+    check(m and int(m.group(1)) >= 1, "reconnects counted: %s" % text)
+    print("redis-restart: %d acked messages all reached the reader on the other node exactly once,"
+          " %d refused while Redis was down; connections stayed open" % (len(pub.acked), pub.refused))
+    a.stop()
+    b.stop()
+    r.stop()
+
+
+def race():
+    r = Redis()
+    a, b = Node([r.url], "a"), Node([r.url], "b")
+    for round_ in range(30):
+        nick = "racer%d" % round_
+        x, y = Client(a.tcp), WsClient(b.web) if round_ % 2 else Client(b.tcp)
+        x.send(type="login", nickname=nick)
+        y.send(type="login", nickname=nick)
+        answers = [x.recv(), y.recv()]
+        wins = [m for m in answers if m.get("type") == "login" and m.get("status") == "ok"]
+        losses = [m for m in answers if m.get("type") == "error" and m.get("code") == "nickname_taken"]
+        check(len(wins) == 1 and len(losses) == 1, "round %d: %r" % (round_, answers))
+        x.close()
+        y.close()
+    print("race: 30 rounds of two nodes racing for one nickname: exactly one won each")
+    a.stop()
+    b.stop()
+    r.stop()
+
+
+def behind_nginx():
+    """docs/cluster/nginx.conf as written, with the test's ports, in front of three nodes."""
+    r = Redis()
+    nodes = [Node([r.url], n) for n in "abc"]
+    tcp_port, web_port = free_port(), free_port()
+    conf = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                             "cluster", "nginx.conf")).read()
+    ports = {"8000": tcp_port, "8080": web_port}
+    for i, n in enumerate(nodes):
+        ports["800%d" % (i + 1)] = n.tcp
+        ports["808%d" % (i + 1)] = n.web
+    conf = re.sub(r"\b(80[08][0-3])\b", lambda m: str(ports[m.group(1)]), conf)
+    conf = conf.replace("listen %d;" % tcp_port, "listen 127.0.0.1:%d;" % tcp_port)
+    conf = conf.replace("listen %d;" % web_port, "listen 127.0.0.1:%d;" % web_port)
+    path = os.path.join(WORK, "nginx.conf")
+    open(path, "w").write(conf)
+    nginx = subprocess.Popen(["nginx", "-c", path, "-p", WORK, "-g",
+                              "daemon off; pid %s/nginx.pid; error_log %s/nginx-error.log;" % (WORK, WORK)])
+    PROCS.append(nginx)
+
+    def through():
+        try:
+            with socket.create_connection(("127.0.0.1", web_port), timeout=1):
+                return True
+        except OSError:
+            return False
+    wait_until(through, 10, "nginx to listen")
+    users = [user(type("N", (), {"tcp": tcp_port})(), "tcp%d" % i) for i in range(3)]
+    users += [user(type("N", (), {"web": web_port})(), "web%d" % i, ws=True) for i in range(3)]
+    everyone = ["tcp0", "tcp1", "tcp2", "web0", "web1", "web2"]
+    wait_until(lambda: names(request(users[0], 1, type="who", room="lobby")) == everyone, 5,
+               "who through nginx to list all six")
+    spread = sum(1 for n in nodes
+                 if re.search(r'sockit_chat_clients\{transport="[a-z]+"\} [1-9]', n.get("/metrics")[1]))
+    check(spread >= 2, "nginx spread the users over %d node(s)" % spread)
+    ack = request(users[3], 2, type="broadcast", room="lobby", message="via nginx")
+    for u in users[:3] + users[4:]:
+        m = expect(u, "broadcast")
+        check(m["seq"] == ack["seq"] and m["message"] == "via nginx", "through nginx: %r" % m)
+    c = http.client.HTTPConnection("127.0.0.1", web_port, timeout=5)
+    c.request("GET", "/")
+    page = c.getresponse()
+    check(page.status == 200 and b"<html" in page.read().lower(), "the page through nginx")
+    print("nginx: docs/cluster/nginx.conf spread 3 TCP and 3 WebSocket users over %d nodes;"
+          " they chat as one room" % spread)
+    nginx.terminate()
+    nginx.wait(timeout=10)
+    for n in nodes:
+        n.stop()
+    r.stop()
+
+
+SCENARIOS = {"basics": basics, "order": order, "kill9": kill9, "redis-restart": redis_restart,
+             "race": race, "nginx": behind_nginx}
+try:
+    SCENARIOS[SCENARIO]()
+except (EOFError, OSError) as e:
+    fail("%s: %r" % (SCENARIO, e))
