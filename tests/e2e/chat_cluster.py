@@ -334,7 +334,8 @@ def verify(checkers, acked, what):
         for ch in checkers:
             if ch.name != sender:
                 check(ch.got.get(seq, (None, None))[1] == text,
-                      "%s missed acked %s (seq %d) %s" % (ch.name, text, seq, what))
+                      "%s missed acked %s (seq %d) %s; it got up to seq %d, %d in all" %
+                      (ch.name, text, seq, what, ch.last, len(ch.got)))
 
 
 def order():
@@ -408,7 +409,8 @@ def kill9():
     for p in pubs:
         acked.update(p.acked)
     last = max(acked.values())
-    drain(reader, lambda: reader.last >= last, 10)
+    for ch in [reader] + [p.checker for p in pubs]:
+        drain(ch, lambda ch=ch: ch.last >= last, 10)
     verify([reader] + [p.checker for p in pubs], acked, "")
     print("kill9: %d messages published through the kill reached the survivors exactly once, in order"
           % len(acked))
