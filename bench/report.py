@@ -183,6 +183,29 @@ def core_section(t, a, out):
     return lines, ratios
 
 
+def cluster_section(t, a, out):
+    setups = [("one node, no Redis", "cluster0-sockit-t1"), ("one node on Redis", "cluster1-sockit"),
+              ("two nodes on Redis", "cluster2-sockit")]
+    lines = ["## Chat cluster: one node vs nodes on Redis", "",
+             "The peak load (1 room, 1,000 subscribers, 4 publishers as fast as acks come back); "
+             "every node runs one loop (`--threads 1`); with two nodes the clients are spread over "
+             "both. CPU per delivery is that of all server processes together (nodes and Redis).", "",
+             "| setup | deliveries/s | CPU µs per delivery | p99 ms | vs one node, deliveries | vs one node, CPU |",
+             "|---|---|---|---|---|---|"]
+    base_rate, base_cpu = t.med(setups[0][1], "rate"), t.med(setups[0][1], "server_cpu_us")
+    ratios = {}
+    for label, n in setups:
+        if not t.values(n, "rate"):
+            continue
+        rate, cpu = t.med(n, "rate"), t.med(n, "server_cpu_us")
+        ratios[n] = (rate / base_rate, cpu / base_cpu)
+        lines.append(f"| {label} | {t.spread(n, 'rate')} | {t.spread(n, 'server_cpu_us', fmt='{:.2f}')} | "
+                     f"{t.med(n, 'p99_us') / 1000:.1f} | {rate / base_rate:.2f} | {cpu / base_cpu:.2f} |")
+    lines += ["", bar_chart(out, "chat-cluster", "Chat cluster: deliveries/s at peak", "deliveries/s",
+                            rows_for(t, setups, "rate"))]
+    return lines, ratios
+
+
 def conns_section(t, a, out):
     lines = ["## Idle connections: memory per connection", "",
              f"{a.idle:,} clients connect from 127.0.0.x and stay idle: chat users logged in (each "
@@ -252,6 +275,8 @@ def main():
     peak1 = core_ratios.get(("peak", "sockit-t1"), (float("nan"),) * 2)
     rooms = core_ratios.get(("rooms", "sockit-t2"), (float("nan"),) * 2)
     half = core_ratios.get(("half", "sockit-t2"), (float("nan"),) * 2)
+    cluster, cluster_ratios = cluster_section(t, a, a.out)
+    two = cluster_ratios.get("cluster2-sockit", (float("nan"),) * 2)
     ack, ack_ratio = ack_section(t, a, a.out)
     conns, conns_ratio = conns_section(t, a, a.out)
     http, http_ratios = http_section(t, a, a.out)
@@ -271,6 +296,8 @@ def main():
            f"| chat CPU per delivery at peak vs Redis (--threads 1 / 2) | {peak1[1]:.2f} / {peak[1]:.2f} | lower |",
            f"| chat CPU per delivery at half rate vs Redis | {half[1]:.2f} | lower |",
            f"| chat 200 rooms deliveries/s vs Redis | {rooms[0]:.2f} | higher |",
+           f"| chat, two cluster nodes on Redis vs one node alone: deliveries/s | {two[0]:.2f} | higher |",
+           f"| chat, two cluster nodes on Redis vs one node alone: CPU per delivery | {two[1]:.2f} | lower |",
            f"| durable ack p99, vs ping p99 on the same server | {ack_ratio:.2f} | lower |",
            f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
            f"| HTTP 1 KiB vs nginx | {http_ratios['1k']:.2f} | higher |",
@@ -280,7 +307,7 @@ def main():
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
            "loopback with the configurations in `bench/peers/`.", ""]
-    for section in (echo, bulk, chat, core, ack, conns, http):
+    for section in (echo, bulk, chat, core, cluster, ack, conns, http):
         doc += section + [""]
     with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
         f.write("\n".join(doc))

@@ -358,6 +358,8 @@ void Cluster::login(Member& m, const std::string& nickname, const std::string& k
       auto& c = conns_[conn];
       --c.inflight;
       if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 || !is_int(r->element[0])) {
+        // No answer: the nickname may be ours in Redis all the same; free it once Redis is back.
+        if (!r) orphans_.push_back(Orphan{0, {}, key, conn, {}});
         unavailable(shard, conn, req);
         call(shard, conn, [this, mp] { hub_.resume(*mp); });
         return finish(conn);
@@ -424,6 +426,9 @@ void Cluster::do_join(ConnId conn, const std::string& room, const std::string& r
       Sink sink(*this, rl);
       rl.order.mark(seq, Marker{true, conn}, sink);
     } else {
+      // No answer: the join may have been done all the same; undo it once Redis is back
+      // (before any later request of this user's, which goes after it on the same link).
+      if (!r) orphans_.push_back(Orphan{c.id, c.nick, {}, conn, {room}});
       if (!lobby) unavailable(shard, conn, req);
       if (lobby) log_warn("cluster: user {} could not join the lobby: Redis did not answer", c.id);
       call(shard, conn, [this, m] { hub_.resume(*m); });

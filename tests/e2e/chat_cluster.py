@@ -419,6 +419,11 @@ def kill9():
     r.stop()
 
 
+def caught_up(node):
+    m = re.search(r"sockit_chat_cluster_caught_up_total (\d+)", node.get("/metrics")[1])
+    return int(m.group(1)) if m else 0
+
+
 def redis_restart():
     r = Redis()
     a, b = Node([r.url], "a"), Node([r.url], "b")
@@ -426,7 +431,15 @@ def redis_restart():
     request(reader.client, 0, type="join", room="load")
     pub = Publisher(a, "pub", 3000, window=5)
     pub.start()
-    time.sleep(0.7)
+    time.sleep(0.5)
+    # First only the subscriptions drop (Redis stays up): what is published while the nodes
+    # subscribe again must come from the streams.
+    with socket.create_connection(("127.0.0.1", r.port), timeout=5) as s:
+        s.sendall(b"CLIENT KILL TYPE pubsub\r\n")
+        check(s.recv(64).startswith(b":"), "CLIENT KILL answered")
+    wait_until(lambda: caught_up(b) > 0, 10, "node b to read missed messages from the stream")
+    print("the subscriptions were cut: node b read %d missed messages from the stream" % caught_up(b))
+    time.sleep(0.3)
     r.stop()
     wait_until(lambda: a.health() == 503, 5, "/healthz to say degraded")
     time.sleep(1.0)
