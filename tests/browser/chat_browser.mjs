@@ -1,17 +1,22 @@
 // The chat page in a real browser: Debian's chromium (headless, driven by playwright-core)
 // with two pages and one terminal user written like the tutorial's Python client, all on one
 // `sockit chat serve` over loopback. Exits 0 when every check passes; writes screenshots.
+// With --cluster the same story runs on a cluster (docs/cluster.md): a redis-server, the pages
+// on node a, the terminal users on node b, and the restart brings the pages back to a new
+// node in a's place, which must catch them up from Redis.
 //
-//   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR
+//   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR [--cluster]
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const [sockit, outDir] = process.argv.slice(2);
+const [sockit, outDir, mode] = process.argv.slice(2);
+const cluster = mode === '--cluster';
 const here = dirname(fileURLToPath(import.meta.url));
 const STEP_MS = 15000;  // no single wait lasts longer
 const XSS = '<img src=x onerror=alert(1)>';
@@ -103,9 +108,10 @@ async function say(page, text) {
 }
 
 // The server, on given ports (0: any); a generous rate so the test may send in bursts.
-async function startServer(dataDir, tcpPort = 0, webPort = 0) {
+// `store` is ['--data', DIR] or, for a cluster node, ['--cluster', URL, '--node-id', ID].
+async function startServer(store, tcpPort = 0, webPort = 0) {
   const server = new Proc(sockit, ['chat', 'serve', '--tcp', `127.0.0.1:${tcpPort}`, '--http',
-                                   `127.0.0.1:${webPort}`, '--data', dataDir, '--rate', '500',
+                                   `127.0.0.1:${webPort}`, ...store, '--rate', '500',
                                    '--burst', '500']);
   const tcp = (await server.line(/listening on/)).match(/127\.0\.0\.1:(\d+)/)[1];
   const web = (await server.line(/web page on/)).match(/http:\/\/127\.0\.0\.1:(\d+)\//)[1];
@@ -238,13 +244,47 @@ async function loginWhenFree(page, nick) {
   }
 }
 
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// redis-server on a free loopback port, answering before this resolves.
+async function startRedis(dir) {
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+                                       '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise((resolve) => {
+      const c = createConnection(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) return { redis, url: `redis://127.0.0.1:${port}` };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sockit-browser-'));
-  let running = await startServer(dataDir);
-  const { tcp, web, base } = running;
+  let redis = null;
+  let other = null;  // node b of a cluster: the terminal users' node
+  let store = ['--data', dataDir];
+  if (cluster) {
+    redis = await startRedis(dataDir);
+    store = ['--cluster', redis.url];
+  }
+  let running = await startServer(cluster ? [...store, '--node-id', 'a'] : store);
+  if (cluster) other = await startServer([...store, '--node-id', 'b']);
+  const { web, base } = running;
+  const tcp = (other ?? running).tcp;
   const restart = {
     down: () => stopServer(running.server),
-    up: async () => { running = await startServer(dataDir, tcp, web); },
+    up: async () => {
+      running = await startServer(cluster ? [...store, '--node-id', 'a2'] : store, running.tcp, web);
+    },
   };
   const browser = await launchBrowser();
   try {
@@ -256,6 +296,8 @@ async function main() {
   } finally {
     await browser.close();
     running.server.stop();
+    if (other) other.server.stop();
+    if (redis) redis.redis.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
