@@ -396,20 +396,29 @@ void Cluster::join(Member& m, const std::string& room, const std::string& req) {
   asio::post(io_, [this, mp = &m, conn = m.conn_, room, req] { do_join(conn, room, req, mp, false); });
 }
 
+// A join or leave of `conn` in `room` is about to go to Redis: its record, with one more
+// request in flight and the room's deliveries held until the answer; or null — the member
+// told cluster_unavailable (unless `quiet`) and resumed — when the room's instance is down.
+Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const std::string& req,
+                                     Member* m, bool quiet) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end()) return nullptr;
+  if (!available(instance_of(room))) {
+    if (!quiet) unavailable(it->second.shard, conn, req);
+    call(it->second.shard, conn, [this, m] { hub_.resume(*m); });
+    return nullptr;
+  }
+  ++it->second.inflight;
+  relay(room).order.hold();
+  return &it->second;
+}
+
 void Cluster::do_join(ConnId conn, const std::string& room, const std::string& req, Member* m,
                       bool lobby) {
-  const auto it = conns_.find(conn);
-  if (it == conns_.end()) return;
-  auto& user = it->second;
-  Shard* shard = user.shard;
-  const auto i = instance_of(room);
-  if (!available(i)) {
-    if (!lobby) unavailable(shard, conn, req);
-    return call(shard, conn, [this, m] { hub_.resume(*m); });
-  }
-  ++user.inflight;
-  relay(room).order.hold();
-  cmd(i).eval(join_script(), {room, std::to_string(user.id), node_, std::to_string(conn), user.nick, max_len_},
+  const Conn* user = start_change(conn, room, req, m, lobby);
+  if (!user) return;
+  Shard* shard = user->shard;
+  cmd(instance_of(room)).eval(join_script(), {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_},
               [this, conn, room, req, m, lobby, shard](const redisReply* r) {
     auto& c = conns_[conn];
     --c.inflight;
@@ -444,18 +453,10 @@ void Cluster::leave(Member& m, const std::string& room, const std::string& req) 
 }
 
 void Cluster::do_leave(ConnId conn, const std::string& room, const std::string& req, Member* m) {
-  const auto it = conns_.find(conn);
-  if (it == conns_.end()) return;
-  auto& user = it->second;
-  Shard* shard = user.shard;
-  const auto i = instance_of(room);
-  if (!available(i)) {
-    unavailable(shard, conn, req);
-    return call(shard, conn, [this, m] { hub_.resume(*m); });
-  }
-  ++user.inflight;
-  relay(room).order.hold();
-  cmd(i).eval(leave_script(), {room, std::to_string(user.id), node_, user.nick, max_len_},
+  const Conn* user = start_change(conn, room, req, m, false);
+  if (!user) return;
+  Shard* shard = user->shard;
+  cmd(instance_of(room)).eval(leave_script(), {room, std::to_string(user->id), node_, user->nick, max_len_},
               [this, conn, room, req, m, shard](const redisReply* r) {
     auto& c = conns_[conn];
     --c.inflight;

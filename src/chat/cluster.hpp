@@ -114,6 +114,8 @@ class Cluster {
   void drop_relay_if_idle(const std::string& room);
 
   // Users (cluster thread).
+  Conn* start_change(ConnId conn, const std::string& room, const std::string& req, Member* m,
+                     bool quiet);
   void do_join(ConnId conn, const std::string& room, const std::string& req, Member* m, bool lobby);
   void do_leave(ConnId conn, const std::string& room, const std::string& req, Member* m);
   void finish(ConnId conn);

@@ -22,33 +22,27 @@ struct RedisLink::Io : std::enable_shared_from_this<RedisLink::Io> {
   bool want_read = false, want_write = false;
   bool read_armed = false, write_armed = false;
 
-  void arm_read() {
-    if (read_armed || !ac) return;
-    read_armed = true;
-    sd.async_wait(asio::posix::stream_descriptor::wait_read,
-                  [self = shared_from_this()](boost::system::error_code ec) {
-                    self->read_armed = false;
-                    if (ec || !self->ac || !self->want_read) return;
-                    redisAsyncHandleRead(self->ac);
-                    if (self->want_read) self->arm_read();
-                  });
-  }
-  void arm_write() {
-    if (write_armed || !ac) return;
-    write_armed = true;
-    sd.async_wait(asio::posix::stream_descriptor::wait_write,
-                  [self = shared_from_this()](boost::system::error_code ec) {
-                    self->write_armed = false;
-                    if (ec || !self->ac || !self->want_write) return;
-                    redisAsyncHandleWrite(self->ac);
-                    if (self->want_write) self->arm_write();
+  // Waits for the descriptor to be readable (or writable) and hands the event to hiredis, for
+  // as long as hiredis wants it; one wait at a time per direction.
+  void arm(bool read) {
+    bool& armed = read ? read_armed : write_armed;
+    if (armed || !ac) return;
+    armed = true;
+    sd.async_wait(read ? asio::posix::stream_descriptor::wait_read
+                       : asio::posix::stream_descriptor::wait_write,
+                  [self = shared_from_this(), read](boost::system::error_code ec) {
+                    (read ? self->read_armed : self->write_armed) = false;
+                    const bool& wanted = read ? self->want_read : self->want_write;
+                    if (ec || !self->ac || !wanted) return;
+                    read ? redisAsyncHandleRead(self->ac) : redisAsyncHandleWrite(self->ac);
+                    if (wanted) self->arm(read);
                   });
   }
 
   static Io& of(void* data) { return *static_cast<Io*>(data); }
-  static void add_read(void* d) { of(d).want_read = true, of(d).arm_read(); }
+  static void add_read(void* d) { of(d).want_read = true, of(d).arm(true); }
   static void del_read(void* d) { of(d).want_read = false; }
-  static void add_write(void* d) { of(d).want_write = true, of(d).arm_write(); }
+  static void add_write(void* d) { of(d).want_write = true, of(d).arm(false); }
   static void del_write(void* d) { of(d).want_write = false; }
   static void cleanup(void* d) {
     auto& io = of(d);
