@@ -25,6 +25,7 @@ struct ChatServeArgs {
   chat::ChatLimits limits;
   chat::ClusterOptions cluster;
   long node_ttl_s = 10;
+  chat::TlsOptions tls;
 };
 
 int run_chat_serve(ChatServeArgs args) {
@@ -36,6 +37,7 @@ int run_chat_serve(ChatServeArgs args) {
   options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
   if (args.data != "none" && args.cluster.redis.empty()) options.data_dir = args.data;
   options.cluster = args.cluster;
+  if (!args.tls.cert.empty()) options.tls = args.tls;
   options.cluster.node_ttl = std::chrono::seconds(args.node_ttl_s);
   options.threads = args.threads;
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
@@ -43,14 +45,15 @@ int run_chat_serve(ChatServeArgs args) {
   options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
   chat::serve(tcp, options, [&](std::string_view what, const Address& where) {
     if (what == "web") {
-      fmt::print("sockit chat: web page on http://{}/ (WebSocket /ws, /healthz, /metrics)\n",
-                 where.to_string());
+      fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
+                 options.tls ? "https" : "http", where.to_string());
     } else {
       const auto history = !options.cluster.redis.empty()
                                ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
                            : options.data_dir ? (*options.data_dir / "chat.db").string()
                                               : std::string("none");
-      fmt::print("sockit chat: listening on {} (tcp; history: {})\n", where.to_string(), history);
+      fmt::print("sockit chat: listening on {} ({}; history: {})\n", where.to_string(),
+                 options.tls ? "tls" : "tcp", history);
     }
     std::fflush(stdout);
   });
@@ -77,6 +80,14 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
                   "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"
                   " (repeatable: rooms are spread over the instances)")
       ->excludes(data);
+  auto* cert = cmd->add_option("--tls-cert", args->tls.cert,
+                               "PEM certificate chain: both ports speak TLS (protocol v1 over TLS, "
+                               "HTTPS and wss://); SIGHUP loads it again")
+                   ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", args->tls.key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile)
+      ->needs(cert);
+  cert->needs("--tls-key");
   cmd->add_option("--node-id", args->cluster.node_id, "this node's name in the cluster (default: random)");
   cmd->add_option("--node-ttl", args->node_ttl_s,
                   "seconds after which a silent node's users are removed from the cluster")
@@ -133,12 +144,23 @@ void add_chat_connect(CLI::App& chat_cmd, Action& action) {
   auto nick = std::make_shared<std::string>();
   cmd->add_option("ADDR", *address, "the chat server")->capture_default_str();
   cmd->add_option("--nick", *nick, "log in with this nickname at once");
-  cmd->callback([address, nick, &action] {
-    action = [address, nick] {
+  auto tls = std::make_shared<bool>(false);
+  auto insecure = std::make_shared<bool>(false);
+  auto cacert = std::make_shared<std::string>();
+  auto* tls_flag = cmd->add_flag("--tls", *tls, "speak TLS (a server run with --tls-cert)");
+  cmd->add_option("--cacert", *cacert, "PEM file of the CA that signed the server's certificate "
+                                       "(default: the system's CAs)")
+      ->check(CLI::ExistingFile)
+      ->needs(tls_flag);
+  cmd->add_flag("-k,--insecure", *insecure, "do not check the server's certificate")->needs(tls_flag);
+  cmd->callback([address, nick, tls, insecure, cacert, &action] {
+    action = [address, nick, tls, insecure, cacert] {
       const auto endpoint = parse_endpoint(*address, 8000);
       const std::optional<std::string> login =
           nick->empty() ? std::nullopt : std::optional<std::string>(*nick);
-      return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO);
+      std::optional<chat::ClientTls> client_tls;
+      if (*tls) client_tls = chat::ClientTls{!*insecure, *cacert};
+      return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO, client_tls);
     };
   });
 }

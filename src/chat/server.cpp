@@ -1,6 +1,11 @@
 #include "sockit/chat/server.hpp"
 
+#include <csignal>
+#include <optional>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "cluster.hpp"
 #include "hub.hpp"
@@ -11,6 +16,8 @@
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/stoppable.hpp"
 #include "tcp_transport.hpp"
+#include "tls_certs.hpp"
+#include "tls_transport.hpp"
 #include "web.hpp"
 
 namespace sockit::chat {
@@ -25,6 +32,56 @@ server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
                                  peer, hub, limits);
   };
 }
+
+// Protocol v1 over TLS: the handshake (within the login timeout), then the session.
+asio::awaitable<void> serve_tls_connection(server::AsyncStream& socket, const Address& peer, Hub& hub,
+                                           const ChatLimits& limits, const TlsCerts& certs) {
+  auto transport = std::make_unique<TlsTransport>(socket, certs.current(), limits.max_frame_bytes);
+  if (!co_await transport->handshake(limits.login_timeout, peer)) co_return transport->abort();
+  co_await serve_chat_connection(std::move(transport), peer, hub, limits);
+}
+
+server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits, const TlsCerts& certs) {
+  return [&hub, &limits, &certs](server::AsyncStream& socket, const Address& peer) {
+    return serve_tls_connection(socket, peer, hub, limits, certs);
+  };
+}
+
+// SIGHUP loads the certificate and key again, on a thread of its own; until it is destroyed.
+class ReloadOnHangup {
+ public:
+  explicit ReloadOnHangup(TlsCerts* certs) : certs_(certs) {
+    if (!certs_) return;
+    hangup_.emplace(io_, SIGHUP);
+    wait();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ReloadOnHangup() {
+    if (!certs_) return;
+    io_.stop();
+    thread_.join();
+  }
+  ReloadOnHangup(const ReloadOnHangup&) = delete;
+  ReloadOnHangup& operator=(const ReloadOnHangup&) = delete;
+
+ private:
+  void wait() {
+    hangup_->async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (const auto failed = certs_->reload()) {
+        log_error("SIGHUP: keeping the current certificate: {}", *failed);
+      } else {
+        log_info("SIGHUP: certificate and key loaded again; new connections use them");
+      }
+      wait();
+    });
+  }
+
+  TlsCerts* certs_;
+  asio::io_context io_;
+  std::optional<asio::signal_set> hangup_;  // only with TLS: otherwise SIGHUP keeps its default
+  std::thread thread_;
+};
 
 // Runs the web port's server on a thread of its own; stops and joins it on every way out.
 class WebThread {
@@ -66,8 +123,14 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
   config.threads = options.threads;
   config.max_connections = options.limits.max_clients + 64;  // room to answer server_full
   config.grace = options.limits.grace;
-  server::AsyncServer server(tcp, session_coroutine(hub, options.limits), config);
-  WebContext web_context{hub, options.limits, store.get(), options.allow_origins, options.ws_idle};
+  std::unique_ptr<TlsCerts> certs;
+  if (options.tls) certs = std::make_unique<TlsCerts>(options.tls->cert, options.tls->key);
+  server::AsyncServer server(tcp,
+                             certs ? tls_session_coroutine(hub, options.limits, *certs)
+                                   : session_coroutine(hub, options.limits),
+                             config);
+  WebContext web_context{hub, options.limits, store.get(), options.allow_origins, options.ws_idle,
+                         certs.get()};
   std::unique_ptr<server::AsyncServer> web;
   if (options.http) {
     web = std::make_unique<server::AsyncServer>(*options.http, web_coroutine(web_context), config);
@@ -78,6 +141,7 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
   });
   {
     server::StopOnSignals signals(server);
+    ReloadOnHangup reload(certs.get());
     listening("tcp", server.server_address());
     if (web) listening("web", web->server_address());
     WebThread web_thread(web.get());

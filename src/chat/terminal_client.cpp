@@ -1,6 +1,9 @@
 // The terminal client's I/O: one poll over the keyboard (or a pipe) and the server.
 #include <cerrno>
 #include <chrono>
+#include <memory>
+#include <span>
+#include <stdexcept>
 
 #include <poll.h>
 #include <termios.h>
@@ -11,6 +14,7 @@
 #include "sockit/core/error.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/socket/factories.hpp"
+#include "sockit/socket/tls.hpp"
 
 namespace sockit::chat {
 namespace {
@@ -85,8 +89,9 @@ class LineEditor {
 
 class Client {
  public:
-  Client(Socket socket, int input_fd, int output_fd)
+  Client(Socket socket, std::unique_ptr<TlsStream> tls, int input_fd, int output_fd)
       : socket_(std::move(socket)),
+        tls_(std::move(tls)),
         input_fd_(input_fd),
         output_fd_(output_fd),
         tty_(::isatty(input_fd) == 1) {}
@@ -109,6 +114,7 @@ class Client {
     if (r < 0 && errno != EINTR) throw_errno("poll");
     if (r == 0) done_ = true;  // input ended and the server said nothing more for 5 s
     if (r > 0 && fds[1].revents) from_server();
+    while (!done_ && tls_ && tls_->pending()) from_server();  // decrypted, not yet read
     if (r > 0 && fds[0].revents) from_user();
   }
 
@@ -139,7 +145,7 @@ class Client {
   void from_server() {
     char buffer[65536];
     std::error_code ec;
-    const auto n = socket_.recv_into(buffer, ec);
+    const auto n = receive(buffer, ec);
     if (ec || n == 0) {
       show(ec ? "! connection lost: " + ec.message() : "* the server closed the connection");
       done_ = true;
@@ -158,8 +164,24 @@ class Client {
     }
   }
 
+  // One read of what the server sent (decrypted with TLS); 0 when it closed.
+  std::size_t receive(std::span<char> buffer, std::error_code& ec) {
+    if (!tls_) return socket_.recv_into(buffer, ec);
+    std::size_t n = 0;
+    return tls_->read(buffer, n) == TlsStream::Io::done ? n : 0;
+  }
+
+  void send(std::string_view data) {
+    if (!tls_) return socket_.sendall(data);
+    while (!data.empty()) {  // the socket blocks: a write takes all or fails
+      std::size_t n = 0;
+      if (tls_->write(data, n) == TlsStream::Io::closed) throw std::runtime_error("TLS: connection closed");
+      data.remove_prefix(n);
+    }
+  }
+
   void apply(const ClientState::Step& step) {
-    for (const auto& request : step.send) socket_.sendall(request);
+    for (const auto& request : step.send) send(request);
     for (const auto& line : step.print) show(line);
     if (step.quit) done_ = true;
   }
@@ -175,6 +197,7 @@ class Client {
   }
 
   Socket socket_;
+  std::unique_ptr<TlsStream> tls_;  // over socket_ (declared after it: destroyed first)
   int input_fd_;
   int output_fd_;
   bool tty_;
@@ -189,12 +212,18 @@ class Client {
 }  // namespace
 
 int run_terminal_client(const Endpoint& server, const std::optional<std::string>& nick,
-                        int input_fd, int output_fd) {
+                        int input_fd, int output_fd, const std::optional<ClientTls>& tls) {
   ConnectOptions options;
   options.timeout = 10s;
   Socket socket = create_connection(server, options);
+  std::unique_ptr<TlsStream> stream;
+  std::optional<TlsContext> context;
+  if (tls) {
+    context.emplace(TlsContext::client(tls->verify, tls->cacert));
+    stream = std::make_unique<TlsStream>(*context, socket, false, server.host, 10s);
+  }
   socket.settimeout(std::nullopt);  // the connect was bounded; reads wait on poll()
-  return Client(std::move(socket), input_fd, output_fd).run(nick);
+  return Client(std::move(socket), std::move(stream), input_fd, output_fd).run(nick);
 }
 
 }  // namespace sockit::chat

@@ -5,6 +5,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include "cluster.hpp"
@@ -14,6 +15,7 @@
 #include "session.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/server/with_timeout.hpp"
+#include "tls_certs.hpp"
 #include "web_assets.hpp"
 #include "ws_transport.hpp"
 
@@ -99,7 +101,8 @@ Response answer(const Request& req, const WebContext& ctx) {
   return plain(req, bhttp::status::not_found, "not found\n");
 }
 
-awaitable<bool> send(server::AsyncStream& socket, Response& res, bool head_only) {
+template <typename Stream>
+awaitable<bool> send(Stream& socket, Response& res, bool head_only) {
   res.set(bhttp::field::server, "sockit");
   res.prepare_payload();
   if (head_only) {
@@ -115,7 +118,8 @@ awaitable<bool> send(server::AsyncStream& socket, Response& res, bool head_only)
 }
 
 // The /ws upgrade: the Origin check, the handshake, then a chat session over the WebSocket.
-awaitable<void> upgrade(server::AsyncStream& socket, const Address& peer, const Request& req,
+template <typename Stream>
+awaitable<void> upgrade(Stream& socket, const Address& peer, const Request& req,
                         const WebContext& ctx) {
   if (path_of(req.target()) != "/ws") {
     auto res = plain(req, bhttp::status::not_found, "no WebSocket here; use /ws\n");
@@ -137,18 +141,19 @@ awaitable<void> upgrade(server::AsyncStream& socket, const Address& peer, const 
     co_await send(socket, res, false);
     co_return;
   }
-  WebSocket ws(socket);
-  configure_chat_websocket(ws, ctx.ws_idle);
+  WebSocketOver<Stream> ws(socket);
+  configure_chat_websocket<Stream>(ws, ctx.ws_idle);
   const auto [ec] = co_await ws.async_accept(req, tuple_awaitable);
   if (ec) {
     log_debug("{} WebSocket handshake failed: {}", peer.to_string(), ec.message());
     co_return;
   }
-  WsTransport transport(ws, ctx.limits.max_frame_bytes);
+  WsTransport<Stream> transport(ws, ctx.limits.max_frame_bytes);
   co_await serve_chat_connection(transport, peer, ctx.hub, ctx.limits);
 }
 
-awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, const WebContext& ctx) {
+template <typename Stream>
+awaitable<void> serve_web(Stream& socket, const Address& peer, const WebContext& ctx) {
   beast::flat_buffer buffer(kMaxHeaderBytes);
   for (;;) {
     bhttp::request_parser<bhttp::empty_body> parser;
@@ -182,10 +187,28 @@ awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, cons
   }
 }
 
+
+// HTTPS: the handshake (bounded like a request), the same loop over TLS, then our
+// close_notify (bounded too).
+awaitable<void> serve_web_tls(server::AsyncStream& socket, const Address& peer, const WebContext& ctx) {
+  const auto context = ctx.tls->current();
+  TlsStream tls(socket, *context);
+  const auto shaken = co_await server::with_timeout(
+      tls.async_handshake(asio::ssl::stream_base::server, tuple_awaitable), kRequestLimit);
+  if (!shaken || std::get<0>(*shaken)) {
+    log_warn("{} TLS handshake on the web port failed: {}", peer.to_string(),
+             shaken ? std::get<0>(*shaken).message() : std::string("timed out"));
+    co_return;
+  }
+  co_await serve_web(tls, peer, ctx);
+  co_await server::with_timeout(tls.async_shutdown(tuple_awaitable), std::chrono::seconds(1));
+}
+
 }  // namespace
 
 server::StreamCoroutine web_coroutine(const WebContext& context) {
   return [&context](server::AsyncStream& socket, const Address& peer) -> awaitable<void> {
+    if (context.tls) return serve_web_tls(socket, peer, context);
     return serve_web(socket, peer, context);
   };
 }

@@ -13,6 +13,7 @@ namespace sockit::chat {
 
 class Hub;
 class ChatStore;
+class TlsCerts;
 
 /// What a web connection needs; every member must outlive the server. Read only once
 /// serving starts (thread safe).
@@ -22,6 +23,7 @@ struct WebContext {
   const ChatStore* store;                 ///< may be null (no history)
   std::vector<std::string> allow_origins;  ///< more than the same host; "*": any
   std::chrono::seconds ws_idle{60};       ///< ping after half of it, close after all of it
+  const TlsCerts* tls = nullptr;          ///< HTTPS and wss:// when set
 };
 
 /// The coroutine that serves one web connection: HTTP/1.1 keep-alive until it upgrades to

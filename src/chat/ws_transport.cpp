@@ -5,7 +5,9 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket/error.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "sockit/core/log.hpp"
 #include "tcp_transport.hpp"
@@ -21,7 +23,8 @@ using server::tuple_awaitable;
 constexpr std::chrono::seconds kHandshakeLimit{5};  // also bounds the closing handshake
 }  // namespace
 
-void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle) {
+template <typename Stream>
+void configure_chat_websocket(WebSocketOver<Stream>& ws, std::chrono::seconds idle) {
   websocket::stream_base::timeout limits{};
   limits.handshake_timeout = kHandshakeLimit;
   limits.idle_timeout = idle;
@@ -32,16 +35,18 @@ void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle) {
   }));
 }
 
-WsTransport::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
+template <typename Stream>
+WsTransport<Stream>::WsTransport(WebSocket& ws, std::size_t max_frame_bytes)
     : ws_(ws), max_frame_bytes_(max_frame_bytes) {
-  fix_send_buffer(ws_.next_layer());
+  fix_send_buffer(boost::beast::get_lowest_layer(ws_));
   ws_.text(true);
   ws_.auto_fragment(false);  // a chat message is one frame; and no 4 KiB write buffer a connection
   // read() measures frames so the client hears frame_too_large; this is only the backstop.
   ws_.read_message_max(2 * max_frame_bytes + 65536);
 }
 
-boost::system::error_code WsTransport::read_now(std::vector<Inbound>& out) {
+template <typename Stream>
+boost::system::error_code WsTransport<Stream>::read_now(std::vector<Inbound>& out) {
   if (!arrived_) return asio::error::would_block;
   out.push_back(std::move(*arrived_));
   arrived_.reset();
@@ -51,7 +56,8 @@ boost::system::error_code WsTransport::read_now(std::vector<Inbound>& out) {
 // Reads one message. An idle connection waits with a small buffer; a message that keeps
 // coming is read in larger steps. Frames are measured here so the client hears
 // frame_too_large.
-awaitable<std::tuple<boost::system::error_code>> WsTransport::readable() {
+template <typename Stream>
+awaitable<std::tuple<boost::system::error_code>> WsTransport<Stream>::readable() {
   constexpr std::size_t kIdleRead = 512, kBusyRead = 16384;
   using Result = std::tuple<boost::system::error_code>;
   std::string message;
@@ -70,7 +76,8 @@ awaitable<std::tuple<boost::system::error_code>> WsTransport::readable() {
   co_return Result{};
 }
 
-awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(
+template <typename Stream>
+awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport<Stream>::write(
     const std::vector<Encoded>& batch, std::size_t offset) {
   std::size_t sent = 0;
   for (const auto& m : batch) {
@@ -85,7 +92,8 @@ awaitable<std::pair<boost::system::error_code, std::size_t>> WsTransport::write(
   co_return std::pair{boost::system::error_code{}, sent};
 }
 
-awaitable<void> WsTransport::finish(DisconnectReason reason) {
+template <typename Stream>
+awaitable<void> WsTransport<Stream>::finish(DisconnectReason reason) {
   if (ws_.is_open()) {
     websocket::close_reason why(websocket_close_code(reason));
     if (reason != DisconnectReason::client_closed) why.reason = std::string(disconnect_reason_name(reason));
@@ -95,10 +103,17 @@ awaitable<void> WsTransport::finish(DisconnectReason reason) {
   abort();
 }
 
-void WsTransport::abort() noexcept {
+template <typename Stream>
+void WsTransport<Stream>::abort() noexcept {
   boost::system::error_code ignored;  // already closed is fine
-  ws_.next_layer().shutdown(asio::socket_base::shutdown_both, ignored);
-  ws_.next_layer().close(ignored);
+  auto& socket = boost::beast::get_lowest_layer(ws_);
+  socket.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket.close(ignored);
 }
+
+template class WsTransport<server::AsyncStream>;
+template class WsTransport<TlsStream>;
+template void configure_chat_websocket(WebSocketOver<server::AsyncStream>&, std::chrono::seconds);
+template void configure_chat_websocket(WebSocketOver<TlsStream>&, std::chrono::seconds);
 
 }  // namespace sockit::chat

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include "sockit/server/async_server.hpp"
@@ -11,11 +12,18 @@
 
 namespace sockit::chat {
 
-using WebSocket = boost::beast::websocket::stream<server::AsyncStream&>;
+/// The web port's byte stream: plain, or TLS (--tls-cert).
+using TlsStream = boost::asio::ssl::stream<server::AsyncStream&>;
+/// A WebSocket over `Stream` (server::AsyncStream or TlsStream).
+template <typename Stream>
+using WebSocketOver = boost::beast::websocket::stream<Stream&>;
 
 /// Not thread safe (see Transport). `ws` must be accepted already and outlive the transport.
+/// Instantiated for server::AsyncStream and TlsStream.
+template <typename Stream>
 class WsTransport final : public Transport {
  public:
+  using WebSocket = WebSocketOver<Stream>;
   WsTransport(WebSocket& ws, std::size_t max_frame_bytes);
 
   TransportKind kind() const noexcept override { return TransportKind::websocket; }
@@ -35,6 +43,7 @@ class WsTransport final : public Transport {
 
 /// Keep-alive and handshake limits for an accepted chat WebSocket: a ping after `idle`/2 of
 /// silence, closed after `idle` without an answer.
-void configure_chat_websocket(WebSocket& ws, std::chrono::seconds idle);
+template <typename Stream>
+void configure_chat_websocket(WebSocketOver<Stream>& ws, std::chrono::seconds idle);
 
 }  // namespace sockit::chat

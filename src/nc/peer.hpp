@@ -9,7 +9,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "tls.hpp"
+#include "sockit/socket/tls.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/socket.hpp"

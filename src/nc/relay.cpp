@@ -15,7 +15,7 @@
 #include "peer.hpp"
 #include "sockets.hpp"
 #include "text.hpp"
-#include "tls.hpp"
+#include "sockit/socket/tls.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/nc/hex.hpp"

@@ -5,9 +5,12 @@
 // on node a, the terminal users on node b, and the restart brings the pages back to a new
 // node in a's place, which must catch them up from Redis.
 //
-//   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR [--cluster]
+// With --tls both ports speak TLS with a certificate from a throwaway CA made here by the
+// openssl command: the page over https:// and wss://, the terminal users over TLS.
+//
+//   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR [--cluster | --tls]
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,7 @@ import { chromium } from 'playwright-core';
 
 const [sockit, outDir, mode] = process.argv.slice(2);
 const cluster = mode === '--cluster';
+const tls = mode === '--tls';
 const here = dirname(fileURLToPath(import.meta.url));
 const STEP_MS = 15000;  // no single wait lasts longer
 const XSS = '<img src=x onerror=alert(1)>';
@@ -75,7 +79,8 @@ function launchBrowser() {
 
 // A browser page logged in as `nick`; any alert/dialog is recorded as a failure.
 async function openChat(browser, base, nick, viewport = { width: 1100, height: 760 }) {
-  const page = await browser.newPage({ viewport });
+  // The test CA is not in chromium's store; the connection is TLS all the same.
+  const page = await browser.newPage({ viewport, ignoreHTTPSErrors: tls });
   page.dialogs = [];
   page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
   page.on('pageerror', (e) => { page.dialogs.push('page error: ' + e.message); });
@@ -114,8 +119,9 @@ async function startServer(store, tcpPort = 0, webPort = 0) {
                                    `127.0.0.1:${webPort}`, ...store, '--rate', '500',
                                    '--burst', '500']);
   const tcp = (await server.line(/listening on/)).match(/127\.0\.0\.1:(\d+)/)[1];
-  const web = (await server.line(/web page on/)).match(/http:\/\/127\.0\.0\.1:(\d+)\//)[1];
-  return { server, tcp: Number(tcp), web: Number(web), base: `http://127.0.0.1:${web}/` };
+  const web = (await server.line(/web page on/)).match(/https?:\/\/127\.0\.0\.1:(\d+)\//)[1];
+  const scheme = tls ? 'https' : 'http';
+  return { server, tcp: Number(tcp), web: Number(web), base: `${scheme}://127.0.0.1:${web}/` };
 }
 
 async function stopServer(server) {
@@ -127,7 +133,7 @@ async function stopServer(server) {
 async function scenario(browser, base, tcp, restart) {
   const alice = await openChat(browser, base, 'alice');
   const mallory = await openChat(browser, base, XSS);
-  const seed = new Proc('python3', [join(here, 'seed_client.py'), String(tcp)]);
+  const seed = new Proc('python3', [join(here, 'seed_client.py'), String(tcp), ...seedTls]);
   try {
     seed.send('login zhangsan');
     await seed.line(/^\[Client\] logged in \d+/);
@@ -211,7 +217,7 @@ async function scenario(browser, base, tcp, restart) {
     await restart.down();
     await alice.locator('#conn-state:not([data-state="connected"])').waitFor({ timeout: STEP_MS });
     await restart.up();
-    const late = new Proc('python3', [join(here, 'seed_client.py'), String(tcp)]);
+    const late = new Proc('python3', [join(here, 'seed_client.py'), String(tcp), ...seedTls]);
     late.send('login lisi');
     await late.line(/^\[Client\] logged in \d+/);
     late.send('send said while you were away');
@@ -244,6 +250,23 @@ async function loginWhenFree(page, nick) {
   }
 }
 
+// The terminal users' extra argument: the CA file when the server speaks TLS.
+let seedTls = [];
+
+// A CA and a server certificate for 127.0.0.1 in `dir`; returns the server's flags.
+function makeCertificates(dir) {
+  const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+      '-days', '2', '-subj', '/CN=sockit browser test CA');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
+      '-subj', '/CN=127.0.0.1');
+  execFileSync('sh', ['-c', 'echo subjectAltName=IP:127.0.0.1,DNS:localhost > san.ext'], { cwd: dir });
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  seedTls = [join(dir, 'ca.pem')];
+  return ['--tls-cert', join(dir, 'server.pem'), '--tls-key', join(dir, 'server.key')];
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer();
@@ -272,6 +295,7 @@ async function main() {
   let redis = null;
   let other = null;  // node b of a cluster: the terminal users' node
   let store = ['--data', dataDir];
+  if (tls) store = [...store, ...makeCertificates(dataDir)];
   if (cluster) {
     redis = await startRedis(dataDir);
     store = ['--cluster', redis.url];

@@ -41,8 +41,12 @@ class Client:
     def send(self, obj):
         self.socket.send(json.dumps(obj).encode())
 
-    def start(self, address):
+    def start(self, address, cafile=None):
         self.socket.connect(address)
+        if cafile:  # the server speaks TLS (--tls-cert): the one step the tutorial adds
+            import ssl
+            self.socket = ssl.create_default_context(cafile=cafile).wrap_socket(
+                self.socket, server_hostname=address[0])
         threading.Thread(target=self.receive_message_thread, daemon=True).start()
         for action in sys.stdin:
             action = action.strip()
@@ -59,4 +63,4 @@ class Client:
 
 
 if __name__ == "__main__":
-    Client().start(("127.0.0.1", int(sys.argv[1])))
+    Client().start(("127.0.0.1", int(sys.argv[1])), sys.argv[2] if len(sys.argv) > 2 else None)

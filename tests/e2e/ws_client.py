@@ -21,12 +21,14 @@ class HandshakeRefused(Exception):
 
 class WsClient:
     def __init__(self, port, host="127.0.0.1", timeout=20, origin=None, path="/ws",
-                 rcvbuf=None):
+                 rcvbuf=None, tls=None):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect((host, port))
+        if tls:  # an ssl.SSLContext: wss://
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.buf = b""
         self.close_code = None
         self.close_reason = None

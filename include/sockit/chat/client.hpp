@@ -37,11 +37,18 @@ class ClientState {
   bool quitting_ = false;
 };
 
-/// `sockit chat connect`: connects, logs in as `nick` if given, then relays typed lines and
-/// shows incoming messages until /quit, end of input or the server closing. On a terminal the
-/// line being typed is kept intact under incoming messages; from a pipe each line is sent,
-/// then the client logs out and exits. Returns the exit code. Blocks; not thread safe.
+/// TLS for the terminal client (`chat connect --tls`). Value type.
+struct ClientTls {
+  bool verify = true;  ///< the server's certificate must chain to `cacert` and name the host
+  std::string cacert;  ///< PEM trust file; empty: the system's CAs
+};
+
+/// `sockit chat connect`: connects (over TLS when `tls` is set), logs in as `nick` if given,
+/// then relays typed lines and shows incoming messages until /quit, end of input or the server
+/// closing. On a terminal the line being typed is kept intact under incoming messages; from a
+/// pipe each line is sent, then the client logs out and exits. Returns the exit code. Blocks;
+/// not thread safe. Throws std::runtime_error when the TLS handshake or certificate check fails.
 int run_terminal_client(const Endpoint& server, const std::optional<std::string>& nick,
-                        int input_fd, int output_fd);
+                        int input_fd, int output_fd, const std::optional<ClientTls>& tls = {});
 
 }  // namespace sockit::chat

@@ -26,6 +26,12 @@ struct ClusterOptions {
   std::size_t history_max = 10000;       ///< messages kept per room (about: trimmed by ~)
 };
 
+/// TLS on both chat ports. Value type.
+struct TlsOptions {
+  std::string cert;  ///< PEM: the certificate chain
+  std::string key;   ///< PEM: its private key
+};
+
 /// Value type.
 struct ChatOptions {
   ChatLimits limits;
@@ -35,12 +41,15 @@ struct ChatOptions {
   std::vector<std::string> allow_origins;          ///< other pages allowed on /ws; "*": any
   std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all
   ClusterOptions cluster;                          ///< with Redis: history there, not data_dir
+  std::optional<TlsOptions> tls;                   ///< protocol v1 over TLS, HTTPS and wss://
 };
 
 /// Opens the store, listens on `tcp` (and options.http), tells `listening` each bound address
-/// ("tcp", then "web"), and serves until SIGINT/SIGTERM; then refuses new work, sends
+/// ("tcp", then "web"), and serves until SIGINT/SIGTERM (with TLS, SIGHUP loads the
+/// certificate and key again: new connections use them); then refuses new work, sends
 /// `shutting_down` to every client, flushes the store and returns. Throws socket_error when
-/// it cannot listen, chat_store_error when the store cannot open, std::invalid_argument for
+/// it cannot listen, chat_store_error when the store cannot open, std::runtime_error when the
+/// certificate or key cannot be loaded, std::invalid_argument for
 /// a bad cluster option (a cluster node connects in the background and keeps retrying).
 void serve(const Endpoint& tcp, const ChatOptions& options,
            const std::function<void(std::string_view what, const Address&)>& listening);

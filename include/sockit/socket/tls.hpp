@@ -1,4 +1,4 @@
-// Internal: TLS for nc's --ssl over OpenSSL, on sockets the poll loop drives.
+// TLS over OpenSSL on a Socket: nc's --ssl and the chat terminal client's --tls.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,7 @@
 struct ssl_ctx_st;
 struct ssl_st;
 
-namespace sockit::nc {
+namespace sockit {
 
 /// TLS settings and keys. Immutable after construction; thread safe to share.
 class TlsContext {
@@ -61,4 +61,4 @@ class TlsStream {
   ssl_st* ssl_ = nullptr;
 };
 
-}  // namespace sockit::nc
+}  // namespace sockit

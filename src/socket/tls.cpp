@@ -1,4 +1,4 @@
-#include "tls.hpp"
+#include "sockit/socket/tls.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -10,7 +10,7 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 
-namespace sockit::nc {
+namespace sockit {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
@@ -107,7 +107,10 @@ TlsStream::TlsStream(const TlsContext& context, Socket& socket, bool server,
     // SNI (what the SSL_set_tlsext_host_name macro expands to, without its C cast).
     SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(host.c_str()));
-    if (context.verify() && SSL_set1_host(ssl_, host.c_str()) != 1) fail("bad host name");
+    // An address is checked against the certificate's IP names, a host name against its DNS names.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+    const bool is_ip = X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+    if (context.verify() && !is_ip && SSL_set1_host(ssl_, host.c_str()) != 1) fail("bad host name");
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -165,4 +168,4 @@ void TlsStream::close_notify() {
   ERR_clear_error();
 }
 
-}  // namespace sockit::nc
+}  // namespace sockit

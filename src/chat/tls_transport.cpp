@@ -1,0 +1,94 @@
+#include "tls_transport.hpp"
+
+#include <array>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "sockit/core/log.hpp"
+#include "sockit/server/with_timeout.hpp"
+#include "tcp_transport.hpp"
+
+namespace sockit::chat {
+namespace asio = boost::asio;
+using asio::awaitable;
+using server::tuple_awaitable;
+
+namespace {
+constexpr std::chrono::seconds kCloseNotifyLimit{1};
+}  // namespace
+
+TlsTransport::TlsTransport(server::AsyncStream& socket, std::shared_ptr<asio::ssl::context> context,
+                           std::size_t max_frame_bytes)
+    : socket_(socket), context_(std::move(context)), tls_(socket, *context_), framer_(max_frame_bytes) {
+  fix_send_buffer(socket_);
+}
+
+awaitable<bool> TlsTransport::handshake(std::chrono::milliseconds limit, const Address& peer) {
+  const auto r = co_await server::with_timeout(
+      tls_.async_handshake(asio::ssl::stream_base::server, tuple_awaitable), limit);
+  if (!r) {
+    log_warn("{} TLS handshake: no handshake within {} ms", peer.to_string(), limit.count());
+    co_return false;
+  }
+  if (const auto ec = std::get<0>(*r)) {
+    log_warn("{} TLS handshake failed: {} (a client without TLS on the TLS port?)",
+             peer.to_string(), ec.message());
+    co_return false;
+  }
+  co_return true;
+}
+
+boost::system::error_code TlsTransport::read_now(std::vector<Inbound>& out) {
+  if (arrived_.empty()) return ended_ ? ended_ : asio::error::would_block;
+  for (auto& in : arrived_) out.push_back(std::move(in));
+  arrived_.clear();
+  return {};
+}
+
+// Reads what the peer sent (one TLS record or more) and frames it.
+awaitable<std::tuple<boost::system::error_code>> TlsTransport::readable() {
+  using Result = std::tuple<boost::system::error_code>;
+  std::array<char, 16384> buffer;  // a TLS record's largest plaintext
+  const auto [ec, n] = co_await tls_.async_read_some(asio::buffer(buffer), tuple_awaitable);
+  framer_.feed(std::string_view(buffer.data(), n));
+  using Status = JsonFramer::Result::Status;
+  for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
+    if (r.status == Status::frame) {
+      arrived_.push_back({Inbound::Kind::frame, std::move(r.frame)});
+    } else if (r.status == Status::bad_json) {
+      arrived_.push_back({Inbound::Kind::bad_json, {}});
+    } else {
+      arrived_.push_back({Inbound::Kind::too_large, {}});
+      break;
+    }
+  }
+  if (ec) ended_ = ec == asio::ssl::error::stream_truncated ? asio::error::eof : ec;
+  co_return Result{arrived_.empty() ? ended_ : boost::system::error_code{}};
+}
+
+awaitable<std::pair<boost::system::error_code, std::size_t>> TlsTransport::write(
+    const std::vector<Encoded>& batch, std::size_t offset) {
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(batch.size());
+  for (const auto& m : batch) {
+    buffers.emplace_back(asio::buffer(*m) + offset);
+    offset = 0;
+  }
+  const auto [ec, n] = co_await asio::async_write(tls_, buffers, tuple_awaitable);
+  co_return std::pair{ec, n};
+}
+
+// Our close_notify (bounded: a peer that does not read gets no more time), then the socket.
+awaitable<void> TlsTransport::finish(DisconnectReason /*reason*/) {
+  co_await server::with_timeout(tls_.async_shutdown(tuple_awaitable), kCloseNotifyLimit);
+  abort();
+}
+
+void TlsTransport::abort() noexcept {
+  boost::system::error_code ignored;  // the peer may be gone already
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace sockit::chat
