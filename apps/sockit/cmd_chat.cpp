@@ -26,6 +26,8 @@ struct ChatServeArgs {
   chat::ClusterOptions cluster;
   long node_ttl_s = 10;
   chat::TlsOptions tls;
+  std::string metrics_token;
+  std::string metrics;
 };
 
 int run_chat_serve(ChatServeArgs args) {
@@ -38,13 +40,17 @@ int run_chat_serve(ChatServeArgs args) {
   if (args.data != "none" && args.cluster.redis.empty()) options.data_dir = args.data;
   options.cluster = args.cluster;
   if (!args.tls.cert.empty()) options.tls = args.tls;
+  options.metrics_token = args.metrics_token;
+  if (!args.metrics.empty()) options.metrics = parse_endpoint(args.metrics, 9100);
   options.cluster.node_ttl = std::chrono::seconds(args.node_ttl_s);
   options.threads = args.threads;
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
   options.allow_origins = args.allow_origins;
   options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
   chat::serve(tcp, options, [&](std::string_view what, const Address& where) {
-    if (what == "web") {
+    if (what == "metrics") {
+      fmt::print("sockit chat: metrics on http://{}/metrics\n", where.to_string());
+    } else if (what == "web") {
       fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
                  options.tls ? "https" : "http", where.to_string());
     } else {
@@ -88,6 +94,10 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::ExistingFile)
       ->needs(cert);
   cert->needs("--tls-key");
+  cmd->add_option("--metrics-token", args->metrics_token,
+                  "/metrics answers only \"Authorization: Bearer TOKEN\" (or set SOCKIT_METRICS_TOKEN)")
+      ->envname("SOCKIT_METRICS_TOKEN");
+  cmd->add_option("--metrics", args->metrics, "serve /metrics (and /healthz) on this address, not the web port");
   cmd->add_option("--node-id", args->cluster.node_id, "this node's name in the cluster (default: random)");
   cmd->add_option("--node-ttl", args->node_ttl_s,
                   "seconds after which a silent node's users are removed from the cluster")

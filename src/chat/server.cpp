@@ -130,21 +130,31 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
                                    : session_coroutine(hub, options.limits),
                              config);
   WebContext web_context{hub, options.limits, store.get(), options.allow_origins, options.ws_idle,
-                         certs.get()};
+                         certs.get(), options.metrics_token, !options.metrics};
+  // --metrics ADDR: /metrics and /healthz alone on an address of their own (plain HTTP).
+  WebContext metrics_context{hub, options.limits, store.get(), {}, options.ws_idle, nullptr,
+                             options.metrics_token, true, true};
+  std::unique_ptr<server::AsyncServer> metrics;
+  if (options.metrics) {
+    metrics = std::make_unique<server::AsyncServer>(*options.metrics, web_coroutine(metrics_context), config);
+  }
   std::unique_ptr<server::AsyncServer> web;
   if (options.http) {
     web = std::make_unique<server::AsyncServer>(*options.http, web_coroutine(web_context), config);
   }
-  server.on_stop([&hub, &web] {
+  server.on_stop([&hub, &web, &metrics] {
     hub.shutdown();
     if (web) web->request_stop();
+    if (metrics) metrics->request_stop();
   });
   {
     server::StopOnSignals signals(server);
     ReloadOnHangup reload(certs.get());
     listening("tcp", server.server_address());
     if (web) listening("web", web->server_address());
+    if (metrics) listening("metrics", metrics->server_address());
     WebThread web_thread(web.get());
+    WebThread metrics_thread(metrics.get());
     if (cluster) cluster->start();
     server.serve_forever();
   }

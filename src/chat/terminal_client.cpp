@@ -146,6 +146,7 @@ class Client {
     char buffer[65536];
     std::error_code ec;
     const auto n = receive(buffer, ec);
+    if (ec == std::errc::operation_would_block) return;  // only TLS records, no data yet
     if (ec || n == 0) {
       show(ec ? "! connection lost: " + ec.message() : "* the server closed the connection");
       done_ = true;
@@ -164,18 +165,27 @@ class Client {
     }
   }
 
-  // One read of what the server sent (decrypted with TLS); 0 when it closed.
+  // One read of what the server sent (decrypted with TLS); 0 when it closed. With TLS the
+  // socket does not block: a readable socket may hold only TLS's own records (session
+  // tickets), and waiting for data then would keep the user's input from being sent.
   std::size_t receive(std::span<char> buffer, std::error_code& ec) {
     if (!tls_) return socket_.recv_into(buffer, ec);
     std::size_t n = 0;
-    return tls_->read(buffer, n) == TlsStream::Io::done ? n : 0;
+    const auto io = tls_->read(buffer, n);
+    if (io == TlsStream::Io::would_block) ec = std::make_error_code(std::errc::operation_would_block);
+    return n;
   }
 
   void send(std::string_view data) {
     if (!tls_) return socket_.sendall(data);
-    while (!data.empty()) {  // the socket blocks: a write takes all or fails
+    while (!data.empty()) {
       std::size_t n = 0;
-      if (tls_->write(data, n) == TlsStream::Io::closed) throw std::runtime_error("TLS: connection closed");
+      const auto io = tls_->write(data, n);
+      if (io == TlsStream::Io::closed) throw std::runtime_error("TLS: the connection closed");
+      if (io == TlsStream::Io::would_block) {
+        pollfd fd{socket_.fileno(), POLLIN | POLLOUT, 0};
+        if (::poll(&fd, 1, 10000) == 0) throw std::runtime_error("TLS: the server takes nothing");
+      }
       data.remove_prefix(n);
     }
   }
@@ -222,7 +232,7 @@ int run_terminal_client(const Endpoint& server, const std::optional<std::string>
     context.emplace(TlsContext::client(tls->verify, tls->cacert));
     stream = std::make_unique<TlsStream>(*context, socket, false, server.host, 10s);
   }
-  socket.settimeout(std::nullopt);  // the connect was bounded; reads wait on poll()
+  socket.setblocking(!stream);  // the connect was bounded; reads wait on poll()
   return Client(std::move(socket), std::move(stream), input_fd, output_fd).run(nick);
 }
 

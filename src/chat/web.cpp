@@ -1,5 +1,7 @@
 #include "web.hpp"
 
+#include <openssl/crypto.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -76,6 +78,15 @@ std::string path_of(std::string_view target) {
   return url ? std::string(url->encoded_path()) : std::string();
 }
 
+// True when no token is set, or the header is "Bearer TOKEN" (compared in constant time).
+bool bearer_matches(std::string_view header, const std::string& token) {
+  if (token.empty()) return true;
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!header.starts_with(kScheme)) return false;
+  header.remove_prefix(kScheme.size());
+  return header.size() == token.size() && CRYPTO_memcmp(header.data(), token.data(), token.size()) == 0;
+}
+
 Response answer(const Request& req, const WebContext& ctx) {
   const auto path = path_of(req.target());
   if (path.empty()) return plain(req, bhttp::status::bad_request, "bad request target\n");
@@ -91,11 +102,17 @@ Response answer(const Request& req, const WebContext& ctx) {
     }
     return plain(req, bhttp::status::ok, "ok\n");
   }
-  if (path == "/metrics") {
+  if (path == "/metrics" && ctx.serve_metrics) {
+    if (!bearer_matches(req[bhttp::field::authorization], ctx.metrics_token)) {
+      auto res = plain(req, bhttp::status::unauthorized, "a bearer token is needed (--metrics-token)\n");
+      res.set(bhttp::field::www_authenticate, "Bearer realm=\"sockit metrics\"");
+      return res;
+    }
     auto res = plain(req, bhttp::status::ok, render_metrics(ctx.hub, ctx.store));
     res.set(bhttp::field::content_type, kMetricsContentType);
     return res;
   }
+  if (ctx.metrics_only) return plain(req, bhttp::status::not_found, "only /metrics and /healthz here\n");
   if (path == "/ws") return plain(req, bhttp::status::upgrade_required, "WebSocket only\n");
   if (const auto* file = find_web_asset(path)) return asset(req, *file);
   return plain(req, bhttp::status::not_found, "not found\n");
@@ -174,7 +191,7 @@ awaitable<void> serve_web(Stream& socket, const Address& peer, const WebContext&
       co_return;
     }
     const Request& req = parser.get();
-    if (beast::websocket::is_upgrade(req)) {
+    if (beast::websocket::is_upgrade(req) && !ctx.metrics_only) {
       co_await upgrade(socket, peer, req, ctx);
       co_return;
     }

@@ -24,6 +24,9 @@ struct WebContext {
   std::vector<std::string> allow_origins;  ///< more than the same host; "*": any
   std::chrono::seconds ws_idle{60};       ///< ping after half of it, close after all of it
   const TlsCerts* tls = nullptr;          ///< HTTPS and wss:// when set
+  std::string metrics_token;              ///< /metrics needs "Authorization: Bearer" it; empty: open
+  bool serve_metrics = true;              ///< false: /metrics is on a port of its own
+  bool metrics_only = false;              ///< this port serves /metrics and /healthz only
 };
 
 /// The coroutine that serves one web connection: HTTP/1.1 keep-alive until it upgrades to

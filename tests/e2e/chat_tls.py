@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -209,7 +210,49 @@ def main():
 
     proc.send_signal(signal.SIGTERM)
     check(proc.wait(timeout=15) == 0, "clean stop")
+    metrics_guard()
     print("tls: ok")
+
+
+def get(port, target, token=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, target))
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def metrics_guard():
+    """--metrics-token on the web port; --metrics ADDR moves /metrics to an address of its own."""
+    for own_port in (False, True):
+        args = [SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data",
+                "none", "--metrics-token", "s3cret"]
+        if own_port:
+            args += ["--metrics", "127.0.0.1:0"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        PROCS.append(proc)
+        out = b""
+        want = b"metrics on" if own_port else b"web page on"
+        while want not in out:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            check(chunk, "server output: %r" % out)
+            out += chunk
+        web = int(re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out).group(1))
+        port = int(re.search(rb"metrics on http://127\.0\.0\.1:(\d+)/", out).group(1)) if own_port else web
+        check(get(port, "/metrics")[0] == 401, "no token: 401")
+        check(get(port, "/metrics", "wrong")[0] == 401, "a wrong token: 401")
+        status, text = get(port, "/metrics", "s3cret")
+        check(status == 200 and "sockit_chat_clients" in text, "the token: 200")
+        if own_port:
+            check(get(web, "/metrics", "s3cret")[0] == 404, "not on the web port any more")
+            check(get(port, "/")[0] == 404, "the metrics port serves no page")
+            check(get(port, "/healthz")[0] == 200, "but /healthz")
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=15) == 0, "clean stop")
+    print("/metrics: 401 without the bearer token; --metrics moves it to its own address")
 
 
 try:

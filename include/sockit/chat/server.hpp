@@ -42,10 +42,12 @@ struct ChatOptions {
   std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all
   ClusterOptions cluster;                          ///< with Redis: history there, not data_dir
   std::optional<TlsOptions> tls;                   ///< protocol v1 over TLS, HTTPS and wss://
+  std::string metrics_token;                       ///< /metrics wants "Bearer TOKEN"; empty: open
+  std::optional<Endpoint> metrics;                 ///< /metrics on its own address, not the web port
 };
 
-/// Opens the store, listens on `tcp` (and options.http), tells `listening` each bound address
-/// ("tcp", then "web"), and serves until SIGINT/SIGTERM (with TLS, SIGHUP loads the
+/// Opens the store, listens on `tcp` (and options.http, options.metrics), tells `listening`
+/// each bound address ("tcp", then "web", then "metrics"), and serves until SIGINT/SIGTERM (with TLS, SIGHUP loads the
 /// certificate and key again: new connections use them); then refuses new work, sends
 /// `shutting_down` to every client, flushes the store and returns. Throws socket_error when
 /// it cannot listen, chat_store_error when the store cannot open, std::runtime_error when the
