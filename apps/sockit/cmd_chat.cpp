@@ -1,11 +1,16 @@
 // `sockit chat serve` and `sockit chat connect`: the chat room and its terminal client.
+#include <termios.h>
 #include <unistd.h>
+
+#include <iostream>
+#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "command.hpp"
 #include "options.hpp"
+#include "sockit/chat/accounts.hpp"
 #include "sockit/chat/client.hpp"
 #include "sockit/chat/server.hpp"
 
@@ -28,6 +33,9 @@ struct ChatServeArgs {
   chat::TlsOptions tls;
   std::string metrics_token;
   std::string metrics;
+  std::string auth = "open";
+  bool no_guests = false;
+  long token_ttl_s = 86400;
 };
 
 int run_chat_serve(ChatServeArgs args) {
@@ -41,6 +49,9 @@ int run_chat_serve(ChatServeArgs args) {
   options.cluster = args.cluster;
   if (!args.tls.cert.empty()) options.tls = args.tls;
   options.metrics_token = args.metrics_token;
+  options.auth.accounts = args.auth == "accounts";
+  options.auth.no_guests = args.no_guests;
+  options.auth.token_ttl = std::chrono::seconds(args.token_ttl_s);
   if (!args.metrics.empty()) options.metrics = parse_endpoint(args.metrics, 9100);
   options.cluster.node_ttl = std::chrono::seconds(args.node_ttl_s);
   options.threads = args.threads;
@@ -94,6 +105,16 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::ExistingFile)
       ->needs(cert);
   cert->needs("--tls-key");
+  auto* auth = cmd->add_option("--auth", args->auth,
+                               "open: any free nickname; accounts: registered nicknames need their "
+                               "password (sockit chat user add)")
+                   ->check(CLI::IsMember({"open", "accounts"}))
+                   ->capture_default_str();
+  cmd->add_flag("--no-guests", args->no_guests, "with --auth accounts: only registered users log in")
+      ->needs(auth);
+  cmd->add_option("--token-ttl", args->token_ttl_s, "seconds a resume token (given at login) lives")
+      ->check(CLI::Range(60L, 365L * 86400))
+      ->capture_default_str();
   cmd->add_option("--metrics-token", args->metrics_token,
                   "/metrics answers only \"Authorization: Bearer TOKEN\" (or set SOCKIT_METRICS_TOKEN)")
       ->envname("SOCKIT_METRICS_TOKEN");
@@ -148,6 +169,87 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   cmd->callback([args, &action] { action = [args] { return run_chat_serve(*args); }; });
 }
 
+// The password for `user add` / `user passwd`: one line from stdin with --password-stdin,
+// else typed twice on the terminal without echo.
+std::string read_password(bool from_stdin) {
+  std::string password;
+  if (from_stdin) {
+    if (!std::getline(std::cin, password)) throw std::runtime_error("no password on stdin");
+    return password;
+  }
+  if (!::isatty(STDIN_FILENO)) throw std::runtime_error("no terminal to type a password: use --password-stdin");
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string again;
+  fmt::print(stderr, "password: ");
+  std::getline(std::cin, password);
+  fmt::print(stderr, "\nagain: ");
+  std::getline(std::cin, again);
+  fmt::print(stderr, "\n");
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  if (password != again) throw std::runtime_error("the two passwords differ");
+  return password;
+}
+
+void add_chat_user(CLI::App& chat_cmd, Action& action) {
+  auto* user = chat_cmd.add_subcommand("user", "Registered users for --auth accounts (safe while the server runs)");
+  user->require_subcommand(1);
+  struct Args {
+    std::string name;
+    std::string data = "./sockit-data";
+    bool password_stdin = false;
+    chat::ScryptCost cost;
+  };
+  auto args = std::make_shared<Args>();
+  auto common = [&](CLI::App* cmd, bool named) {
+    if (named) cmd->add_option("NAME", args->name, "the nickname")->required();
+    cmd->add_option("--data", args->data, "the chat server's --data directory")->capture_default_str();
+  };
+  auto* add = user->add_subcommand("add", "Register a nickname with a password");
+  auto* passwd = user->add_subcommand("passwd", "Set a new password (drops its resume tokens)");
+  for (auto* cmd : {add, passwd}) {
+    common(cmd, true);
+    cmd->add_flag("--password-stdin", args->password_stdin, "read the password from stdin (one line)");
+    cmd->add_option("--cost", args->cost.log2_n, "scrypt cost: log2 of N")
+        ->check(CLI::Range(10, 22))
+        ->capture_default_str();
+  }
+  auto* del = user->add_subcommand("del", "Remove a registered nickname");
+  common(del, true);
+  auto* list = user->add_subcommand("list", "List the registered nicknames");
+  common(list, false);
+  add->callback([args, &action] {
+    action = [args] {
+      chat::AccountBook(args->data).add(args->name, read_password(args->password_stdin), args->cost);
+      fmt::print("registered {}\n", args->name);
+      return 0;
+    };
+  });
+  passwd->callback([args, &action] {
+    action = [args] {
+      chat::AccountBook(args->data).set_password(args->name, read_password(args->password_stdin), args->cost);
+      fmt::print("new password for {}\n", args->name);
+      return 0;
+    };
+  });
+  del->callback([args, &action] {
+    action = [args] {
+      chat::AccountBook(args->data).remove(args->name);
+      fmt::print("removed {}\n", args->name);
+      return 0;
+    };
+  });
+  list->callback([args, &action] {
+    action = [args] {
+      for (const auto& a : chat::AccountBook(args->data).list()) fmt::print("{}\n", a.nickname);
+      return 0;
+    };
+  });
+}
+
 void add_chat_connect(CLI::App& chat_cmd, Action& action) {
   auto* cmd = chat_cmd.add_subcommand("connect", "Chat from the terminal (or from a pipe)");
   auto address = std::make_shared<std::string>("127.0.0.1:8000");
@@ -182,6 +284,7 @@ void add_chat_command(CLI::App& root, Action& action) {
   chat_cmd->require_subcommand(1);
   add_chat_serve(*chat_cmd, action);
   add_chat_connect(*chat_cmd, action);
+  add_chat_user(*chat_cmd, action);
 }
 
 }  // namespace sockit::app

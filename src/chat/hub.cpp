@@ -11,6 +11,7 @@
 
 #include "cluster.hpp"
 #include "nickname.hpp"
+#include "sockit/chat/accounts.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
 
@@ -178,13 +179,64 @@ void Hub::resume(Member& m) {
   }
 }
 
-void Hub::login(Member& m, const std::string& nickname, const std::string& req) {
+void Hub::login(Member& m, const Login& login, const std::string& req) {
+  const auto& nickname = login.nickname;
   if (m.id_ != 0) return refuse(m, Errc::already_logged_in, "already logged in", req);
   auto key = nickname_key(nickname);
   if (key == system_key_) {
     return refuse(m, Errc::nickname_taken, "nickname '" + nickname + "' looks like System", req);
   }
   if (cluster_) return cluster_->login(m, nickname, key, req);
+  if (accounts_) return login_with_account(m, login, std::move(key), req);
+  admit(m, nickname, std::move(key), req, {});
+}
+
+// Checks the password or token on the background thread (scrypt is slow on purpose), then
+// admits the member on its loop. Failures count towards the throttle.
+void Hub::login_with_account(Member& m, const Login& login, std::string key, const std::string& req) {
+  m.busy_ = true;
+  boost::asio::post(background_, [this, mp = &m, shard = m.shard_, conn = m.conn_, login,
+                                  key = std::move(key), req, source = m.source_] {
+    auto finish = [&](std::function<void()> fn) {
+      shard->post_call(conn, [this, mp, fn = std::move(fn)] {
+        fn();
+        resume(*mp);
+      });
+    };
+    auto deny = [&](Errc code, std::string message) {
+      finish([this, mp, code, message, req] { refuse(*mp, code, message, req); });
+    };
+    const auto now = LoginThrottle::Clock::now();
+    {
+      std::lock_guard lock(throttle_mu_);
+      if (const auto wait = throttle_.wait(source, key, now)) {
+        stats_.dropped(DropReason::rate_limited);
+        return deny(Errc::rate_limited, fmt::format("too many failed logins; try again in {} s",
+                                                    wait->count()));
+      }
+    }
+    std::string token;
+    try {
+      const auto registered = accounts_->registered(login.nickname);
+      const bool ok = registered && ((login.token && accounts_->check_token(login.nickname, *login.token)) ||
+                                     (login.password && accounts_->check_password(login.nickname, *login.password)));
+      if (registered && ok) token = accounts_->issue_token(login.nickname, token_ttl_);
+      if (!ok && (registered || no_guests_)) {
+        std::lock_guard lock(throttle_mu_);
+        throttle_.failed(source, key, now);
+        return deny(Errc::auth_failed, registered ? "wrong password or token for '" + login.nickname + "'"
+                                                  : "only registered users may log in here");
+      }
+    } catch (const account_error& e) {
+      log_error("login of '{}': {}", login.nickname, e.what());
+      return deny(Errc::store_unavailable, "the accounts cannot be read now");
+    }
+    finish([this, mp, nickname = login.nickname, key, req, token] { admit(*mp, nickname, key, req, token); });
+  });
+}
+
+void Hub::admit(Member& m, const std::string& nickname, std::string key, const std::string& req,
+                const std::string& token) {
   std::lock_guard lock(mu_);
   if (const auto it = by_key_.find(key); it != by_key_.end()) {
     const auto& holder = it->second.nickname;
@@ -197,7 +249,7 @@ void Hub::login(Member& m, const std::string& nickname, const std::string& req) 
   m.nickname_ = nickname;
   m.key_ = key;
   by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_});
-  answer(m, encode_login_ok(m.id_, nickname, req));
+  answer(m, encode_login_ok(m.id_, nickname, req, token));
   enter_locked(m, kLobby);
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -27,6 +28,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "login_throttle.hpp"
 #include "outbox.hpp"
 #include "queue_budget.hpp"
 #include "room.hpp"
@@ -37,6 +39,7 @@
 
 namespace sockit::chat {
 
+class AccountBook;
 class ChatStore;
 namespace cluster {
 class Cluster;
@@ -50,11 +53,15 @@ class Member {
   const std::string& nickname() const noexcept { return nickname_; }
   /// In a cluster: a login, join or leave is on its way; later requests go to Hub::defer.
   bool busy() const noexcept { return busy_; }
+  /// Where the connection comes from (its IP address), for the login throttle. Set once,
+  /// before the first request.
+  void set_source(std::string source) { source_ = std::move(source); }
 
  private:
   friend class Hub;
   friend class cluster::Cluster;
-  bool busy_ = false;  // a request that changes the member is with the cluster
+  std::string source_;
+  bool busy_ = false;  // a login (accounts) or, in a cluster, a join or leave is on its way
   std::deque<std::function<void()>> waiting_;  // requests that came meanwhile, in order
   Shard* shard_ = nullptr;
   Outbox* out_ = nullptr;
@@ -82,7 +89,10 @@ class Hub {
   void detach(Member& m);
 
   /// The requests of protocol v1, on the member's loop; each answers the member itself.
-  void login(Member& m, const std::string& nickname, const std::string& req);
+  void login(Member& m, const Login& login, const std::string& req);
+  void login(Member& m, const std::string& nickname, const std::string& req) {
+    login(m, Login{nickname}, req);
+  }
   void broadcast(Member& m, const Broadcast& b, const std::string& req);
   void direct(Member& m, const Direct& d, const std::string& req);
   void join(Member& m, const std::string& room, const std::string& req);
@@ -108,6 +118,17 @@ class Hub {
   /// Sends every connection `code` and closes it; new ones are still taken. Thread safe.
   void close_all(Errc code, const std::string& message);
 
+  /// Registered nicknames (--auth accounts): they log in only with their password or a resume
+  /// token (valid `token_ttl`); with `no_guests` nobody else logs in. Checked on the hub's
+  /// background thread. Call before the first connection; `book` must outlive the hub.
+  void use_accounts(AccountBook* book, bool no_guests, std::chrono::seconds token_ttl) noexcept {
+    accounts_ = book;
+    no_guests_ = no_guests;
+    token_ttl_ = token_ttl;
+  }
+  bool accounts() const noexcept { return accounts_ != nullptr; }
+  bool guests() const noexcept { return !no_guests_; }
+
   /// Numbers and delivers room messages through `cluster` instead of itself (nullptr: alone).
   /// Call before the first connection; `cluster` must outlive the hub's connections.
   void use_cluster(cluster::Cluster* cluster) noexcept { cluster_ = cluster; }
@@ -132,6 +153,9 @@ class Hub {
 
  private:
   Shard& shard_for(const boost::asio::any_io_executor& executor);
+  void admit(Member& m, const std::string& nickname, std::string key, const std::string& req,
+             const std::string& token);
+  void login_with_account(Member& m, const Login& login, std::string key, const std::string& req);
   // The caller holds mu_.
   std::shared_ptr<Room> room_locked(const std::string& name);
   void enter_locked(Member& m, const std::string& name);
@@ -145,6 +169,11 @@ class Hub {
   const ChatLimits& limits_;
   ChatStore* store_;
   cluster::Cluster* cluster_ = nullptr;
+  AccountBook* accounts_ = nullptr;
+  bool no_guests_ = false;
+  std::chrono::seconds token_ttl_{86400};
+  std::mutex throttle_mu_;  // guards throttle_
+  LoginThrottle throttle_;
   const std::string system_key_;  // nobody may look like "System"
   std::int64_t seq_floor_ = 0;    // a room's first seq in this run is above it (ChatStore)
   QueueBudget budget_;            // before the shards: their inboxes hold its messages

@@ -67,6 +67,17 @@ class Fields {
     return text;
   }
 
+  // An optional string of at most `max` bytes (a password, a token).
+  std::optional<std::string> secret(std::string_view key, std::size_t max) {
+    if (refusal_ || absent(key)) return std::nullopt;
+    const json::value& value = *object_.if_contains(key);
+    if (!value.is_string()) return fail(Errc::bad_request, quoted(key) + " must be a string"), std::nullopt;
+    if (value.get_string().size() > max) {
+      return fail(Errc::bad_request, quoted(key) + " is too long"), std::nullopt;
+    }
+    return std::string(value.get_string());
+  }
+
   // An optional integer; integers past the int64 range saturate to its maximum.
   std::optional<std::int64_t> integer(std::string_view key) {
     if (refusal_ || absent(key)) return std::nullopt;
@@ -112,7 +123,12 @@ std::size_t clamp_limit(std::optional<std::int64_t> limit) {
 }
 
 Request read_login(Fields& f) {
-  return Login{f.nickname("nickname")};
+  constexpr std::size_t kMaxSecret = 1024;
+  Login login;
+  login.nickname = f.nickname("nickname");
+  login.password = f.secret("password", kMaxSecret);
+  login.token = f.secret("token", kMaxSecret);
+  return login;
 }
 
 Request read_broadcast(Fields& f) {

@@ -63,9 +63,11 @@ std::string encode_error(Errc code, std::string_view message, std::string_view r
       json::object{{"type", "error"}, {"code", code_name(code)}, {"message", message}}, req);
 }
 
-std::string encode_login_ok(std::int64_t id, std::string_view nickname, std::string_view req) {
-  return finish_with_req(
-      json::object{{"type", "login"}, {"status", "ok"}, {"id", id}, {"nickname", nickname}}, req);
+std::string encode_login_ok(std::int64_t id, std::string_view nickname, std::string_view req,
+                            std::string_view token) {
+  json::object object{{"type", "login"}, {"status", "ok"}, {"id", id}, {"nickname", nickname}};
+  if (!token.empty()) object["token"] = token;
+  return finish_with_req(std::move(object), req);
 }
 
 std::string encode_broadcast(std::int64_t sender_id, std::string_view sender_nickname,

@@ -13,7 +13,7 @@ struct CodeText {
 };
 
 // Indexed by the Errc value minus one.
-constexpr std::array<CodeText, 20> kCodes{{
+constexpr std::array<CodeText, 21> kCodes{{
     {"bad_json", "the frame is not valid JSON"},
     {"bad_request", "the request is malformed"},
     {"unknown_type", "unknown request type"},
@@ -35,8 +35,9 @@ constexpr std::array<CodeText, 20> kCodes{{
     {"shutting_down", "the server is shutting down"},
     {"store_unavailable", "the message store is not writing; the message was not accepted"},
     {"cluster_unavailable", "the cluster's Redis cannot be reached now; try again"},
+    {"auth_failed", "that nickname is registered: the right password or token is needed"},
 }};
-static_assert(kCodes.size() == static_cast<std::size_t>(Errc::cluster_unavailable));
+static_assert(kCodes.size() == static_cast<std::size_t>(Errc::auth_failed));
 
 const CodeText* find(int value) noexcept {
   if (value < 1 || static_cast<std::size_t>(value) > kCodes.size()) return nullptr;

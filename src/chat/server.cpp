@@ -10,6 +10,7 @@
 #include "cluster.hpp"
 #include "hub.hpp"
 #include "session.hpp"
+#include "sockit/chat/accounts.hpp"
 #include "sockit/chat/protocol.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
@@ -111,8 +112,16 @@ std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
 
 void serve(const Endpoint& tcp, const ChatOptions& options,
            const std::function<void(std::string_view, const Address&)>& listening) {
+  if (options.auth.accounts && (!options.data_dir || !options.cluster.redis.empty())) {
+    throw std::invalid_argument("--auth accounts keeps the accounts in --data DIR (not with --cluster)");
+  }
   auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
   Hub hub(options.limits, store.get());
+  std::unique_ptr<AccountBook> accounts;
+  if (options.auth.accounts) {
+    accounts = std::make_unique<AccountBook>(*options.data_dir);
+    hub.use_accounts(accounts.get(), options.auth.no_guests, options.auth.token_ttl);
+  }
   std::unique_ptr<cluster::Cluster> cluster;
   if (!options.cluster.redis.empty()) {
     cluster = std::make_unique<cluster::Cluster>(options.cluster, hub);

@@ -345,7 +345,8 @@ void Session::dispatch(const Request& request, const std::string& req) {
   if (std::holds_alternative<Ping>(request)) return hub_.answer(member_, encode_pong(req));
   if (const auto* login = std::get_if<Login>(&request)) {
     const bool first = member_.id() == 0;
-    hub_.login(member_, login->nickname, req);
+    if (hub_.accounts()) member_.set_source(peer_.host());  // the throttle counts by address
+    hub_.login(member_, *login, req);
     if (!first || member_.id() == 0) return;
     log_info("{} logged in as {}({})", peer_.to_string(), member_.nickname(), member_.id());
     if (!close_armed_) timer_.reset();  // the login deadline is met

@@ -19,7 +19,7 @@ enum class DropReason { slow_consumer, rate_limited, closing, store_unavailable 
 inline constexpr std::size_t kDropReasons = 4;
 std::string_view drop_reason_name(DropReason reason) noexcept;
 
-inline constexpr std::size_t kErrcSlots = static_cast<std::size_t>(Errc::cluster_unavailable) + 1;
+inline constexpr std::size_t kErrcSlots = static_cast<std::size_t>(Errc::auth_failed) + 1;
 
 /// Thread safe: every member may be called from any thread.
 class ChatStats {

@@ -1,5 +1,7 @@
 #include "web.hpp"
 
+#include <fmt/core.h>
+
 #include <openssl/crypto.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -113,6 +115,13 @@ Response answer(const Request& req, const WebContext& ctx) {
     return res;
   }
   if (ctx.metrics_only) return plain(req, bhttp::status::not_found, "only /metrics and /healthz here\n");
+  if (path == "/auth") {  // tells the page whether to ask for a password
+    auto res = plain(req, bhttp::status::ok,
+                     fmt::format("{{\"accounts\":{},\"guests\":{}}}\n", ctx.hub.accounts(), ctx.hub.guests()));
+    res.set(bhttp::field::content_type, "application/json");
+    res.set(bhttp::field::cache_control, "no-store");
+    return res;
+  }
   if (path == "/ws") return plain(req, bhttp::status::upgrade_required, "WebSocket only\n");
   if (const auto* file = find_web_asset(path)) return asset(req, *file);
   return plain(req, bhttp::status::not_found, "not found\n");

@@ -184,16 +184,16 @@ TEST(ChatErrc, HasTheSpecsNames) {
       "already_logged_in", "nickname_taken",  "nickname_invalid", "message_too_long",
       "rate_limited",      "no_such_user",    "not_in_room",      "room_invalid",
       "forbidden",         "frame_too_large", "server_full",      "login_timeout",
-      "slow_consumer",     "shutting_down",   "store_unavailable", "cluster_unavailable"};
+      "slow_consumer",     "shutting_down",   "store_unavailable", "cluster_unavailable", "auth_failed"};
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(code_name(static_cast<Errc>(i + 1)), names[i]);
   }
   EXPECT_EQ(code_name(static_cast<Errc>(0)), "unknown");
-  EXPECT_EQ(code_name(static_cast<Errc>(21)), "unknown");
+  EXPECT_EQ(code_name(static_cast<Errc>(22)), "unknown");
 }
 
 TEST(ChatErrc, ClosesTheConnectionOnlyWhereTheSpecSays) {
-  for (int value = 1; value <= 20; ++value) {
+  for (int value = 1; value <= 21; ++value) {
     const auto code = static_cast<Errc>(value);
     const bool closes = code == Errc::frame_too_large || code == Errc::server_full ||
                         code == Errc::login_timeout || code == Errc::slow_consumer ||

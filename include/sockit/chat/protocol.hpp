@@ -39,6 +39,7 @@ enum class Errc {
   shutting_down,
   store_unavailable,
   cluster_unavailable,
+  auth_failed,
 };
 
 /// The wire name of `code` ("bad_json", "nickname_taken"...); "unknown" for a value outside
@@ -58,9 +59,12 @@ std::error_code make_error_code(Errc code) noexcept;
 
 // ---- Requests ---------------------------------------------------------------------------
 
-/// {"type":"login","nickname":…}
+/// {"type":"login","nickname":…} with, for a registered nickname (--auth accounts),
+/// "password":… or the "token":… a previous login answered.
 struct Login {
   std::string nickname;
+  std::optional<std::string> password = std::nullopt;
+  std::optional<std::string> token = std::nullopt;
   friend bool operator==(const Login&, const Login&) = default;
 };
 
@@ -182,7 +186,9 @@ bool valid_room(std::string_view room) noexcept;
 std::string encode_error(Errc code, std::string_view message, std::string_view req = {});
 
 /// {"type":"login","status":"ok","id":…,"nickname":…,"req":…}
-std::string encode_login_ok(std::int64_t id, std::string_view nickname, std::string_view req = {});
+/// `token` (a registered user's resume token) is sent only when not empty.
+std::string encode_login_ok(std::int64_t id, std::string_view nickname, std::string_view req = {},
+                            std::string_view token = {});
 
 /// {"type":"broadcast","sender_id":…,"sender_nickname":…,"message":…,"room":…,"seq":…,"ts":…}
 std::string encode_broadcast(std::int64_t sender_id, std::string_view sender_nickname,

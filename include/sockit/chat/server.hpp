@@ -32,6 +32,13 @@ struct TlsOptions {
   std::string key;   ///< PEM: its private key
 };
 
+/// Who may log in. Value type.
+struct AuthOptions {
+  bool accounts = false;                   ///< registered nicknames need their password
+  bool no_guests = false;                  ///< ... and nobody else may log in
+  std::chrono::seconds token_ttl{86400};   ///< a resume token lives this long
+};
+
 /// Value type.
 struct ChatOptions {
   ChatLimits limits;
@@ -44,6 +51,7 @@ struct ChatOptions {
   std::optional<TlsOptions> tls;                   ///< protocol v1 over TLS, HTTPS and wss://
   std::string metrics_token;                       ///< /metrics wants "Bearer TOKEN"; empty: open
   std::optional<Endpoint> metrics;                 ///< /metrics on its own address, not the web port
+  AuthOptions auth;                                ///< accounts need data_dir (chat.db)
 };
 
 /// Opens the store, listens on `tcp` (and options.http, options.metrics), tells `listening`
