@@ -41,6 +41,8 @@ function onLoginSubmit(event) {
   if (state.ws) return; // an attempt is already under way
   setLoginMessage('');
   state.nickname = nick;
+  state.password = ui.password.value;  // sent once; only the token the server answers is kept
+  ui.password.value = '';
   setLoginBusy(true);
   openSocket();
 }
@@ -100,6 +102,8 @@ function onMessagesScroll() {
 
 function logout() {
   state.stopReason = 'logout';
+  state.token = '';
+  sessionStorage.removeItem('sockit-token:' + state.nickname);
   clearTimer('reconnect');
   clearTimer('countdown');
   if (state.loggedIn && isOpen()) {
@@ -115,7 +119,7 @@ function logout() {
 // ---- Start-up --------------------------------------------------------------
 function cacheElements() {
   const ids = ['status', 'conn-state', 'reconnect-now', 'whoami', 'logout', 'login-view', 'login-form',
-    'nickname', 'login-button', 'login-error', 'chat-view', 'rooms', 'join-form', 'join-room', 'members',
+    'nickname', 'password', 'password-row', 'login-button', 'login-error', 'chat-view', 'rooms', 'join-form', 'join-room', 'members',
     'member-count', 'sidebar-toggle', 'room-title', 'messages', 'composer-form', 'composer'];
   for (const id of ids) ui[id.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = document.getElementById(id);
   ui.historyEdge = el('li', 'history-edge');
@@ -134,10 +138,23 @@ function bindEvents() {
   window.addEventListener('online', reconnectNow);
 }
 
+// Whether the server has accounts (--auth accounts): then the page asks for a password too.
+function askAuth() {
+  fetch('/auth', { cache: 'no-store' })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((auth) => {
+      if (!auth || !auth.accounts) return;
+      ui.passwordRow.hidden = false;
+      if (!auth.guests) setLoginMessage('Only registered users may sign in here.');
+    })
+    .catch(() => {});
+}
+
 function start() {
   document.title = 'sockit chat';
   cacheElements();
   bindEvents();
+  askAuth();
   onFrame(handleFrame);
   setConnState('offline');
   window.sockitChat = { state, reconnectNow };

@@ -46,7 +46,7 @@ export function openSocket() {
     return;
   }
   state.ws = ws;
-  ws.onopen = () => { if (ws === state.ws) sendRequest({ type: 'login', nickname: state.nickname }, {}); };
+  ws.onopen = () => { if (ws === state.ws) sendRequest(loginRequest(), {}); };
   ws.onmessage = (event) => { if (ws === state.ws) frameHandler(event.data); };
   ws.onclose = () => { if (ws === state.ws) handleSocketClosed(); };
   state.timers.login = setTimeout(() => {
@@ -179,4 +179,14 @@ function sendPing() {
     showStatus('error', 'timeout', 'The server stopped answering');
     abandonSocket();
   }, PONG_WAIT_MS);
+}
+
+// The login: with the password the user just typed, else with the resume token a previous
+// login answered (so reconnects never need the password again).
+function loginRequest() {
+  const request = { type: 'login', nickname: state.nickname };
+  const token = state.token || sessionStorage.getItem('sockit-token:' + state.nickname);
+  if (state.password) request.password = state.password;
+  else if (token) request.token = token;
+  return request;
 }

@@ -46,6 +46,11 @@ function onLogin(msg) {
   state.myId = Number(msg.id);
   state.myIds.add(state.myId);
   state.nickname = String(msg.nickname ?? state.nickname);
+  state.password = '';
+  if (msg.token) {
+    state.token = String(msg.token);
+    sessionStorage.setItem('sockit-token:' + state.nickname, state.token);
+  }
   setLoginMessage('');
   setConnState('connected');
   showChatScreen();
@@ -193,6 +198,11 @@ function onError(msg, info) {
 }
 
 function handleLoginError(code, text) {
+  if (code === 'auth_failed') {  // a stale token, or a password is needed: ask for it
+    state.token = '';
+    sessionStorage.removeItem('sockit-token:' + state.nickname);
+    ui.passwordRow.hidden = false;
+  }
   const retryable = ['nickname_taken', 'server_full', 'shutting_down', 'rate_limited'].includes(code);
   if (state.hasSession && retryable) {
     // Usually our previous session is still being cleaned up: try again later.

@@ -8,6 +8,8 @@ export const ui = {};
 
 export const state = {
   nickname: '',
+  password: '',            // typed for one login, then forgotten
+  token: '',               // the resume token of a registered user (--auth accounts)
   myId: null,
   myIds: new Set(),        // every id this page had (own messages survive reconnects)
   ws: null,

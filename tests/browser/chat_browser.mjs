@@ -6,7 +6,9 @@
 // node in a's place, which must catch them up from Redis.
 //
 // With --tls both ports speak TLS with a certificate from a throwaway CA made here by the
-// openssl command: the page over https:// and wss://, the terminal users over TLS.
+// openssl command: the page over https:// and wss://, the terminal users over TLS; and the
+// server has accounts (--auth accounts), alice being registered: her page shows the password
+// field, signs in with it, and comes back after the restart with its resume token alone.
 //
 //   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR [--cluster | --tls]
 import assert from 'node:assert/strict';
@@ -89,8 +91,13 @@ async function openChat(browser, base, nick, viewport = { width: 1100, height: 7
   return page;
 }
 
+const PASSWORD = 'correct horse battery';
+
 async function login(page, nick) {
   await page.fill('#nickname', nick);
+  if (tls && nick === 'alice' && await page.locator('#password').isVisible()) {
+    await page.fill('#password', PASSWORD);
+  }
   await page.press('#nickname', 'Enter');
   await page.locator('#whoami').filter({ hasText: nick }).waitFor({ timeout: STEP_MS });
 }
@@ -131,6 +138,7 @@ async function stopServer(server) {
 }
 
 async function scenario(browser, base, tcp, restart) {
+  if (tls) await checkPasswordField(browser, base);
   const alice = await openChat(browser, base, 'alice');
   const mallory = await openChat(browser, base, XSS);
   const seed = new Proc('python3', [join(here, 'seed_client.py'), String(tcp), ...seedTls]);
@@ -236,6 +244,19 @@ async function scenario(browser, base, tcp, restart) {
   }
 }
 
+// With accounts the page shows the password field; a wrong password is refused.
+async function checkPasswordField(browser, base) {
+  const page = await browser.newPage({ ignoreHTTPSErrors: true });
+  await page.goto(base);
+  await page.locator('#password').waitFor({ state: 'visible', timeout: STEP_MS });
+  await page.fill('#nickname', 'alice');
+  await page.fill('#password', 'wrong');
+  await page.press('#nickname', 'Enter');
+  await page.locator('#login-error[data-code="auth_failed"]').waitFor({ timeout: STEP_MS });
+  await page.close();
+  console.log('ok: accounts on: a password field; a wrong password is refused');
+}
+
 // After a reload the old WebSocket may still hold the nickname for a moment.
 async function loginWhenFree(page, nick) {
   const deadline = Date.now() + STEP_MS;
@@ -295,7 +316,11 @@ async function main() {
   let redis = null;
   let other = null;  // node b of a cluster: the terminal users' node
   let store = ['--data', dataDir];
-  if (tls) store = [...store, ...makeCertificates(dataDir)];
+  if (tls) {
+    store = [...store, ...makeCertificates(dataDir), '--auth', 'accounts'];
+    execFileSync(sockit, ['chat', 'user', 'add', 'alice', '--data', dataDir, '--password-stdin',
+                          '--cost', '10'], { input: PASSWORD + '\n' });
+  }
   if (cluster) {
     redis = await startRedis(dataDir);
     store = ['--cluster', redis.url];
