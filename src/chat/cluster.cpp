@@ -78,8 +78,10 @@ std::vector<RoomMessage> stream_messages(const redisReply* r) {
 }  // namespace
 
 struct Cluster::Instance {
-  Instance(asio::io_context& io, const RedisAddress& address)
-      : cmd(io, address, kRedisTimeout), sub(io, address, kRedisTimeout), retry(io) {}
+  Instance(asio::io_context& io, const RedisAddress& address, const std::string& node)
+      : cmd(io, address, "sockit-" + node + "-cmd", kRedisTimeout),
+        sub(io, address, "sockit-" + node + "-sub", kRedisTimeout),
+        retry(io) {}
   RedisLink cmd;  // commands and scripts, pipelined
   RedisLink sub;  // the rooms' channels (and, on the directory, this node's)
   bool up = false;
@@ -138,7 +140,7 @@ Cluster::Cluster(const ClusterOptions& options, Hub& hub)
     if (!address) {
       throw std::invalid_argument("--cluster " + url + ": expected redis://HOST[:PORT][/DB]");
     }
-    instances_.push_back(std::make_unique<Instance>(io_, *address));
+    instances_.push_back(std::make_unique<Instance>(io_, *address, node_));
   }
 }
 

@@ -60,8 +60,9 @@ struct RedisLink::Pending {
   Callback cb;
 };
 
-RedisLink::RedisLink(asio::io_context& io, RedisAddress address, std::chrono::milliseconds timeout)
-    : io_(io), address_(std::move(address)), timeout_(timeout), watchdog_(io) {}
+RedisLink::RedisLink(asio::io_context& io, RedisAddress address, std::string name,
+                     std::chrono::milliseconds timeout)
+    : io_(io), address_(std::move(address)), name_(std::move(name)), timeout_(timeout), watchdog_(io) {}
 
 RedisLink::~RedisLink() {
   lost_ = nullptr;
@@ -101,14 +102,21 @@ void RedisLink::on_connect(const redisAsyncContext* ac, int status) {
     link->ac_ = nullptr;  // hiredis frees a context whose connect failed
     return link->failed();
   }
-  if (link->address_.db == 0) return link->connected();
+  // Name the connection (CLIENT LIST shows whose it is), then choose the database.
   link->state_ = State::selecting;
+  auto setup = [link](const char* what) {
+    return [link, what](const redisReply* r) {
+      if (r && r->type != REDIS_REPLY_ERROR) return;
+      if (r) log_error("redis {}: {}: {}", to_string(link->address_), what, r->str);
+      link->close();
+      link->failed();
+    };
+  };
+  link->send({"CLIENT", "SETNAME", link->name_}, new Pending{link, setup("CLIENT SETNAME")});
   link->send({"SELECT", std::to_string(link->address_.db)},
-             new Pending{link, [link](const redisReply* r) {
-                           if (r && r->type != REDIS_REPLY_ERROR) return link->connected();
-                           if (r) log_error("redis {}: SELECT: {}", to_string(link->address_), r->str);
-                           link->close();
-                           link->failed();
+             new Pending{link, [link, check = setup("SELECT")](const redisReply* r) {
+                           check(r);
+                           if (link->state_ == State::selecting) link->connected();
                          }});
 }
 

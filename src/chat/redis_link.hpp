@@ -37,13 +37,16 @@ class RedisLink {
   /// A published message: the channel and the payload.
   using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
 
-  /// `timeout` bounds connecting and the wait for any reply while commands are pending.
-  RedisLink(boost::asio::io_context& io, RedisAddress address, std::chrono::milliseconds timeout);
+  /// `name` is given to the connection (CLIENT SETNAME: no spaces); `timeout` bounds
+  /// connecting and the wait for any reply while commands are pending.
+  RedisLink(boost::asio::io_context& io, RedisAddress address, std::string name,
+            std::chrono::milliseconds timeout);
   ~RedisLink();
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
 
-  /// Connects (and selects the database); `done(true)` once commands may be sent, `done(false)`
+  /// Connects (names the connection, selects the database); `done(true)` once commands may be
+  /// sent, `done(false)`
   /// on failure. `lost` is called once if a ready link later drops (not after close()).
   void connect(std::function<void(bool)> done, std::function<void()> lost);
   bool ready() const noexcept { return state_ == State::ready; }
@@ -77,6 +80,7 @@ class RedisLink {
 
   boost::asio::io_context& io_;
   const RedisAddress address_;
+  const std::string name_;
   const std::chrono::milliseconds timeout_;
   State state_ = State::idle;
   redisAsyncContext* ac_ = nullptr;
