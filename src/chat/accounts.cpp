@@ -66,6 +66,14 @@ std::string scrypt_hex(const std::string& password, const std::string& salt, con
   return hex(out, sizeof out);
 }
 
+// Inside the caller's transaction.
+void drop_tokens(sqlite3* db, const std::string& key) {
+  sqlite::Statement drop(db, "DELETE FROM account_tokens WHERE key = ?");
+  sqlite::Cursor d(drop);
+  d.bind(1, key);
+  d.step();
+}
+
 void check_cost(const ScryptCost& c) {
   if (c.log2_n < 10 || c.log2_n > 22 || c.r < 1 || c.r > 32 || c.p < 1 || c.p > 16) {
     throw account_error("scrypt cost out of range (log2 N 10..22, r 1..32, p 1..16)");
@@ -137,10 +145,7 @@ void AccountBook::set_password(const std::string& nickname, const std::string& p
       c.step();
       if (c.changes() == 0) throw account_error("no user '" + nickname + "'");
     }
-    sqlite::Statement drop(impl_->db.get(), "DELETE FROM account_tokens WHERE key = ?");
-    sqlite::Cursor d(drop);
-    d.bind(1, key);
-    d.step();
+    drop_tokens(impl_->db.get(), key);
     tx.commit();
   });
 }
@@ -157,10 +162,7 @@ void AccountBook::remove(const std::string& nickname) {
       c.step();
       if (c.changes() == 0) throw account_error("no user '" + nickname + "'");
     }
-    sqlite::Statement drop(impl_->db.get(), "DELETE FROM account_tokens WHERE key = ?");
-    sqlite::Cursor d(drop);
-    d.bind(1, key);
-    d.step();
+    drop_tokens(impl_->db.get(), key);
     tx.commit();
   });
 }

@@ -163,18 +163,22 @@ struct ChatStore::Impl {
     transaction.commit();
   }
 
-  // Runs the callbacks (outside the lock), then publishes the commit: once flush() returns,
-  // the callbacks of what it waited for have run.
+  // Ends an outage first — a client that hears an ack may send its next message at once, and
+  // it must not be refused — then runs the callbacks (outside the lock), then publishes the
+  // commit: once flush() returns, the callbacks of what it waited for have run.
   void committed(const Batch& batch) noexcept {
-    for (const Entry& entry : batch) run(entry.on_commit);
     bool was_down = false;
+    {
+      const std::lock_guard lock(mutex);
+      last_commit_ms.store(unix_ms());
+      was_down = failure.has_value();
+      failure.reset();
+    }
+    for (const Entry& entry : batch) run(entry.on_commit);
     {
       const std::lock_guard lock(mutex);
       done += batch.size();
       in_flight.reset();
-      last_commit_ms.store(unix_ms());
-      was_down = failure.has_value();
-      failure.reset();
     }
     progress.notify_all();
     if (was_down) log_warn("chat store: writing again; the failure is over");

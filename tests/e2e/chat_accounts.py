@@ -7,11 +7,9 @@ usage: chat_accounts.py SOCKIT WORKDIR
 Each phase connects from its own loopback address (127.0.0.x), since the throttle counts by
 address.
 """
-import atexit
 import json
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -19,26 +17,11 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, fail, read_until, spawn  # noqa: E402
+
 SOCKIT, WORK = sys.argv[1], sys.argv[2]
 DATA = os.path.join(WORK, "data")
-PROCS = []
-
-
-@atexit.register
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-
-
-def fail(why):
-    print("FAIL:", why, flush=True)
-    sys.exit(1)
-
-
-def check(cond, why):
-    if not cond:
-        fail(why)
 
 
 def user(*args, password=None):
@@ -50,19 +33,10 @@ def user(*args, password=None):
 
 
 def start(*extra):
-    proc = subprocess.Popen([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                             "--data", DATA, "--auth", "accounts", *extra],
-                            stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "server.log"), "ab"))
-    PROCS.append(proc)
-    out = b""
-    deadline = time.time() + 20
-    while time.time() < deadline and b"web page on" not in out:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            out += chunk
+    proc = spawn([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                  "--data", DATA, "--auth", "accounts", *extra],
+                 stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "server.log"), "ab"))
+    out = read_until(proc, lambda o: b"web page on" in o)
     tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
     web = re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out)
     check(tcp and web, "server did not start: %r" % out)

@@ -6,8 +6,9 @@ import time
 
 
 class Client:
-    def __init__(self, port, host="127.0.0.1", timeout=20):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=20, sock=None):
+        # `sock`: an already connected socket to use instead (an ssl-wrapped one, say)
+        self.sock = sock or socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
 
     def send(self, **obj):

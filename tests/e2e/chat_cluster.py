@@ -6,12 +6,10 @@ usage: chat_cluster.py SOCKIT SCENARIO WORKDIR
 SCENARIO: basics | order | kill9 | redis-restart | race
 Prints what it checked; exits non-zero (with the reason) on the first broken guarantee.
 """
-import atexit
 import http.client
 import json
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -21,45 +19,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from chat_client import Client  # noqa: E402
+from harness import check, fail, free_port, read_until, spawn, wait_until  # noqa: E402
 from ws_client import WsClient  # noqa: E402
 
 SOCKIT, SCENARIO, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 TTL = 3  # --node-ttl of the test nodes, seconds
-PROCS = []  # killed at exit, whatever happened
-
-
-@atexit.register
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-
-
-def fail(why):
-    print("FAIL:", why, flush=True)
-    sys.exit(1)
-
-
-def check(cond, why):
-    if not cond:
-        fail(why)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_until(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    fail("timed out waiting for " + what)
 
 
 class Redis:
@@ -73,11 +37,10 @@ class Redis:
         self.start()
 
     def start(self):
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--logfile", os.path.join(self.dir, "redis.log")])
-        PROCS.append(self.proc)
         wait_until(self.answers, 10, "redis-server to answer")
 
     def answers(self):
@@ -104,25 +67,12 @@ class Node:
                 "--burst", "100000", "--grace", "1"]
         for url in redis_urls:
             args += ["--cluster", url]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err)
-        PROCS.append(self.proc)
-        self.tcp = self.web = None
-        deadline = time.time() + 20
-        out = b""
-        while (self.tcp is None or self.web is None) and time.time() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                out += chunk
-            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
-            if m:
-                self.tcp = int(m.group(1))
-            m = re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out)
-            if m:
-                self.web = int(m.group(1))
-        check(self.tcp and self.web, "node %s did not start: %r" % (name, out))
+        self.proc = spawn(args, stdout=subprocess.PIPE, stderr=self.err)
+        out = read_until(self.proc, lambda o: b"web page on" in o)
+        tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
+        web = re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out)
+        check(tcp and web, "node %s did not start: %r" % (name, out))
+        self.tcp, self.web = int(tcp.group(1)), int(web.group(1))
         wait_until(lambda: self.health() == 200, 15, "node %s to reach Redis" % name)
 
     def get(self, path):
@@ -505,9 +455,8 @@ def behind_nginx():
     conf = conf.replace("listen %d;" % web_port, "listen 127.0.0.1:%d;" % web_port)
     path = os.path.join(WORK, "nginx.conf")
     open(path, "w").write(conf)
-    nginx = subprocess.Popen(["nginx", "-c", path, "-p", WORK, "-g",
+    nginx = spawn(["nginx", "-c", path, "-p", WORK, "-g",
                               "daemon off; pid %s/nginx.pid; error_log %s/nginx-error.log;" % (WORK, WORK)])
-    PROCS.append(nginx)
 
     def through():
         try:

@@ -6,11 +6,9 @@ nowhere; SIGHUP loads a new certificate without dropping a connection.
 
 usage: chat_tls.py SOCKIT WORKDIR
 """
-import atexit
 import json
 import os
 import re
-import select
 import signal
 import socket
 import ssl
@@ -21,27 +19,11 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chat_client import Client  # noqa: E402
+from harness import check, fail, read_until, spawn  # noqa: E402
 from ws_client import WsClient  # noqa: E402
 
 SOCKIT, WORK = sys.argv[1], sys.argv[2]
-PROCS = []
-
-
-@atexit.register
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-
-
-def fail(why):
-    print("FAIL:", why, flush=True)
-    sys.exit(1)
-
-
-def check(cond, why):
-    if not cond:
-        fail(why)
 
 
 def openssl(*args):
@@ -68,19 +50,10 @@ def path(name):
 
 def start_server():
     err = open(path("server.log"), "wb")
-    proc = subprocess.Popen([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                             "--data", "none", "--tls-cert", path("server.pem"), "--tls-key",
-                             path("server.key")], stdout=subprocess.PIPE, stderr=err)
-    PROCS.append(proc)
-    out = b""
-    deadline = time.time() + 20
-    while time.time() < deadline and not (b"listening on" in out and b"web page on" in out):
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            out += chunk
+    proc = spawn([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                  "--data", "none", "--tls-cert", path("server.pem"), "--tls-key",
+                  path("server.key")], stdout=subprocess.PIPE, stderr=err)
+    out = read_until(proc, lambda o: b"web page on" in o)
     tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+) \(tls", out)
     web = re.search(rb"web page on https://127\.0\.0\.1:(\d+)/", out)
     check(tcp and web, "the server did not start with TLS: %r" % out)
@@ -91,34 +64,13 @@ def trusting():
     return ssl.create_default_context(cafile=path("ca.pem"))
 
 
-class TlsClient:
-    """A protocol v1 client over TLS, written the way the tutorials write one, plus ssl."""
+class TlsClient(Client):
+    """The tests' protocol v1 client (chat_client.Client), over TLS checked against the test CA."""
 
     def __init__(self, port, nick):
         raw = socket.create_connection(("127.0.0.1", port), timeout=20)
-        self.sock = trusting().wrap_socket(raw, server_hostname="127.0.0.1")
-        self.buf = b""
-        self.send(type="login", nickname=nick)
-        ok = self.recv_type("login")
-        check(ok["status"] == "ok", "login over TLS: %r" % ok)
-
-    def send(self, **obj):
-        self.sock.sendall((json.dumps(obj) + "\n").encode())
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("server closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def recv_type(self, kind):
-        while True:
-            m = self.recv()
-            if m.get("type") == kind:
-                return m
+        super().__init__(port, sock=trusting().wrap_socket(raw, server_hostname="127.0.0.1"))
+        self.login(nick)
 
     def peer_cn(self):
         cert = self.sock.getpeercert()
@@ -232,14 +184,10 @@ def metrics_guard():
                 "none", "--metrics-token", "s3cret"]
         if own_port:
             args += ["--metrics", "127.0.0.1:0"]
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        PROCS.append(proc)
-        out = b""
+        proc = spawn(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         want = b"metrics on" if own_port else b"web page on"
-        while want not in out:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            check(chunk, "server output: %r" % out)
-            out += chunk
+        out = read_until(proc, lambda o: want in o)
+        check(want in out, "server output: %r" % out)
         web = int(re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out).group(1))
         port = int(re.search(rb"metrics on http://127\.0\.0\.1:(\d+)/", out).group(1)) if own_port else web
         check(get(port, "/metrics")[0] == 401, "no token: 401")
