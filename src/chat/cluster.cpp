@@ -381,13 +381,7 @@ void Cluster::login(Member& m, const std::string& nickname, const std::string& k
       c.id = id;
       c.nick = nickname;
       c.key = key;
-      call(shard, conn, [this, mp, id, nickname, key, req] {
-        mp->id_ = id;
-        mp->nickname_ = nickname;
-        mp->key_ = key;
-        hub_.answer(*mp, encode_login_ok(id, nickname, req));
-      });
-      if (!c.dropped) do_join(conn, "lobby", {}, mp, true);
+      if (!c.dropped) do_join(conn, "lobby", {}, mp, encode_login_ok(id, nickname, req));
       finish(conn);
     });
   });
@@ -395,7 +389,7 @@ void Cluster::login(Member& m, const std::string& nickname, const std::string& k
 
 void Cluster::join(Member& m, const std::string& room, const std::string& req) {
   m.busy_ = true;
-  asio::post(io_, [this, mp = &m, conn = m.conn_, room, req] { do_join(conn, room, req, mp, false); });
+  asio::post(io_, [this, mp = &m, conn = m.conn_, room, req] { do_join(conn, room, req, mp, std::nullopt); });
 }
 
 // A join or leave of `conn` in `room` is about to go to Redis: its record, with one more
@@ -416,15 +410,22 @@ Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const
 }
 
 void Cluster::do_join(ConnId conn, const std::string& room, const std::string& req, Member* m,
-                      bool lobby) {
-  const Conn* user = start_change(conn, room, req, m, lobby);
+                      std::optional<std::string> login_ok) {
+  if (login_ok && !available(instance_of(room))) {
+    log_warn("cluster: user {} logs in outside the lobby: Redis cannot be reached", conns_[conn].id);
+    admit(conn, m, std::move(*login_ok));
+    return call(conns_[conn].shard, conn, [this, m] { hub_.resume(*m); });
+  }
+  const Conn* user = start_change(conn, room, req, m, login_ok.has_value());
   if (!user) return;
   Shard* shard = user->shard;
   cmd(instance_of(room)).eval(join_script(), {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_},
-              [this, conn, room, req, m, lobby, shard](const redisReply* r) {
+              [this, conn, room, req, m, login_ok = std::move(login_ok), shard](const redisReply* r) mutable {
     auto& c = conns_[conn];
     --c.inflight;
     auto& rl = relay(room);
+    const bool lobby = login_ok.has_value();
+    if (lobby) admit(conn, m, std::move(*login_ok));  // first: the answer, then the room's news
     if (is_int(r)) {
       const auto seq = r->integer;
       c.rooms.insert(room);
@@ -446,6 +447,18 @@ void Cluster::do_join(ConnId conn, const std::string& room, const std::string& r
     }
     settle(room);
     finish(conn);
+  });
+}
+
+// A login is answered with the lobby's join, so that nobody is "logged in" before `who`
+// shows them: the member's identity and its login answer, on its loop.
+void Cluster::admit(ConnId conn, Member* m, std::string login_ok) {
+  const auto& c = conns_[conn];
+  call(c.shard, conn, [this, m, id = c.id, nick = c.nick, key = c.key, login_ok = std::move(login_ok)] {
+    m->id_ = id;
+    m->nickname_ = nick;
+    m->key_ = key;
+    hub_.answer(*m, login_ok);
   });
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -116,7 +117,9 @@ class Cluster {
   // Users (cluster thread).
   Conn* start_change(ConnId conn, const std::string& room, const std::string& req, Member* m,
                      bool quiet);
-  void do_join(ConnId conn, const std::string& room, const std::string& req, Member* m, bool lobby);
+  void do_join(ConnId conn, const std::string& room, const std::string& req, Member* m,
+               std::optional<std::string> login_ok);
+  void admit(ConnId conn, Member* m, std::string login_ok);
   void do_leave(ConnId conn, const std::string& room, const std::string& req, Member* m);
   void finish(ConnId conn);
   void clean_up(ConnId conn);

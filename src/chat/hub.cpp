@@ -165,7 +165,7 @@ void Hub::refuse(Member& m, Errc code, const std::string& message, const std::st
 void Hub::defer(Member& m, std::function<void()> request) {
   if (m.waiting_.size() >= kMaxWaiting) {
     stats_.dropped(DropReason::rate_limited);
-    return refuse(m, Errc::rate_limited, "too many requests waiting for the cluster", {});
+    return refuse(m, Errc::rate_limited, "too many requests while the last one is under way", {});
   }
   m.waiting_.push_back(std::move(request));
 }

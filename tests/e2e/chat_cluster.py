@@ -349,8 +349,13 @@ def kill9():
     check(took <= TTL + 1, "the dead node's users left after %.1f s (ttl %d)" % (took, TTL))
     who = request(watcher, 1, type="who", room="load")
     check(not any(n.startswith("victim") for n in names(who)), "who after kill: %r" % who)
-    again = user(a, "victim0")  # the nickname is free again
-    again.close()
+    def nickname_free():  # freed right after the seats (one more script): retry briefly
+        c = Client(a.tcp)
+        c.send(type="login", nickname="victim0")
+        answer = c.recv()
+        c.close()
+        return answer.get("status") == "ok"
+    wait_until(nickname_free, 5, "the dead node's nickname to be free again")
     print("kill -9 of a node: its 3 users left every room within %.1f s (node ttl %d s)" % (took, TTL))
     for p in pubs:
         p.join(timeout=120)
