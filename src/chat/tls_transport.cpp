@@ -49,9 +49,8 @@ boost::system::error_code TlsTransport::read_now(std::vector<Inbound>& out) {
 // Reads what the peer sent (one TLS record or more) and frames it.
 awaitable<std::tuple<boost::system::error_code>> TlsTransport::readable() {
   using Result = std::tuple<boost::system::error_code>;
-  std::array<char, 16384> buffer;  // a TLS record's largest plaintext
-  const auto [ec, n] = co_await tls_.async_read_some(asio::buffer(buffer), tuple_awaitable);
-  framer_.feed(std::string_view(buffer.data(), n));
+  const auto [ec, n] = co_await tls_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
+  framer_.feed(std::string_view(buffer_.data(), n));
   using Status = JsonFramer::Result::Status;
   for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
     if (r.status == Status::frame) {

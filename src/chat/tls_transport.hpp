@@ -2,6 +2,7 @@
 // the decrypted byte stream (OpenSSL through asio::ssl).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -17,8 +18,9 @@
 namespace sockit::chat {
 
 /// Not thread safe (see Transport). `socket` must outlive the transport, which keeps the
-/// context it was made with alive. Every read goes through the TLS stream, so a read holds
-/// a buffer (unlike plain TCP) and writes go through the writer coroutine (no try_write).
+/// context it was made with alive. Every read goes through the TLS stream, so a connection
+/// holds a read buffer (unlike plain TCP; OpenSSL holds its own record buffers too) and writes
+/// go through the writer coroutine (no try_write).
 class TlsTransport final : public Transport {
  public:
   TlsTransport(server::AsyncStream& socket, std::shared_ptr<boost::asio::ssl::context> context,
@@ -42,6 +44,7 @@ class TlsTransport final : public Transport {
   std::shared_ptr<boost::asio::ssl::context> context_;
   boost::asio::ssl::stream<server::AsyncStream&> tls_;
   JsonFramer framer_;
+  std::array<char, 16384> buffer_;  // a TLS record's largest plaintext
   std::vector<Inbound> arrived_;  // framed by readable(), taken by read_now()
   boost::system::error_code ended_;  // the read error, once input has ended
 };
