@@ -39,11 +39,16 @@ void Shard::post_call(ConnId conn, std::function<void()> fn) {
 
 // From another thread: one asio::post per batch (entries that arrive before the loop takes
 // the inbox ride along). On the loop itself the entry is applied at once, after what the inbox
-// holds: the caller holds the room's mutex, so the room's earlier entries are all in there.
+// holds: the caller holds the room's mutex, so the room's earlier entries are all in there —
+// unless the loop is applying entries already (an entry's own work posts more: a `call` that
+// logs a member in and joins it to the lobby): then it queues behind them, which keeps the
+// order and never re-enters the hub's locks that the running entry holds.
 void Shard::post(Entry entry) {
-  if (std::this_thread::get_id() == loop_thread_) {
+  if (std::this_thread::get_id() == loop_thread_ && !applying_) {
+    applying_ = true;
     apply_inbox();
     apply(entry);
+    applying_ = false;
     return schedule_flush();
   }
   {
@@ -70,8 +75,11 @@ void Shard::apply_inbox() {
     if (inbox_.empty()) return;
     work_.swap(inbox_);
   }
-  for (const auto& e : work_) apply(e);
+  const bool outer = !applying_;
+  applying_ = true;
+  for (std::size_t i = 0; i < work_.size(); ++i) apply(work_[i]);  // (may post: see post())
   work_.clear();
+  if (outer) applying_ = false;
 }
 
 void Shard::apply(const Entry& e) {

@@ -123,6 +123,7 @@ class Shard {
 
   // The loop's own state: no lock.
   std::vector<Entry> work_;      // the inbox being applied
+  bool applying_ = false;        // entries are being applied: new ones from this loop queue
   std::unordered_map<ConnId, Conn> conns_;
   std::unordered_map<const Room*, std::vector<Local>> rooms_;
   std::vector<Outbox*> marked_;  // deliveries pushed: flushed at the end of the turn, or paced

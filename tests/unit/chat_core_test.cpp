@@ -341,5 +341,39 @@ TEST_F(ChatCoreSharded, ADirectMessageReachesAUserOnAnotherLoop) {
   loops[1].run([&] { hub.detach(b.member); });
 }
 
+// An entry whose work holds a lock and posts to its own shard (a login admitted on its loop
+// joins the lobby under the hub's lock) must not have that post applied inside it, which would
+// take the lock again: what it posts runs after it.
+TEST(ChatShard, WorkPostedFromAnEntryRunsAfterItNotInsideIt) {
+  Loop loop;
+  FakeOutbox out;
+  std::unique_ptr<Shard> shard;
+  loop.run([&] {
+    shard = std::make_unique<Shard>(loop.executor());
+    shard->attach(1, out);
+  });
+  std::mutex mu;
+  std::vector<int> order;
+  std::thread other([&] {
+    shard->post_call(1, [&] {
+      std::lock_guard lock(mu);
+      order.push_back(1);
+      shard->post_call(1, [&] {
+        std::lock_guard again(mu);
+        order.push_back(2);
+      });
+      order.push_back(3);
+    });
+  });
+  other.join();
+  loop.settle();
+  EXPECT_EQ(order, (std::vector<int>{1, 3, 2}));
+  loop.run([&] {
+    shard->detach(1);
+    shard->stop();
+  });
+  loop.join();
+}
+
 }  // namespace
 }  // namespace sockit::chat
