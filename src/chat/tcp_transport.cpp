@@ -46,8 +46,13 @@ boost::system::error_code TcpTransport::read_now(std::vector<Inbound>& out) {
   const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
   if (ec) return ec == asio::error::try_again ? asio::error::would_block : ec;
   framer_.feed(std::string_view(buffer.data(), n));
+  take_frames(framer_, out);
+  return {};
+}
+
+void take_frames(JsonFramer& framer, std::vector<Inbound>& out) {
   using Status = JsonFramer::Result::Status;
-  for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
+  for (auto r = framer.next(); r.status != Status::need_more; r = framer.next()) {
     if (r.status == Status::frame) {
       out.push_back({Inbound::Kind::frame, std::move(r.frame)});
     } else if (r.status == Status::bad_json) {
@@ -57,7 +62,6 @@ boost::system::error_code TcpTransport::read_now(std::vector<Inbound>& out) {
       break;
     }
   }
-  return {};
 }
 
 awaitable<std::tuple<boost::system::error_code>> TcpTransport::readable() {

@@ -29,6 +29,9 @@ class TcpTransport final : public Transport {
   JsonFramer framer_;
 };
 
+/// Moves the complete objects `framer` holds to `out` (a too_large unit ends the taking).
+void take_frames(JsonFramer& framer, std::vector<Inbound>& out);
+
 /// A fixed kernel send buffer for a chat connection: autotuning could otherwise hide
 /// megabytes of unread output from a stalled reader before --max-queue-bytes sees it.
 void fix_send_buffer(server::AsyncStream& socket) noexcept;

@@ -1,7 +1,5 @@
 #include "tls_transport.hpp"
 
-#include <array>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -51,17 +49,7 @@ awaitable<std::tuple<boost::system::error_code>> TlsTransport::readable() {
   using Result = std::tuple<boost::system::error_code>;
   const auto [ec, n] = co_await tls_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
   framer_.feed(std::string_view(buffer_.data(), n));
-  using Status = JsonFramer::Result::Status;
-  for (auto r = framer_.next(); r.status != Status::need_more; r = framer_.next()) {
-    if (r.status == Status::frame) {
-      arrived_.push_back({Inbound::Kind::frame, std::move(r.frame)});
-    } else if (r.status == Status::bad_json) {
-      arrived_.push_back({Inbound::Kind::bad_json, {}});
-    } else {
-      arrived_.push_back({Inbound::Kind::too_large, {}});
-      break;
-    }
-  }
+  take_frames(framer_, arrived_);
   if (ec) ended_ = ec == asio::ssl::error::stream_truncated ? asio::error::eof : ec;
   co_return Result{arrived_.empty() ? ended_ : boost::system::error_code{}};
 }
