@@ -80,6 +80,20 @@ void check_cost(const ScryptCost& c) {
   }
 }
 
+struct Secret {
+  std::string salt;  // hex
+  std::string hash;  // hex
+};
+
+// A fresh salt and the scrypt of `password` with it, for add and set_password.
+Secret new_secret(const std::string& password, const ScryptCost& cost) {
+  if (password.empty()) throw account_error("the password is empty");
+  check_cost(cost);
+  auto salt = random_hex(kSaltBytes);
+  auto hash = scrypt_hex(password, salt, cost);
+  return {std::move(salt), std::move(hash)};
+}
+
 }  // namespace
 
 struct AccountBook::Impl {
@@ -99,11 +113,8 @@ AccountBook::AccountBook(const std::filesystem::path& data_dir) {
 AccountBook::~AccountBook() = default;
 
 void AccountBook::add(const std::string& nickname, const std::string& password, ScryptCost cost) {
-  if (password.empty()) throw account_error("the password is empty");
-  check_cost(cost);
   const auto key = nickname_key(nickname);
-  const auto salt = random_hex(kSaltBytes);
-  const auto hash = scrypt_hex(password, salt, cost);
+  const auto [salt, hash] = new_secret(password, cost);
   std::lock_guard lock(mu_);
   sqlite::rethrow_as<account_error>("accounts: ", [&] {
     sqlite::Statement insert(impl_->db.get(),
@@ -124,11 +135,8 @@ void AccountBook::add(const std::string& nickname, const std::string& password, 
 }
 
 void AccountBook::set_password(const std::string& nickname, const std::string& password, ScryptCost cost) {
-  if (password.empty()) throw account_error("the password is empty");
-  check_cost(cost);
   const auto key = nickname_key(nickname);
-  const auto salt = random_hex(kSaltBytes);
-  const auto hash = scrypt_hex(password, salt, cost);
+  const auto [salt, hash] = new_secret(password, cost);
   std::lock_guard lock(mu_);
   sqlite::rethrow_as<account_error>("accounts: ", [&] {
     sqlite::Transaction tx(impl_->db.get());
