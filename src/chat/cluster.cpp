@@ -587,7 +587,9 @@ void Cluster::rooms(Member& m, const std::string& req) {
         }
         if (--g->left > 0) return;
         if (g->failed) return unavailable(shard, conn, req);
-        reply(shard, conn, encode_rooms({g->rooms.begin(), g->rooms.end()}, req));
+        std::vector<RoomListing> list;
+        for (const auto& [room, members] : g->rooms) list.push_back({room, members});
+        reply(shard, conn, encode_rooms(list, req));
       });
     }
   });

@@ -11,6 +11,7 @@
 
 #include "cluster.hpp"
 #include "nickname.hpp"
+#include "private_rooms.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
@@ -99,7 +100,7 @@ void Hub::enter_locked(Member& m, const std::string& name) {
   notify(room, label(m) + " joined");
 }
 
-void Hub::exit_locked(Member& m, const std::string& name) {
+void Hub::exit_locked(Member& m, const std::string& name, const std::string& why) {
   const auto it = m.rooms_.find(name);
   if (it == m.rooms_.end()) return;
   const auto room = it->second;
@@ -108,7 +109,7 @@ void Hub::exit_locked(Member& m, const std::string& name) {
   room->members.erase(m.id_);
   room->count(m.shard_, -1);
   m.shard_->post_leave(room, m.conn_);
-  notify(room, label(m) + " left");
+  notify(room, label(m) + " " + why);
   if (!room->members.empty()) return;
   seqs_[room->name] = room->last_seq;  // numbering goes on if the room is used again
   rooms_.erase(room->name);  // (`name` may have gone with m.rooms_'s entry)
@@ -191,20 +192,22 @@ void Hub::login(Member& m, const Login& login, const std::string& req) {
   admit(m, nickname, std::move(key), req, {});
 }
 
+void Hub::off_loop(Member& m, std::function<OnLoop()> work) {
+  m.busy_ = true;
+  boost::asio::post(background_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
+    shard->post_call(conn, [this, mp, then = work()] {
+      then(*mp);
+      resume(*mp);
+    });
+  });
+}
+
 // Checks the password or token on the background thread (scrypt is slow on purpose), then
 // admits the member on its loop. Failures count towards the throttle.
 void Hub::login_with_account(Member& m, const Login& login, std::string key, const std::string& req) {
-  m.busy_ = true;
-  boost::asio::post(background_, [this, mp = &m, shard = m.shard_, conn = m.conn_, login,
-                                  key = std::move(key), req, source = m.source_] {
-    auto finish = [&](std::function<void()> fn) {
-      shard->post_call(conn, [this, mp, fn = std::move(fn)] {
-        fn();
-        resume(*mp);
-      });
-    };
-    auto deny = [&](Errc code, std::string message) {
-      finish([this, mp, code, message, req] { refuse(*mp, code, message, req); });
+  off_loop(m, [this, login, key = std::move(key), req, source = m.source_]() -> OnLoop {
+    auto deny = [this, req](Errc code, std::string message) -> OnLoop {
+      return [this, code, message, req](Member& member) { refuse(member, code, message, req); };
     };
     const auto now = LoginThrottle::Clock::now();
     {
@@ -231,7 +234,7 @@ void Hub::login_with_account(Member& m, const Login& login, std::string key, con
       log_error("login of '{}': {}", login.nickname, e.what());
       return deny(Errc::store_unavailable, "the accounts cannot be read now");
     }
-    finish([this, mp, nickname = login.nickname, key, req, token] { admit(*mp, nickname, key, req, token); });
+    return [this, nickname = login.nickname, key, req, token](Member& member) { admit(member, nickname, key, req, token); };
   });
 }
 
@@ -248,7 +251,8 @@ void Hub::admit(Member& m, const std::string& nickname, std::string key, const s
   m.id_ = next_id_++;
   m.nickname_ = nickname;
   m.key_ = key;
-  by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_});
+  m.registered_ = !token.empty();  // a token is issued to registered users only
+  by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_, &m});
   answer(m, encode_login_ok(m.id_, nickname, req, token));
   enter_locked(m, kLobby);
 }
@@ -299,9 +303,12 @@ void Hub::direct(Member& m, const Direct& d, const std::string& req) {
   if (!req.empty()) answer(m, encode_ack(req, 0));
 }
 
-void Hub::join(Member& m, const std::string& room, const std::string& req) {
+void Hub::join(Member& m, const Join& join, const std::string& req) {
+  const auto& room = join.room;
+  if (join.is_private) return create_private(m, room, req);
   if (m.rooms_.count(room)) return answer(m, encode_room_ok(RoomAction::join, room, req));
   if (cluster_) return cluster_->join(m, room, req);
+  if (!may_see(m, room, req)) return;
   answer(m, encode_room_ok(RoomAction::join, room, req));
   std::lock_guard lock(mu_);
   enter_locked(m, room);
@@ -319,6 +326,7 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
 
 void Hub::who(Member& m, const std::string& room, const std::string& req) {
   if (cluster_) return cluster_->who(m, room, req);
+  if (!may_see(m, room, req)) return;
   std::shared_ptr<Room> r;
   {
     std::lock_guard lock(mu_);
@@ -334,12 +342,14 @@ void Hub::who(Member& m, const std::string& room, const std::string& req) {
 
 void Hub::rooms(Member& m, const std::string& req) {
   if (cluster_) return cluster_->rooms(m, req);
-  std::vector<std::pair<std::string, std::size_t>> list;
+  std::vector<RoomListing> list;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, room] : rooms_) {
+      const auto access = private_ ? private_->access(name, m.key_) : RoomAccess::open;
+      if (access == RoomAccess::outsider) continue;
       std::lock_guard room_lock(room->mu);
-      list.emplace_back(name, room->members.size());
+      list.push_back({name, room->members.size(), access != RoomAccess::open});
     }
   }
   answer(m, encode_rooms(list, req));
@@ -348,6 +358,7 @@ void Hub::rooms(Member& m, const std::string& req) {
 // Read on the hub's background thread; the answer comes back through the member's shard.
 void Hub::history(Member& m, const History& h, const std::string& req) {
   if (cluster_) return cluster_->history(m, h, req);
+  if (!may_see(m, h.room, req)) return;
   if (!store_) return answer(m, encode_history(h.room, {}, req));
   boost::asio::post(background_, [this, shard = m.shard_, conn = m.conn_, h, req] {
     std::vector<std::string> encoded;
@@ -364,6 +375,126 @@ void Hub::history(Member& m, const History& h, const std::string& req) {
                                                               "history cannot be read now", req)));
     }
     shard->post_one(conn, budget_.share(encode_history(h.room, encoded, req)));
+  });
+}
+
+// ---- Private rooms (--auth accounts): their lists change on the background thread. ----
+
+bool Hub::may_see(Member& m, const std::string& room, const std::string& req) {
+  if (!private_ || private_->access(room, m.key_) != RoomAccess::outsider) return true;
+  refuse(m, Errc::forbidden, "room '" + room + "' is invite-only", req);
+  return false;
+}
+
+bool Hub::owns(Member& m, const std::string& room, const std::string& req) {
+  if (private_ && private_->access(room, m.key_) == RoomAccess::owner) return true;
+  refuse(m, Errc::forbidden, "you own no private room '" + room + "'", req);
+  return false;
+}
+
+// A registered user makes `room` invite-only and enters it; a name that is public already
+// (in use, or with history) stays public. Joining a private room of one's own list enters it.
+void Hub::create_private(Member& m, const std::string& room, const std::string& req) {
+  if (!private_ || !m.registered_) {
+    return refuse(m, Errc::forbidden, "private rooms are for registered users (--auth accounts)", req);
+  }
+  {
+    std::lock_guard lock(mu_);
+    const auto access = private_->access(room, m.key_);
+    if (access == RoomAccess::owner || access == RoomAccess::member) {
+      answer(m, encode_room_ok(RoomAction::join, room, req));
+      if (!m.rooms_.count(room)) enter_locked(m, room);
+      return;
+    }
+    if (access == RoomAccess::outsider) {
+      return refuse(m, Errc::forbidden, "room '" + room + "' is invite-only", req);
+    }
+    if (room == kLobby || rooms_.count(room) || seqs_.count(room)) {
+      return refuse(m, Errc::forbidden, "room '" + room + "' is public already", req);
+    }
+    private_->reserve(room, m.key_);
+  }
+  off_loop(m, [this, room, owner = m.nickname_, key = m.key_, req]() -> OnLoop {
+    try {
+      private_->create(room, owner, key);
+    } catch (const account_error& e) {
+      log_error("private room '{}': {}", room, e.what());
+      private_->release(room);
+      return [this, req](Member& member) {
+        refuse(member, Errc::store_unavailable, "the private room cannot be saved now", req);
+      };
+    }
+    log_info("private room '{}' created by {}", room, owner);
+    return [this, room, req](Member& member) {
+      answer(member, encode_room_ok(RoomAction::join, room, req));
+      std::lock_guard lock(mu_);
+      enter_locked(member, room);
+    };
+  });
+}
+
+// The owner lets a registered user in; the user hears of it if logged in.
+void Hub::invite(Member& m, const Invite& in, const std::string& req) {
+  if (!owns(m, in.room, req)) return;
+  const auto key = nickname_key(in.nickname);
+  if (private_->access(in.room, key) != RoomAccess::outsider) {
+    return answer(m, encode_member_ok(MemberAction::invite, in.room, in.nickname, req));
+  }
+  off_loop(m, [this, in, key, req]() -> OnLoop {
+    std::optional<std::string> nickname;
+    try {
+      nickname = accounts_->registered(in.nickname);
+      if (nickname) private_->invite(in.room, *nickname, key);
+    } catch (const account_error& e) {
+      log_error("invite to '{}': {}", in.room, e.what());
+      return [this, req](Member& member) { refuse(member, Errc::store_unavailable, "the invitation cannot be saved now", req); };
+    }
+    if (!nickname) {
+      return [this, in, req](Member& member) { refuse(member, Errc::no_such_user, "no registered user '" + in.nickname + "'", req); };
+    }
+    return [this, room = in.room, nickname = *nickname, key, req](Member& member) {
+      answer(member, encode_member_ok(MemberAction::invite, room, nickname, req));
+      tell(key, encode_member_notice(MemberAction::invite, room, member.nickname_));
+    };
+  });
+}
+
+// The owner takes a member off the list; if in the room, the member is taken out of it.
+void Hub::kick(Member& m, const Kick& k, const std::string& req) {
+  if (!owns(m, k.room, req)) return;
+  const auto key = nickname_key(k.nickname);
+  if (key == m.key_) return refuse(m, Errc::bad_request, "the owner cannot be removed", req);
+  if (private_->access(k.room, key) != RoomAccess::member) {
+    return refuse(m, Errc::no_such_user, "'" + k.nickname + "' is not on the list of '" + k.room + "'", req);
+  }
+  off_loop(m, [this, k, key, req]() -> OnLoop {
+    try {
+      private_->remove(k.room, key);
+    } catch (const account_error& e) {
+      log_error("kick from '{}': {}", k.room, e.what());
+      return [this, req](Member& member) { refuse(member, Errc::store_unavailable, "the change cannot be saved now", req); };
+    }
+    return [this, k, key, req](Member& member) {
+      answer(member, encode_member_ok(MemberAction::kick, k.room, k.nickname, req));
+      expel(key, k.room, member.nickname_);
+    };
+  });
+}
+
+void Hub::tell(const std::string& key, const std::string& text) {
+  std::lock_guard lock(mu_);
+  const auto it = by_key_.find(key);
+  if (it != by_key_.end()) it->second.shard->post_one(it->second.conn, budget_.share(text));
+}
+
+void Hub::expel(const std::string& key, const std::string& room, const std::string& by) {
+  std::lock_guard lock(mu_);
+  const auto it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  it->second.shard->post_call(it->second.conn, [this, member = it->second.member, room, by] {
+    answer(*member, encode_member_notice(MemberAction::kick, room, by));
+    std::lock_guard hub_lock(mu_);
+    exit_locked(*member, room, "was removed by " + by);
   });
 }
 

@@ -41,6 +41,7 @@ namespace sockit::chat {
 
 class AccountBook;
 class ChatStore;
+class PrivateRooms;
 namespace cluster {
 class Cluster;
 }
@@ -61,7 +62,9 @@ class Member {
   friend class Hub;
   friend class cluster::Cluster;
   std::string source_;
-  bool busy_ = false;  // a login (accounts) or, in a cluster, a join or leave is on its way
+  bool busy_ = false;  // a login or private room change (accounts), or in a cluster a join or
+                       // leave, is on its way
+  bool registered_ = false;  // logged in with a password or token (--auth accounts)
   std::deque<std::function<void()>> waiting_;  // requests that came meanwhile, in order
   Shard* shard_ = nullptr;
   Outbox* out_ = nullptr;
@@ -95,11 +98,13 @@ class Hub {
   }
   void broadcast(Member& m, const Broadcast& b, const std::string& req);
   void direct(Member& m, const Direct& d, const std::string& req);
-  void join(Member& m, const std::string& room, const std::string& req);
+  void join(Member& m, const Join& join, const std::string& req);
   void leave(Member& m, const std::string& room, const std::string& req);
   void who(Member& m, const std::string& room, const std::string& req);
   void rooms(Member& m, const std::string& req);
   void history(Member& m, const History& h, const std::string& req);
+  void invite(Member& m, const Invite& invite, const std::string& req);
+  void kick(Member& m, const Kick& kick, const std::string& req);
   /// Answers `text` to the member's own request (pong, bye, request errors). On its loop.
   void answer(Member& m, std::string text);
   /// In a cluster, while a login, join or leave of the member is on its way to Redis
@@ -127,6 +132,9 @@ class Hub {
     token_ttl_ = token_ttl;
   }
   bool accounts() const noexcept { return accounts_ != nullptr; }
+  /// Invite-only rooms of registered users (--auth accounts). Call before the first
+  /// connection; `rooms` must outlive the hub.
+  void use_private_rooms(PrivateRooms* rooms) noexcept { private_ = rooms; }
   bool guests() const noexcept { return !no_guests_; }
 
   /// Numbers and delivers room messages through `cluster` instead of itself (nullptr: alone).
@@ -156,10 +164,21 @@ class Hub {
   void admit(Member& m, const std::string& nickname, std::string key, const std::string& req,
              const std::string& token);
   void login_with_account(Member& m, const Login& login, std::string key, const std::string& req);
+  // Runs `work` on the background thread while the member's later requests wait (busy); what
+  // it returns then runs on the member's loop, before the requests that waited.
+  using OnLoop = std::function<void(Member&)>;
+  void off_loop(Member& m, std::function<OnLoop()> work);
+  // Private rooms: refuse and return false unless `m` may see `room` / owns it.
+  bool may_see(Member& m, const std::string& room, const std::string& req);
+  bool owns(Member& m, const std::string& room, const std::string& req);
+  void create_private(Member& m, const std::string& room, const std::string& req);
+  // Sends `key`'s connection, if logged in, `text`; and with `room`, takes it out of the room.
+  void tell(const std::string& key, const std::string& text);
+  void expel(const std::string& key, const std::string& room, const std::string& by);
   // The caller holds mu_.
   std::shared_ptr<Room> room_locked(const std::string& name);
   void enter_locked(Member& m, const std::string& name);
-  void exit_locked(Member& m, const std::string& name);
+  void exit_locked(Member& m, const std::string& name, const std::string& why = "left");
   // The caller holds room.mu. Numbers `text` as a notice of `room` and posts it to the room's
   // shards; dropped (and counted) when the store refuses it.
   void notify(const std::shared_ptr<Room>& room, const std::string& text);
@@ -170,6 +189,7 @@ class Hub {
   ChatStore* store_;
   cluster::Cluster* cluster_ = nullptr;
   AccountBook* accounts_ = nullptr;
+  PrivateRooms* private_ = nullptr;
   bool no_guests_ = false;
   std::chrono::seconds token_ttl_{86400};
   std::mutex throttle_mu_;  // guards throttle_
@@ -190,6 +210,7 @@ class Hub {
     std::string nickname;
     Shard* shard;
     ConnId conn;
+    Member* member;  // valid on its loop while `conn` is attached (Shard::post_call)
   };
   std::map<std::string, Holder, std::less<>> by_key_;  // logged-in users by nickname_key()
   std::map<std::string, std::shared_ptr<Room>, std::less<>> rooms_;  // with members

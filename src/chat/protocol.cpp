@@ -78,6 +78,14 @@ class Fields {
     return std::string(value.get_string());
   }
 
+  // An optional boolean, false when absent.
+  bool flag(std::string_view key) {
+    if (refusal_ || absent(key)) return false;
+    const json::value& value = *object_.if_contains(key);
+    if (!value.is_bool()) return fail(Errc::bad_request, quoted(key) + " must be true or false"), false;
+    return value.get_bool();
+  }
+
   // An optional integer; integers past the int64 range saturate to its maximum.
   std::optional<std::int64_t> integer(std::string_view key) {
     if (refusal_ || absent(key)) return std::nullopt;
@@ -140,7 +148,18 @@ Request read_broadcast(Fields& f) {
 }
 
 Request read_join(Fields& f) {
-  return Join{f.room("room", std::nullopt)};
+  Join request;
+  request.room = f.room("room", std::nullopt);
+  request.is_private = f.flag("private");
+  return request;
+}
+
+template <class Change>
+Request read_member_change(Fields& f) {
+  Change request;
+  request.room = f.room("room", std::nullopt);
+  request.nickname = f.nickname("nickname");
+  return request;
 }
 
 Request read_leave(Fields& f) {
@@ -171,7 +190,7 @@ struct RequestType {
   Request (*read)(Fields&);
 };
 
-constexpr std::array<RequestType, 10> kRequestTypes{{
+constexpr std::array<RequestType, 12> kRequestTypes{{
     {"login", read_login},
     {"broadcast", read_broadcast},
     {"join", read_join},
@@ -182,6 +201,8 @@ constexpr std::array<RequestType, 10> kRequestTypes{{
     {"history", read_history},
     {"ping", [](Fields&) -> Request { return Ping{}; }},
     {"logout", [](Fields&) -> Request { return Logout{}; }},
+    {"invite", read_member_change<Invite>},
+    {"kick", read_member_change<Kick>},
 }};
 
 const RequestType* find_type(std::string_view name) {

@@ -112,12 +112,25 @@ std::string encode_who(std::string_view room,
                          req);
 }
 
-std::string encode_rooms(const std::vector<std::pair<std::string, std::size_t>>& rooms,
-                         std::string_view req) {
+std::string encode_member_ok(MemberAction action, std::string_view room, std::string_view nickname,
+                             std::string_view req) {
+  const std::string_view type = action == MemberAction::invite ? "invite" : "kick";
+  return finish_with_req(
+      json::object{{"type", type}, {"room", room}, {"nickname", nickname}, {"status", "ok"}}, req);
+}
+
+std::string encode_member_notice(MemberAction action, std::string_view room, std::string_view by) {
+  const std::string_view type = action == MemberAction::invite ? "invited" : "kicked";
+  return finish(json::object{{"type", type}, {"room", room}, {"by", by}});
+}
+
+std::string encode_rooms(const std::vector<RoomListing>& rooms, std::string_view req) {
   json::array list;
   list.reserve(rooms.size());
-  for (const auto& [room, members] : rooms) {
-    list.emplace_back(json::object{{"room", room}, {"members", members}});
+  for (const auto& r : rooms) {
+    json::object entry{{"room", r.room}, {"members", r.members}};
+    if (r.is_private) entry.emplace("private", true);
+    list.emplace_back(std::move(entry));
   }
   return finish_with_req(json::object{{"type", "rooms"}, {"rooms", std::move(list)}}, req);
 }

@@ -9,6 +9,7 @@
 
 #include "cluster.hpp"
 #include "hub.hpp"
+#include "private_rooms.hpp"
 #include "session.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/protocol.hpp"
@@ -118,9 +119,12 @@ void serve(const Endpoint& tcp, const ChatOptions& options,
   auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
   Hub hub(options.limits, store.get());
   std::unique_ptr<AccountBook> accounts;
+  std::unique_ptr<PrivateRooms> private_rooms;
   if (options.auth.accounts) {
     accounts = std::make_unique<AccountBook>(*options.data_dir);
     hub.use_accounts(accounts.get(), options.auth.no_guests, options.auth.token_ttl);
+    private_rooms = std::make_unique<PrivateRooms>(*options.data_dir);
+    hub.use_private_rooms(private_rooms.get());
   }
   std::unique_ptr<cluster::Cluster> cluster;
   if (!options.cluster.redis.empty()) {

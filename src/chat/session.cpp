@@ -360,11 +360,13 @@ void Session::dispatch(const Request& request, const std::string& req) {
     return hub_.broadcast(member_, *b, req);
   }
   if (const auto* d = std::get_if<Direct>(&request)) return hub_.direct(member_, *d, req);
-  if (const auto* j = std::get_if<Join>(&request)) return hub_.join(member_, j->room, req);
+  if (const auto* j = std::get_if<Join>(&request)) return hub_.join(member_, *j, req);
   if (const auto* l = std::get_if<Leave>(&request)) return hub_.leave(member_, l->room, req);
   if (const auto* w = std::get_if<Who>(&request)) return hub_.who(member_, w->room, req);
   if (std::holds_alternative<Rooms>(request)) return hub_.rooms(member_, req);
   if (const auto* h = std::get_if<History>(&request)) return hub_.history(member_, *h, req);
+  if (const auto* i = std::get_if<Invite>(&request)) return hub_.invite(member_, *i, req);
+  if (const auto* k = std::get_if<Kick>(&request)) return hub_.kick(member_, *k, req);
   if (std::holds_alternative<Logout>(request)) {
     hub_.answer(member_, encode_bye(req));
     end_with(DisconnectReason::logout);

@@ -1,7 +1,8 @@
 // The chat room's locks, end to end through Python scripts: TLS on both ports with a
 // throwaway CA (tests/e2e/chat_tls.py: Python's ssl module, openssl s_client, `sockit chat
 // connect --tls`, HTTPS and wss://, a plain client refused, SIGHUP, the metrics token) and
-// accounts (tests/e2e/chat_accounts.py: passwords, tokens, throttling, `sockit chat user`).
+// accounts (tests/e2e/chat_accounts.py: passwords, tokens, throttling, `sockit chat user`)
+// and private rooms (tests/e2e/chat_private_rooms.py).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -27,6 +28,10 @@ TEST(ChatTls, BothPortsSpeakTlsAndSighupRenewsTheCertificate) { script("tls", "t
 
 TEST(ChatAccounts, PasswordsTokensThrottlingAndTheAdminCommandWhileRunning) {
   script("accounts", "accounts: ok");
+}
+
+TEST(ChatAccounts, APrivateRoomLeaksNothingToANonMember) {
+  script("private_rooms", "private rooms: ok");
 }
 
 }  // namespace

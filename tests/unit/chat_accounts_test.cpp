@@ -1,7 +1,9 @@
-// Accounts without a server: the book on a temporary chat.db, and the login throttle's window.
+// Accounts without a server: the book and the private rooms' lists on a temporary chat.db, and
+// the login throttle's window.
 #include <gtest/gtest.h>
 
 #include "chat/login_throttle.hpp"
+#include "chat/private_rooms.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "support/temp_dir.hpp"
 
@@ -66,6 +68,30 @@ TEST(ChatLoginThrottle, FiveFailuresInAMinuteCloseTheAddressAndTheAccount) {
   EXPECT_TRUE(t.wait("10.0.0.2", "alice", t0 + std::chrono::seconds(5))) << "and the account for every address";
   EXPECT_FALSE(t.wait("10.0.0.2", "bob", t0 + std::chrono::seconds(5)));
   EXPECT_FALSE(t.wait("10.0.0.1", "alice", t0 + std::chrono::seconds(61))) << "the window slides";
+}
+
+TEST(ChatPrivateRooms, KeepOwnerAndMembersAcrossARestart) {
+  test::TempDir dir;
+  {
+    PrivateRooms rooms(dir.path());
+    EXPECT_EQ(rooms.access("secret", "alice"), RoomAccess::open);
+    ASSERT_TRUE(rooms.reserve("secret", "alice"));
+    EXPECT_FALSE(rooms.reserve("secret", "bob")) << "one owner a name";
+    EXPECT_EQ(rooms.access("secret", "bob"), RoomAccess::outsider) << "reserved is private at once";
+    rooms.create("secret", "Alice", "alice");
+    rooms.invite("secret", "Bob", "bob");
+    rooms.invite("secret", "Carol", "carol");
+    rooms.remove("secret", "carol");
+    ASSERT_TRUE(rooms.reserve("lost", "alice"));
+    rooms.release("lost");  // its create() failed
+    EXPECT_FALSE(rooms.is_private("lost"));
+  }
+  PrivateRooms rooms(dir.path());  // the server again, after a restart
+  EXPECT_TRUE(rooms.is_private("secret"));
+  EXPECT_EQ(rooms.access("secret", "alice"), RoomAccess::owner);
+  EXPECT_EQ(rooms.access("secret", "bob"), RoomAccess::member);
+  EXPECT_EQ(rooms.access("secret", "carol"), RoomAccess::outsider);
+  EXPECT_EQ(rooms.access("lobby", "carol"), RoomAccess::open);
 }
 
 }  // namespace

@@ -130,8 +130,8 @@ TEST_F(ChatCore, MembersGetTheRoomsMessagesInSeqOrderAndNotTheirOwn) {
   login(a, "alice");
   login(b, "bob");
   login(c, "carol");
-  hub.join(a.member, "dev", "");
-  hub.join(b.member, "dev", "");
+  hub.join(a.member, Join{"dev"}, "");
+  hub.join(b.member, Join{"dev"}, "");
   for (int i = 0; i < 5; ++i) hub.broadcast(a.member, say("dev", "m" + std::to_string(i)), "");
   turn();
   EXPECT_EQ(b.out.seqs(), (std::vector<std::int64_t>{3, 4, 5, 6, 7}));  // 1, 2: two joins
@@ -157,9 +157,9 @@ TEST_F(ChatCore, JoinAndLeaveCutTheStreamExactlyAndAnswerFirst) {
   Client a, b;
   login(a, "alice");
   login(b, "bob");
-  hub.join(a.member, "dev", "");
+  hub.join(a.member, Join{"dev"}, "");
   hub.broadcast(a.member, say("dev", "before"), "");
-  hub.join(b.member, "dev", "");
+  hub.join(b.member, Join{"dev"}, "");
   hub.broadcast(a.member, say("dev", "during"), "");
   hub.leave(b.member, "dev", "");
   hub.broadcast(a.member, say("dev", "after"), "");
@@ -192,10 +192,10 @@ TEST_F(ChatCore, ADetachedMemberLeavesItsRoomsAndFreesItsNickname) {
 TEST_F(ChatCore, ARoomKeepsNumberingAfterItEmpties) {
   Client a;
   login(a, "alice");
-  hub.join(a.member, "dev", "");
+  hub.join(a.member, Join{"dev"}, "");
   hub.broadcast(a.member, say("dev", "one"), "11");
   hub.leave(a.member, "dev", "");
-  hub.join(a.member, "dev", "");
+  hub.join(a.member, Join{"dev"}, "");
   hub.broadcast(a.member, say("dev", "two"), "22");
   turn();
   EXPECT_EQ(a.out.count(R"("type":"ack","req":11,"seq":2)"), 1u);  // 1: the join notice
@@ -244,11 +244,11 @@ TEST_F(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
   Client subs[kSubs], pubs[2];
   for (int i = 0; i < kSubs; ++i) {
     enter(subs[i], i % 2, "sub" + std::to_string(i));
-    loops[i % 2].run([&, i] { hub.join(subs[i].member, "fan", ""); });
+    loops[i % 2].run([&, i] { hub.join(subs[i].member, Join{"fan"}, ""); });
   }
   for (int p = 0; p < 2; ++p) {
     enter(pubs[p], p, "pub" + std::to_string(p));
-    loops[p].run([&, p] { hub.join(pubs[p].member, "fan", ""); });
+    loops[p].run([&, p] { hub.join(pubs[p].member, Join{"fan"}, ""); });
   }
   for (auto& l : loops) l.settle();
   std::atomic<int> ready{0};
@@ -282,14 +282,14 @@ TEST_F(ChatCoreSharded, PublishersOnTwoLoopsAndEverySubscriberSeesOneOrder) {
 TEST_F(ChatCoreSharded, AJoinOnAnotherLoopStartsRightAfterItsNotice) {
   Client pub, sub;
   enter(pub, 0, "pub");
-  loops[0].run([&] { hub.join(pub.member, "fan", ""); });
+  loops[0].run([&] { hub.join(pub.member, Join{"fan"}, ""); });
   enter(sub, 1, "sub");
   std::atomic<bool> stop{false};
   std::thread publisher([&] {
     while (!stop) loops[0].run([&] { hub.broadcast(pub.member, say("fan", "m"), ""); });
   });
   for (int round = 0; round < 20; ++round) {
-    loops[1].run([&] { hub.join(sub.member, "fan", ""); });
+    loops[1].run([&] { hub.join(sub.member, Join{"fan"}, ""); });
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     loops[1].run([&] { hub.leave(sub.member, "fan", ""); });
   }

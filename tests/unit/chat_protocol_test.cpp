@@ -230,6 +230,10 @@ TEST(ParseRequest, ReadsEveryRequestType) {
       {R"({"type":"broadcast","room":"dev","message":"hi","sender_id":null})",
        Broadcast{"dev", "hi", std::nullopt}},
       {R"({"type":"join","room":"dev"})", Join{"dev"}},
+      {R"({"type":"join","room":"dev","private":true})", Join{"dev", true}},
+      {R"({"type":"join","room":"dev","private":null})", Join{"dev", false}},
+      {R"({"type":"invite","room":"dev","nickname":" bob "})", Invite{"dev", "bob"}},
+      {R"({"type":"kick","room":"dev","nickname":"bob"})", Kick{"dev", "bob"}},
       {R"({"type":"leave","room":"开发"})", Leave{"开发"}},
       {R"({"type":"direct","to":"lisi","message":"psst"})", Direct{"lisi", "psst"}},
       {R"({"type":"who"})", Who{"lobby"}},
@@ -286,6 +290,9 @@ TEST(ParseRequest, RefusesBadInputWithTheRightCode) {
       {R"({"type":"dance"})", Errc::unknown_type, "type"},
       {R"({"type":"Login","nickname":"a"})", Errc::unknown_type, "type"},
       {R"({"type":"login"})", Errc::bad_request, "\"nickname\""},
+      {R"({"type":"join","room":"dev","private":1})", Errc::bad_request, "\"private\""},
+      {R"({"type":"invite","room":"dev"})", Errc::bad_request, "\"nickname\""},
+      {R"({"type":"kick","room":"a b","nickname":"bob"})", Errc::room_invalid, "room"},
       {R"({"type":"login","nickname":7})", Errc::bad_request, "\"nickname\""},
       {R"({"type":"login","nickname":""})", Errc::nickname_invalid, "nickname"},
       {R"({"type":"login","nickname":"   "})", Errc::nickname_invalid, "nickname"},
@@ -457,6 +464,24 @@ TEST(Encode, RoomAnswers) {
             "\n");
   EXPECT_EQ(encode_rooms({}, R"("r")"), R"({"type":"rooms","rooms":[],"req":"r"})"
                                         "\n");
+  EXPECT_EQ(encode_rooms({{"secret", 2, true}}),
+            R"({"type":"rooms","rooms":[{"room":"secret","members":2,"private":true}]})"
+            "\n");
+}
+
+TEST(Encode, PrivateRoomChanges) {
+  EXPECT_EQ(encode_member_ok(MemberAction::invite, "secret", "bob", "3"),
+            R"({"type":"invite","room":"secret","nickname":"bob","status":"ok","req":3})"
+            "\n");
+  EXPECT_EQ(encode_member_ok(MemberAction::kick, "secret", "bob"),
+            R"({"type":"kick","room":"secret","nickname":"bob","status":"ok"})"
+            "\n");
+  EXPECT_EQ(encode_member_notice(MemberAction::invite, "secret", "alice"),
+            R"({"type":"invited","room":"secret","by":"alice"})"
+            "\n");
+  EXPECT_EQ(encode_member_notice(MemberAction::kick, "secret", "alice"),
+            R"({"type":"kicked","room":"secret","by":"alice"})"
+            "\n");
 }
 
 TEST(Encode, History) {

@@ -77,9 +77,11 @@ struct Broadcast {
   friend bool operator==(const Broadcast&, const Broadcast&) = default;
 };
 
-/// {"type":"join","room":…}
+/// {"type":"join","room":…,"private":…}; "private":true asks for a new invite-only room owned
+/// by the sender (--auth accounts, registered users).
 struct Join {
   std::string room;
+  bool is_private = false;
   friend bool operator==(const Join&, const Join&) = default;
 };
 
@@ -95,6 +97,19 @@ struct Direct {
   std::string to;
   std::string message;
   friend bool operator==(const Direct&, const Direct&) = default;
+};
+
+/// {"type":"invite"|"kick","room":…,"nickname":…}: the owner of a private room lets a
+/// registered user in, or takes one off its list (and out of the room).
+struct Invite {
+  std::string room;
+  std::string nickname;
+  friend bool operator==(const Invite&, const Invite&) = default;
+};
+struct Kick {
+  std::string room;
+  std::string nickname;
+  friend bool operator==(const Kick&, const Kick&) = default;
 };
 
 /// {"type":"who","room":…}
@@ -130,8 +145,8 @@ struct Logout {
 };
 
 /// Any request a client may send. Plain values.
-using Request =
-    std::variant<Login, Broadcast, Join, Leave, Direct, Who, Rooms, History, Ping, Logout>;
+using Request = std::variant<Login, Broadcast, Join, Leave, Direct, Who, Rooms, History, Ping,
+                             Logout, Invite, Kick>;
 
 /// Limits the parser enforces. A plain value.
 struct Limits {
@@ -213,16 +228,31 @@ enum class RoomAction { join, leave };
 /// {"type":"join"|"leave","room":…,"status":"ok","req":…}
 std::string encode_room_ok(RoomAction action, std::string_view room, std::string_view req = {});
 
+/// Which change of a private room's list encode_member_ok and encode_member_notice tell.
+enum class MemberAction { invite, kick };
+
+/// {"type":"invite"|"kick","room":…,"nickname":…,"status":"ok","req":…}, to the owner.
+std::string encode_member_ok(MemberAction action, std::string_view room, std::string_view nickname,
+                             std::string_view req = {});
+
+/// {"type":"invited"|"kicked","room":…,"by":…}, to the user invited or removed.
+std::string encode_member_notice(MemberAction action, std::string_view room, std::string_view by);
+
 /// {"type":"who","room":…,"users":[{"id":…,"nickname":…},…],"req":…}; `users` are
 /// (id, nickname) pairs, in the order given.
 std::string encode_who(std::string_view room,
                        const std::vector<std::pair<std::int64_t, std::string>>& users,
                        std::string_view req = {});
 
-/// {"type":"rooms","rooms":[{"room":…,"members":…},…],"req":…}; `rooms` are (room, member
-/// count) pairs, in the order given.
-std::string encode_rooms(const std::vector<std::pair<std::string, std::size_t>>& rooms,
-                         std::string_view req = {});
+/// One room of a `rooms` answer. A plain value.
+struct RoomListing {
+  std::string room;
+  std::size_t members = 0;
+  bool is_private = false;  ///< written as "private":true, only when true
+};
+
+/// {"type":"rooms","rooms":[{"room":…,"members":…},…],"req":…}, in the order given.
+std::string encode_rooms(const std::vector<RoomListing>& rooms, std::string_view req = {});
 
 /// {"type":"history","room":…,"messages":[…],"req":…}. `messages` are, oldest first, what
 /// encode_broadcast or encode_system returned (a trailing "\n" is dropped); they are spliced

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Private rooms end to end (`--auth accounts`): a registered user creates an invite-only
+room; a non-member learns nothing of it (not in `rooms`, `who` and `history` refused, its
+messages never reach them); the owner invites and kicks; the room's list outlives its last
+member and a restart, so its name and history stay its members'.
+
+usage: chat_private_rooms.py SOCKIT WORKDIR
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chat_client import Client  # noqa: E402
+from harness import check, fail, read_until, spawn  # noqa: E402
+
+SOCKIT, WORK = sys.argv[1], sys.argv[2]
+DATA = os.path.join(WORK, "data")
+PASSWORDS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw"}
+
+
+def start():
+    proc = spawn([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                  "--data", DATA, "--auth", "accounts"],
+                 stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "server.log"), "ab"))
+    out = read_until(proc, lambda o: b"web page on" in o)
+    tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
+    check(tcp, "server did not start: %r" % out)
+    return proc, int(tcp.group(1))
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    check(proc.wait(timeout=15) == 0, "clean stop")
+
+
+class User(Client):
+    """A logged-in client that keeps every frame it has seen, to prove what it never saw."""
+
+    def __init__(self, port, nickname, password=None):
+        super().__init__(port)
+        self.seen = []
+        self.n = 0
+        fields = {"password": password} if password else {}
+        self.send(type="login", nickname=nickname, **fields)
+        a = self.recv_type("login")
+        check(a.get("status") == "ok", "%s logs in: %r" % (nickname, a))
+
+    def recv(self):
+        m = super().recv()
+        self.seen.append(m)
+        return m
+
+    def ask(self, **request):
+        """Sends `request` with a fresh req and returns the answer carrying that req."""
+        self.n += 1
+        req = "r%d" % self.n
+        self.send(req=req, **request)
+        while True:
+            m = self.recv()
+            if m.get("req") == req:
+                return m
+
+
+def ok(answer, kind):
+    return answer.get("type") == kind and answer.get("status") == "ok"
+
+
+def code(answer):
+    return answer.get("code")
+
+
+def main():
+    for name, pw in PASSWORDS.items():
+        r = subprocess.run([SOCKIT, "chat", "user", "add", name, "--data", DATA, "--password-stdin",
+                            "--cost", "10"], input=(pw + "\n").encode(), capture_output=True, timeout=30)
+        check(r.returncode == 0, "user add %s: %r" % (name, r))
+    proc, port = start()
+
+    guest = User(port, "mallory")
+    a = guest.ask(type="join", room="den", private=True)
+    check(code(a) == "forbidden", "a guest cannot make a private room: %r" % a)
+    alice = User(port, "alice", PASSWORDS["alice"])
+    a = alice.ask(type="join", room="secret", private=True)
+    check(ok(a, "join"), "a registered user makes a private room: %r" % a)
+    a = alice.ask(type="broadcast", room="secret", message="the plan")
+    check(a.get("type") == "ack" and a.get("seq", 0) > 0, "alice talks in it: %r" % a)
+    for room in ("lobby", "pub"):
+        if room == "pub":
+            check(guest.ask(type="join", room="pub").get("status") == "ok", "a public room")
+        a = alice.ask(type="join", room=room, private=True)
+        check(code(a) == "forbidden" and "public" in a["message"],
+              "a public room cannot be made private (%s): %r" % (room, a))
+    print("a registered user creates a private room; guests and public names cannot")
+
+    bob = User(port, "bob", PASSWORDS["bob"])
+    for outsider in (bob, guest):
+        a = outsider.ask(type="rooms")
+        check("secret" not in [r["room"] for r in a["rooms"]], "not in rooms: %r" % a)
+        for request in (dict(type="who", room="secret"), dict(type="history", room="secret"),
+                        dict(type="join", room="secret"), dict(type="join", room="secret", private=True)):
+            a = outsider.ask(**request)
+            check(code(a) == "forbidden", "%r refused: %r" % (request, a))
+        a = outsider.ask(type="broadcast", room="secret", message="let me in")
+        check(code(a) == "not_in_room", "cannot post to it: %r" % a)
+    a = alice.ask(type="broadcast", room="secret", message="still private")
+    check(a.get("type") == "ack", "alice again: %r" % a)
+    bob.ask(type="ping")
+    guest.ask(type="ping")
+    for outsider in (bob, guest):
+        leaked = [m for m in outsider.seen if m.get("type") in ("broadcast", "system", "who", "history")
+                  and m.get("room") == "secret" or "plan" in json.dumps(m) or "still private" in json.dumps(m)]
+        check(not leaked, "a non-member saw nothing of the room: %r" % leaked)
+    print("a non-member: not in rooms; who, history and join refused; none of its messages")
+
+    for who_asks, request in ((bob, dict(type="invite", room="secret", nickname="carol")),
+                              (bob, dict(type="kick", room="secret", nickname="alice")),
+                              (alice, dict(type="invite", room="pub", nickname="bob"))):
+        a = who_asks.ask(**request)
+        check(code(a) == "forbidden", "only the owner changes the list: %r" % a)
+    for nobody in ("nobody", "mallory"):
+        a = alice.ask(type="invite", room="secret", nickname=nobody)
+        check(code(a) == "no_such_user", "only registered users are invited (%s): %r" % (nobody, a))
+    a = alice.ask(type="invite", room="secret", nickname="BOB")
+    check(ok(a, "invite") and a["nickname"] == "bob", "alice invites bob: %r" % a)
+    note = bob.recv_type("invited")
+    check(note == {"type": "invited", "room": "secret", "by": "alice"}, "bob hears of it: %r" % note)
+    a = bob.ask(type="rooms")
+    check({"room": "secret", "members": 1, "private": True} in a["rooms"], "bob now sees it: %r" % a)
+    a = bob.ask(type="history", room="secret")
+    check([m["message"] for m in a["messages"] if m["type"] == "broadcast"] == ["the plan", "still private"],
+          "and reads its history: %r" % a)
+    check(ok(bob.ask(type="join", room="secret"), "join"), "bob joins")
+    a = bob.ask(type="who", room="secret")
+    check([u["nickname"] for u in a["users"]] == ["alice", "bob"], "who: %r" % a)
+    print("the owner invites a registered user, who is told, sees, reads and joins the room")
+
+    a = alice.ask(type="kick", room="secret", nickname="alice")
+    check(code(a) == "bad_request", "the owner cannot kick herself: %r" % a)
+    a = alice.ask(type="kick", room="secret", nickname="bob")
+    check(ok(a, "kick"), "alice kicks bob: %r" % a)
+    note = bob.recv_type("kicked")
+    check(note == {"type": "kicked", "room": "secret", "by": "alice"}, "bob is told: %r" % note)
+    while True:
+        m = alice.recv_type("system")
+        if m["room"] == "secret" and "was removed by alice" in m["message"]:
+            break
+    a = bob.ask(type="broadcast", room="secret", message="still here?")
+    check(code(a) == "not_in_room", "bob is out of the room: %r" % a)
+    for request in (dict(type="who", room="secret"), dict(type="history", room="secret"),
+                    dict(type="join", room="secret")):
+        a = bob.ask(**request)
+        check(code(a) == "forbidden", "and off its list (%r): %r" % (request, a))
+    a = alice.ask(type="kick", room="secret", nickname="bob")
+    check(code(a) == "no_such_user", "kicking twice: %r" % a)
+    print("the owner kicks: the member is taken out, told, and refused from then on")
+
+    for c in (alice, bob, guest):
+        c.close()
+    stop(proc)
+    proc, port = start()
+    carol = User(port, "carol", PASSWORDS["carol"])
+    for request in (dict(type="join", room="secret"), dict(type="join", room="secret", private=True),
+                    dict(type="history", room="secret")):
+        a = carol.ask(**request)
+        check(code(a) == "forbidden", "after everyone left and a restart, still private (%r): %r" % (request, a))
+    alice = User(port, "alice", PASSWORDS["alice"])
+    check(ok(alice.ask(type="join", room="secret"), "join"), "the owner comes back")
+    a = alice.ask(type="history", room="secret")
+    check("the plan" in [m.get("message") for m in a["messages"]], "with its history: %r" % a)
+    stop(proc)
+    print("the list outlives the last member and a restart: the name and history stay private")
+    print("private rooms: ok")
+
+
+try:
+    main()
+except (EOFError, OSError, subprocess.SubprocessError) as e:
+    fail(repr(e))
