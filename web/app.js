@@ -70,9 +70,28 @@ function parseDirect(text) {
   return match ? { to: match[1] ?? match[2], message: match[3] } : null;
 }
 
+// "/private ROOM", "/invite NICK", "/kick NICK" (private rooms) → the request, or null.
+function parseRoomCommand(text) {
+  const match = /^\/(private|invite|kick)\s+(\S+)\s*$/.exec(text);
+  if (!match) return null;
+  if (match[1] === 'private') return { type: 'join', room: match[2].replace(/^#/, ''), private: true };
+  return { type: match[1], room: state.currentRoom, nickname: match[2] };
+}
+
 function submitComposer() {
   const text = ui.composer.value;
   if (text.trim() === '') return;
+  const command = parseRoomCommand(text);
+  if (!command && /^\/(private|invite|kick)(\s|$)/.test(text)) {
+    return showStatus('error', 'usage', 'Write /private ROOM, /invite NICK or /kick NICK');
+  }
+  if (command) {
+    if (!state.loggedIn) return showStatus('error', 'offline', 'Not connected');
+    if (!command.room) return showStatus('error', 'no_room', 'Open a room first');
+    sendRequest(command, { room: command.room, nickname: command.nickname });
+    ui.composer.value = '';
+    return;
+  }
   const direct = parseDirect(text);
   if (!direct && /^\/msg(\s|$)/.test(text)) return showStatus('error', 'usage', 'Write /msg NICK text');
   if (!state.loggedIn) return showStatus('error', 'offline', 'Not connected — your text is kept, send it again once connected');

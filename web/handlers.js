@@ -18,7 +18,8 @@ import { addDirect, addRoomMessage, fillGap, fillScreenWithHistory, requestHisto
 const HANDLERS = {
   login: onLogin, join: onJoin, leave: onLeave, ack: onAck, broadcast: onRoomMessage,
   system: onRoomMessage, direct: onDirect, who: onWho, rooms: onRooms, history: onHistory,
-  pong: onPong, bye: onBye, error: onError,
+  pong: onPong, bye: onBye, error: onError, invite: onMemberChange, kick: onMemberChange,
+  invited: onInvited, kicked: onKicked,
 };
 
 // Handles one text frame from the server.
@@ -143,6 +144,7 @@ function onRooms(msg) {
   state.serverRooms = new Map(msg.rooms
     .filter((r) => r && typeof r.room === 'string')
     .map((r) => [r.room, Number(r.members) || 0]));
+  state.privateRooms = new Set(msg.rooms.filter((r) => r && r.private === true).map((r) => r.room));
   renderRooms();
 }
 
@@ -167,6 +169,24 @@ function onHistory(msg, info) {
     fillScreenWithHistory(view);
   }
   renderRooms();
+}
+
+// The owner's invite or kick went through.
+function onMemberChange(msg) {
+  if (msg.status !== 'ok') return;
+  const what = msg.type === 'invite' ? `Invited ${msg.nickname} to` : `Removed ${msg.nickname} from`;
+  showStatus('info', '', `${what} #${msg.room}`);
+  scheduleMembersRefresh();
+}
+
+function onInvited(msg) {
+  showStatus('info', 'invited', `${msg.by} invited you to #${msg.room} — join it from the room list`);
+  scheduleRoomsRefresh();
+}
+
+function onKicked(msg) {
+  showStatus('info', 'kicked', `${msg.by} removed you from #${msg.room}`);
+  onLeave({ status: 'ok', room: msg.room });
 }
 
 function onPong() {
@@ -230,5 +250,7 @@ function describeRequest(info) {
     history: `Could not load history of ${room}`,
     who: `Could not list members of ${room}`,
     rooms: 'Could not list rooms',
+    invite: `Could not invite ${info.nickname} to ${room}`,
+    kick: `Could not remove ${info.nickname} from ${room}`,
   }[info.type] || '';
 }

@@ -99,6 +99,11 @@ function buildRoomItem(name) {
   select.dataset.action = 'select';
   select.title = view ? `Open #${name}` : `Join #${name}`;
   select.append(el('span', 'room-name', '#' + name));
+  if (state.privateRooms.has(name)) {
+    const mark = el('span', 'room-private', 'private');
+    mark.title = 'Invite-only: only the members its owner invited see it';
+    select.append(mark);
+  }
   if (view && view.unread > 0) select.append(el('span', 'unread', view.unread));
   if (state.serverRooms.has(name)) select.append(el('span', 'room-count', state.serverRooms.get(name)));
   item.append(select);

@@ -50,7 +50,7 @@ export function resetToLogin() {
   for (const name of Object.keys(state.timers)) clearTimer(name);
   Object.assign(state, {
     myId: null, loggedIn: false, hasSession: false, currentRoom: null, backoffAttempt: 0,
-    joined: new Map(), serverRooms: new Map(), noRoomView: createView(null),
+    joined: new Map(), serverRooms: new Map(), privateRooms: new Set(), noRoomView: createView(null),
   });
   state.myIds.clear();
   ui.rooms.replaceChildren();

@@ -20,6 +20,7 @@ export const state = {
   pending: new Map(),      // req -> what the request was about
   joined: new Map(),       // room name -> view
   serverRooms: new Map(),  // room name -> member count (from `rooms`)
+  privateRooms: new Set(), // rooms `rooms` marked private (invite-only, --auth accounts)
   currentRoom: null,
   noRoomView: createView(null),
   entryOrder: 0,

@@ -2,7 +2,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
@@ -169,6 +172,22 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   cmd->callback([args, &action] { action = [args] { return run_chat_serve(*args); }; });
 }
 
+// One line typed on the terminal without echo, after `prompt`.
+std::string read_hidden(const char* prompt) {
+  if (!::isatty(STDIN_FILENO)) throw std::runtime_error("no terminal to type a password");
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string line;
+  fmt::print(stderr, "{}", prompt);
+  std::getline(std::cin, line);
+  fmt::print(stderr, "\n");
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  return line;
+}
+
 // The password for `user add` / `user passwd`: one line from stdin with --password-stdin,
 // else typed twice on the terminal without echo.
 std::string read_password(bool from_stdin) {
@@ -178,20 +197,23 @@ std::string read_password(bool from_stdin) {
     return password;
   }
   if (!::isatty(STDIN_FILENO)) throw std::runtime_error("no terminal to type a password: use --password-stdin");
-  termios old{};
-  ::tcgetattr(STDIN_FILENO, &old);
-  termios quiet = old;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  std::string again;
-  fmt::print(stderr, "password: ");
-  std::getline(std::cin, password);
-  fmt::print(stderr, "\nagain: ");
-  std::getline(std::cin, again);
-  fmt::print(stderr, "\n");
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-  if (password != again) throw std::runtime_error("the two passwords differ");
+  password = read_hidden("password: ");
+  if (password != read_hidden("again: ")) throw std::runtime_error("the two passwords differ");
   return password;
+}
+
+// The password `chat connect` logs in with: the first line of `file`, else
+// $SOCKIT_CHAT_PASSWORD, else typed on the terminal when `ask`; none otherwise.
+std::optional<std::string> login_password(const std::string& file, bool ask) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::string line;
+    if (!std::getline(in, line)) throw std::runtime_error("cannot read a password from " + file);
+    return line;
+  }
+  if (const char* env = std::getenv("SOCKIT_CHAT_PASSWORD"); env && *env) return std::string(env);
+  if (ask) return read_hidden("password: ");
+  return std::nullopt;
 }
 
 void add_chat_user(CLI::App& chat_cmd, Action& action) {
@@ -255,7 +277,15 @@ void add_chat_connect(CLI::App& chat_cmd, Action& action) {
   auto address = std::make_shared<std::string>("127.0.0.1:8000");
   auto nick = std::make_shared<std::string>();
   cmd->add_option("ADDR", *address, "the chat server")->capture_default_str();
-  cmd->add_option("--nick", *nick, "log in with this nickname at once");
+  auto* nick_option = cmd->add_option("--nick", *nick, "log in with this nickname at once");
+  auto password_file = std::make_shared<std::string>();
+  auto ask_password = std::make_shared<bool>(false);
+  cmd->add_option("--password-file", *password_file,
+                  "log in with the password on this file's first line (a registered --nick; "
+                  "or set SOCKIT_CHAT_PASSWORD)")
+      ->check(CLI::ExistingFile)
+      ->needs(nick_option);
+  cmd->add_flag("--password", *ask_password, "ask for --nick's password on the terminal")->needs(nick_option);
   auto tls = std::make_shared<bool>(false);
   auto insecure = std::make_shared<bool>(false);
   auto cacert = std::make_shared<std::string>();
@@ -265,11 +295,11 @@ void add_chat_connect(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::ExistingFile)
       ->needs(tls_flag);
   cmd->add_flag("-k,--insecure", *insecure, "do not check the server's certificate")->needs(tls_flag);
-  cmd->callback([address, nick, tls, insecure, cacert, &action] {
-    action = [address, nick, tls, insecure, cacert] {
+  cmd->callback([address, nick, password_file, ask_password, tls, insecure, cacert, &action] {
+    action = [address, nick, password_file, ask_password, tls, insecure, cacert] {
       const auto endpoint = parse_endpoint(*address, 8000);
-      const std::optional<std::string> login =
-          nick->empty() ? std::nullopt : std::optional<std::string>(*nick);
+      std::optional<chat::ClientLogin> login;
+      if (!nick->empty()) login = chat::ClientLogin{*nick, login_password(*password_file, *ask_password)};
       std::optional<chat::ClientTls> client_tls;
       if (*tls) client_tls = chat::ClientTls{!*insecure, *cacert};
       return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO, client_tls);

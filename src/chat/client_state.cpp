@@ -46,8 +46,12 @@ std::string render_room_message(const json::object& m, const std::string& curren
 }
 
 const char* kHelp =
-    "commands: login NAME | send TEXT | /join ROOM | /leave [ROOM] | /msg NICK TEXT | "
-    "/who [ROOM] | /rooms | /history [N] | /quit; other lines go to the current room";
+    "commands: login NAME | send TEXT | /join ROOM | /private ROOM | /leave [ROOM] | "
+    "/invite NICK | /kick NICK | /msg NICK TEXT | /who [ROOM] | /rooms | /history [N] | /quit; "
+    "other lines go to the current room";
+
+// A room as the lines about it name it: "#secret".
+std::string named(const std::string& room) { return "#" + room; }
 
 }  // namespace
 
@@ -58,12 +62,17 @@ ClientState::Step ClientState::on_input(std::string_view line) {
   const auto [word, rest] = split_word(line);
   const std::string text(rest);
   if (word == "login" || word == "/login" || word == "/nick") {
-    step.send.push_back(request({{"type", "login"}, {"nickname", text}}));
+    return login(text, std::nullopt);
   } else if (word == "send") {
     step.send.push_back(request({{"type", "broadcast"}, {"room", room_}, {"message", text}}));
   } else if (word == "/join") {
     step.send.push_back(request({{"type", "join"}, {"room", text}}));
     room_ = text;  // at once, so lines typed right after go to the new room
+  } else if (word == "/private") {
+    step.send.push_back(request({{"type", "join"}, {"room", text}, {"private", true}}));
+    room_ = text;
+  } else if (word == "/invite" || word == "/kick") {
+    step.send.push_back(request({{"type", word.substr(1)}, {"room", room_}, {"nickname", text}}));
   } else if (word == "/leave") {
     step.send.push_back(request({{"type", "leave"}, {"room", text.empty() ? room_ : text}}));
   } else if (word == "/msg") {
@@ -88,6 +97,15 @@ ClientState::Step ClientState::on_input(std::string_view line) {
     step.send.push_back(
         request({{"type", "broadcast"}, {"room", room_}, {"message", std::string(line)}}));
   }
+  return step;
+}
+
+ClientState::Step ClientState::login(const std::string& nickname,
+                                     const std::optional<std::string>& password) {
+  json::object o{{"type", "login"}, {"nickname", nickname}};
+  if (password) o.emplace("password", *password);
+  Step step;
+  step.send.push_back(request(std::move(o)));
   return step;
 }
 
@@ -131,11 +149,23 @@ ClientState::Step ClientState::on_message(std::string_view frame) {
     if (const auto* list = m.if_contains("rooms"); list && list->is_array()) {
       for (const auto& r : list->as_array()) {
         if (!r.is_object()) continue;
-        rooms += fmt::format("{}{} ({})", rooms.empty() ? "" : ", ", str(r.as_object(), "room"),
-                             num(r.as_object(), "members"));
+        const auto* is_private = r.as_object().if_contains("private");
+        rooms += fmt::format("{}{} ({}{})", rooms.empty() ? "" : ", ", str(r.as_object(), "room"),
+                             num(r.as_object(), "members"),
+                             is_private && is_private->is_bool() && is_private->as_bool() ? ", private" : "");
       }
     }
     step.print.push_back("* rooms: " + rooms);
+  } else if (type == "invite" || type == "kick") {
+    step.print.push_back(fmt::format("* {} {} {}", type == "invite" ? "invited" : "removed",
+                                     str(m, "nickname"),
+                                     (type == "invite" ? "to " : "from ") + named(str(m, "room"))));
+  } else if (type == "invited") {
+    step.print.push_back(fmt::format("* {} invited you to {} (/join {})", str(m, "by"),
+                                     named(str(m, "room")), str(m, "room")));
+  } else if (type == "kicked") {
+    if (str(m, "room") == room_) room_ = "lobby";
+    step.print.push_back(fmt::format("* {} removed you from {}", str(m, "by"), named(str(m, "room"))));
   } else if (type == "history") {
     if (const auto* list = m.if_contains("messages"); list && list->is_array()) {
       for (const auto& h : list->as_array()) {

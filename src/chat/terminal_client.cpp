@@ -96,10 +96,10 @@ class Client {
         output_fd_(output_fd),
         tty_(::isatty(input_fd) == 1) {}
 
-  int run(const std::optional<std::string>& nick) {
+  int run(const std::optional<ClientLogin>& login) {
     std::optional<RawTerminal> raw;
     if (tty_) raw.emplace(input_fd_);
-    if (nick) apply(state_.on_input("login " + *nick));
+    if (login) apply(state_.login(login->nickname, login->password));
     redraw();
     while (!done_) turn();
     if (tty_) write_all(output_fd_, "\r\33[K");
@@ -221,7 +221,7 @@ class Client {
 
 }  // namespace
 
-int run_terminal_client(const Endpoint& server, const std::optional<std::string>& nick,
+int run_terminal_client(const Endpoint& server, const std::optional<ClientLogin>& login,
                         int input_fd, int output_fd, const std::optional<ClientTls>& tls) {
   ConnectOptions options;
   options.timeout = 10s;
@@ -233,7 +233,7 @@ int run_terminal_client(const Endpoint& server, const std::optional<std::string>
     stream = std::make_unique<TlsStream>(*context, socket, false, server.host, 10s);
   }
   socket.setblocking(!stream);  // the connect was bounded; reads wait on poll()
-  return Client(std::move(socket), std::move(stream), input_fd, output_fd).run(nick);
+  return Client(std::move(socket), std::move(stream), input_fd, output_fd).run(login);
 }
 
 }  // namespace sockit::chat

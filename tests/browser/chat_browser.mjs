@@ -8,7 +8,8 @@
 // With --tls both ports speak TLS with a certificate from a throwaway CA made here by the
 // openssl command: the page over https:// and wss://, the terminal users over TLS; and the
 // server has accounts (--auth accounts), alice being registered: her page shows the password
-// field, signs in with it, and comes back after the restart with its resume token alone.
+// field, signs in with it, comes back after the restart with its resume token alone, and makes
+// an invite-only room with /private.
 //
 //   node chat_browser.mjs SOCKIT_BINARY OUTPUT_DIR [--cluster | --tls]
 import assert from 'node:assert/strict';
@@ -235,6 +236,16 @@ async function scenario(browser, base, tcp, restart) {
     await seen(alice, 'said while you were away', 'broadcast');
     late.stop();
     console.log('ok: reconnects after a restart and catches up by seq');
+
+    if (tls) {  // accounts on: alice (registered) makes an invite-only room from the composer
+      await say(alice, '/private hideout');
+      await alice.locator('#rooms li.room[data-room="hideout"].current .room-private').waitFor({ timeout: STEP_MS });
+      await say(alice, '/invite zhangsan');  // a guest: only registered users are invited
+      await alice.locator('#status .status-item[data-code="no_such_user"]').waitFor({ timeout: STEP_MS });
+      assert.equal(await mallory.locator('#rooms li.room[data-room="hideout"]').count(), 0,
+        'a private room is not listed to others');
+      console.log('ok: /private makes an invite-only room, marked private, unseen by others');
+    }
 
     for (const page of [alice, mallory, phone, reader]) {
       assert.deepEqual(page.dialogs, [], 'no dialog and no script error may happen');

@@ -171,8 +171,22 @@ def main():
     check(ok(alice.ask(type="join", room="secret"), "join"), "the owner comes back")
     a = alice.ask(type="history", room="secret")
     check("the plan" in [m.get("message") for m in a["messages"]], "with its history: %r" % a)
-    stop(proc)
     print("the list outlives the last member and a restart: the name and history stay private")
+
+    # The terminal client: a registered user logs in with a password file and uses the commands.
+    secret_file = os.path.join(WORK, "bob.password")
+    with open(secret_file, "w") as f:
+        f.write(PASSWORDS["bob"] + "\n")
+    term = subprocess.run([SOCKIT, "chat", "connect", "127.0.0.1:%d" % port, "--nick", "bob",
+                           "--password-file", secret_file],
+                          input=b"/private den\n/invite carol\n/rooms\n", capture_output=True, timeout=30)
+    out = term.stdout.decode()
+    for line in ("* logged in as bob", "* now in den", "* invited carol to #den", "den (1, private)", "* bye"):
+        check(line in out, "chat connect --password-file: %r missing from %r" % (line, out))
+    note = carol.recv_type("invited")
+    check(note == {"type": "invited", "room": "den", "by": "bob"}, "carol is invited: %r" % note)
+    check(ok(carol.ask(type="join", room="den"), "join"), "and joins the terminal user's room")
+    print("sockit chat connect logs in with a password and creates, invites, lists private rooms")
     print("private rooms: ok")
 
 

@@ -21,9 +21,12 @@ class ClientState {
     bool quit = false;               ///< the session is over
   };
 
-  /// A typed line: `login NAME`, `send TEXT`, `/join ROOM`, `/leave [ROOM]`, `/msg NICK TEXT`,
-  /// `/who [ROOM]`, `/rooms`, `/history [N]`, `/quit`, `/help`, or text for the current room.
+  /// A typed line: `login NAME`, `send TEXT`, `/join ROOM`, `/private ROOM`, `/leave [ROOM]`,
+  /// `/invite NICK`, `/kick NICK`, `/msg NICK TEXT`, `/who [ROOM]`, `/rooms`, `/history [N]`,
+  /// `/quit`, `/help`, or text for the current room.
   Step on_input(std::string_view line);
+  /// Logs in as `nickname`, with `password` for a registered one (--auth accounts).
+  Step login(const std::string& nickname, const std::optional<std::string>& password);
   /// One JSON object from the server.
   Step on_message(std::string_view frame);
   /// The room plain lines go to.
@@ -43,12 +46,18 @@ struct ClientTls {
   std::string cacert;  ///< PEM trust file; empty: the system's CAs
 };
 
-/// `sockit chat connect`: connects (over TLS when `tls` is set), logs in as `nick` if given,
+/// Who `chat connect` logs in as at once. Value type.
+struct ClientLogin {
+  std::string nickname;
+  std::optional<std::string> password;  ///< for a registered nickname (--auth accounts)
+};
+
+/// `sockit chat connect`: connects (over TLS when `tls` is set), logs in as `login` if given,
 /// then relays typed lines and shows incoming messages until /quit, end of input or the server
 /// closing. On a terminal the line being typed is kept intact under incoming messages; from a
 /// pipe each line is sent, then the client logs out and exits. Returns the exit code. Blocks;
 /// not thread safe. Throws std::runtime_error when the TLS handshake or certificate check fails.
-int run_terminal_client(const Endpoint& server, const std::optional<std::string>& nick,
+int run_terminal_client(const Endpoint& server, const std::optional<ClientLogin>& login,
                         int input_fd, int output_fd, const std::optional<ClientTls>& tls = {});
 
 }  // namespace sockit::chat
