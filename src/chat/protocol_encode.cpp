@@ -1,5 +1,5 @@
 // The encoders of every answer of the chat protocol: Boost.JSON builds and escapes each object,
-// keys in SPEC §6's order, and each text ends with "\n".
+// keys in the order docs/protocol.md shows, and each text ends with "\n".
 #include <boost/json.hpp>
 
 #include "sockit/chat/protocol.hpp"

@@ -1,4 +1,4 @@
-// The chat server's limits (SPEC §6), each a `sockit chat serve` flag.
+// The chat server's limits (docs/protocol.md), each a `sockit chat serve` flag.
 #pragma once
 
 #include <chrono>

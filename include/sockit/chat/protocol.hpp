@@ -1,4 +1,4 @@
-// Chat protocol v1 (SPEC §6) as pure functions over bytes: the error codes, the requests a
+// Chat protocol v1 (docs/protocol.md) as pure functions over bytes: the error codes, the requests a
 // client may send and their parser, and the encoders of every answer the server sends.
 // Boost.JSON does the work inside src/chat/protocol*.cpp and is not exposed here.
 #pragma once
@@ -191,7 +191,7 @@ bool valid_room(std::string_view room) noexcept;
 
 // ---- Answers ----------------------------------------------------------------------------
 //
-// Each encoder returns one JSON object followed by "\n", keys in SPEC §6's order. Strings are
+// Each encoder returns one JSON object followed by "\n", keys in the order docs/protocol.md shows. Strings are
 // expected to be UTF-8 (what parse_request accepted, or what the store returned). `req` is
 // Parsed::req: JSON text of a number or a string, placed as "req" (last, except in ack);
 // when empty, or not a JSON number or string, no "req" key is written. All are pure and

@@ -1,4 +1,4 @@
-// `sockit chat serve`: the chat room over TCP and WebSocket (protocol v1, SPEC §6) with its web
+// `sockit chat serve`: the chat room over TCP and WebSocket (protocol v1, docs/protocol.md) with its web
 // page, /healthz and /metrics, on Asio coroutines with one io_context per core, SQLite
 // history, and a clean stop that says goodbye and flushes.
 #pragma once

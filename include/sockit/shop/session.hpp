@@ -1,4 +1,4 @@
-// ShopSession: one customer's dialogue with the snack shop (SPEC §7), as a state machine over
+// ShopSession: one customer's dialogue with the snack shop, as a state machine over
 // lines, with no I/O of its own: the server feeds it each received line and sends its replies.
 #pragma once
 
@@ -24,7 +24,7 @@ struct Reply {
 
 /// Longest line accepted, in bytes, not counting the '\n' (the server frames at this size).
 inline constexpr std::size_t kMaxLineBytes = 4096;
-/// Balance a customer starts with when none is given: 10.00 (SPEC's `--balance` default).
+/// Balance a customer starts with when none is given: 10.00 (`sockit shop serve --balance`'s default).
 inline constexpr std::int64_t kDefaultBalanceCents = 1000;
 
 /// One customer's conversation: understands an item name (the seed), "拜拜", and the English
