@@ -6,15 +6,19 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
                   libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
                   libhiredis-dev
+# `make package` (and so `make test`, which builds and installs the package) and `make docs`.
+PACKAGE_PACKAGES := help2man dpkg-dev
+DOCS_PACKAGES := doxygen
 TEST_PACKAGES := python3 ncat socat openssl nginx libnginx-mod-stream redis-server libgtest-dev libgmock-dev libbenchmark-dev \
-                 clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei
+                 clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei \
+                 $(PACKAGE_PACKAGES) $(DOCS_PACKAGES)
 
 JOBS ?= $(shell nproc)
 
 FUZZ_SECS ?= 300
 SOAK_SECS ?= 600
 
-.PHONY: run test deps test-deps browser-deps release debug bench fuzz soak clean
+.PHONY: run test deps test-deps browser-deps release debug package docs bench fuzz soak clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
@@ -29,10 +33,27 @@ test: test-deps browser-deps
 	cmake --build --preset tsan -j $(JOBS)
 	$$(setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R) ctest --preset tsan -j $(JOBS)
 	fuzz/run 20
+	$(MAKE) package docs
+	tools/check-package build/release/sockit_*.deb
 
 release: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target sockit
+
+# build/release/sockit_VERSION_amd64.deb: the command, man page, completion, the sockit-chat
+# service and the library (headers, archives, CMake package, pkg-config).
+package:
+	tools/install-packages $(BUILD_PACKAGES) $(PACKAGE_PACKAGES)
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+	rm -f build/release/sockit_*.deb
+	cd build/release && cpack -G DEB
+
+# API reference of include/sockit into build/docs/html; a warning fails it.
+docs:
+	tools/install-packages $(DOCS_PACKAGES)
+	mkdir -p build
+	doxygen docs/Doxyfile
 
 debug: test-deps
 	cmake --preset asan

@@ -13,9 +13,11 @@
 
 #include "command.hpp"
 #include "options.hpp"
+#include "signals.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/client.hpp"
 #include "sockit/chat/server.hpp"
+#include "sockit/core/log.hpp"
 
 namespace sockit::app {
 namespace {
@@ -61,22 +63,32 @@ int run_chat_serve(ChatServeArgs args) {
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
   options.allow_origins = args.allow_origins;
   options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
-  chat::serve(tcp, options, [&](std::string_view what, const Address& where) {
-    if (what == "metrics") {
-      fmt::print("sockit chat: metrics on http://{}/metrics\n", where.to_string());
-    } else if (what == "web") {
-      fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
-                 options.tls ? "https" : "http", where.to_string());
-    } else {
-      const auto history = !options.cluster.redis.empty()
-                               ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
-                           : options.data_dir ? (*options.data_dir / "chat.db").string()
-                                              : std::string("none");
-      fmt::print("sockit chat: listening on {} ({}; history: {})\n", where.to_string(),
-                 options.tls ? "tls" : "tcp", history);
-    }
-    std::fflush(stdout);
-  });
+  chat::ChatServer server(tcp, options);
+  const auto history = !options.cluster.redis.empty()
+                           ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
+                       : options.data_dir ? (*options.data_dir / "chat.db").string()
+                                          : std::string("none");
+  fmt::print("sockit chat: listening on {} ({}; history: {})\n", server.tcp_address().to_string(),
+             options.tls ? "tls" : "tcp", history);
+  if (const auto web = server.web_address()) {
+    fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
+               options.tls ? "https" : "http", web->to_string());
+  }
+  if (const auto metrics = server.metrics_address()) {
+    fmt::print("sockit chat: metrics on http://{}/metrics\n", metrics->to_string());
+  }
+  std::fflush(stdout);
+  std::function<void()> on_hangup;
+  if (options.tls) {  // SIGHUP: the certificate and key again, for new connections
+    on_hangup = [&server] {
+      if (const auto failed = server.reload_certificate()) {
+        log_error("SIGHUP: keeping the current certificate: {}", *failed);
+      } else {
+        log_info("SIGHUP: certificate and key loaded again; new connections use them");
+      }
+    };
+  }
+  serve_until_signal(server, on_hangup);
   return 0;
 }
 

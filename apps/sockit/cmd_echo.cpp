@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "options.hpp"
+#include "signals.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/echo/echo.hpp"
 #include "sockit/socket/factories.hpp"
@@ -31,11 +32,11 @@ int run_echo_serve(const EchoServeArgs& args) {
   echo::EchoOptions options;
   if (args.has_reply) options.reply = args.reply;
   options.limits = args.limits.message_limits();
-  echo::serve(endpoint, args.udp, config, options, [&](const Address& where) {
-    fmt::print("sockit echo: listening on {} ({}, {})\n", where.to_string(),
-               args.udp ? "datagram" : "stream", args.model);
-    std::fflush(stdout);
-  });
+  echo::EchoServer server(endpoint, args.udp, config, options);
+  fmt::print("sockit echo: listening on {} ({}, {})\n", server.local_address().to_string(),
+             args.udp ? "datagram" : "stream", args.model);
+  std::fflush(stdout);
+  serve_until_signal(server);
   return 0;
 }
 

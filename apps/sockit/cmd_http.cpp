@@ -1,9 +1,13 @@
 // `sockit http serve`: the static web server.
+#include <cstdio>
+#include <optional>
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "command.hpp"
 #include "options.hpp"
+#include "signals.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/http/client.hpp"
 #include "sockit/http/static_server.hpp"
@@ -26,14 +30,15 @@ int run_http_serve(HttpServeArgs args) {
   args.options.access_log = !args.quiet;
   args.options.idle_timeout = seconds_to_ms(args.idle_s);
   args.options.header_timeout = seconds_to_ms(args.header_s);
+  std::optional<http::StaticServer> server;
   try {
-    http::serve_static(endpoint, args.options, [&](const Address& where) {
-      fmt::print("sockit http: listening on {} (serving {})\n", where.to_string(), args.dir);
-      std::fflush(stdout);
-    });
+    server.emplace(endpoint, args.options);
   } catch (const std::invalid_argument& e) {
     throw usage_error(e.what());
   }
+  fmt::print("sockit http: listening on {} (serving {})\n", server->local_address().to_string(), args.dir);
+  std::fflush(stdout);
+  serve_until_signal(*server);
   return 0;
 }
 

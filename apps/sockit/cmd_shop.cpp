@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "options.hpp"
+#include "signals.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/shop/catalog.hpp"
 #include "sockit/shop/server.hpp"
@@ -37,11 +38,11 @@ int run_shop_serve(const ShopServeArgs& args) {
   if (args.data != "none") options.data_dir = args.data;
   options.balance_cents = std::llround(args.balance * 100.0);
   options.limits = args.limits.message_limits();
-  shop::serve(endpoint, args.limits.config("threading"), options, [&](const Address& where) {
-    fmt::print("sockit shop: listening on {} (data: {})\n", where.to_string(),
-               options.data_dir ? (*options.data_dir / "shop.db").string() : "none");
-    std::fflush(stdout);
-  });
+  shop::ShopServer server(endpoint, args.limits.config("threading"), options);
+  fmt::print("sockit shop: listening on {} (data: {})\n", server.local_address().to_string(),
+             options.data_dir ? (*options.data_dir / "shop.db").string() : "none");
+  std::fflush(stdout);
+  serve_until_signal(server);
   return 0;
 }
 

@@ -1,11 +1,8 @@
 #include "sockit/chat/server.hpp"
 
-#include <csignal>
 #include <optional>
+#include <stdexcept>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "cluster.hpp"
 #include "hub.hpp"
@@ -16,7 +13,6 @@
 #include "sockit/chat/store.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/server/async_server.hpp"
-#include "sockit/server/stoppable.hpp"
 #include "tcp_transport.hpp"
 #include "tls_certs.hpp"
 #include "tls_transport.hpp"
@@ -49,42 +45,6 @@ server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits
   };
 }
 
-// SIGHUP loads the certificate and key again, on a thread of its own; until it is destroyed.
-class ReloadOnHangup {
- public:
-  explicit ReloadOnHangup(TlsCerts* certs) : certs_(certs) {
-    if (!certs_) return;
-    hangup_.emplace(io_, SIGHUP);
-    wait();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~ReloadOnHangup() {
-    if (!certs_) return;
-    io_.stop();
-    thread_.join();
-  }
-  ReloadOnHangup(const ReloadOnHangup&) = delete;
-  ReloadOnHangup& operator=(const ReloadOnHangup&) = delete;
-
- private:
-  void wait() {
-    hangup_->async_wait([this](boost::system::error_code ec, int) {
-      if (ec) return;
-      if (const auto failed = certs_->reload()) {
-        log_error("SIGHUP: keeping the current certificate: {}", *failed);
-      } else {
-        log_info("SIGHUP: certificate and key loaded again; new connections use them");
-      }
-      wait();
-    });
-  }
-
-  TlsCerts* certs_;
-  asio::io_context io_;
-  std::optional<asio::signal_set> hangup_;  // only with TLS: otherwise SIGHUP keeps its default
-  std::thread thread_;
-};
-
 // Runs the web port's server on a thread of its own; stops and joins it on every way out.
 class WebThread {
  public:
@@ -109,72 +69,110 @@ std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
   return ChatStore::open(*options.data_dir / "chat.db");
 }
 
-}  // namespace
-
-void serve(const Endpoint& tcp, const ChatOptions& options,
-           const std::function<void(std::string_view, const Address&)>& listening) {
+void check(const ChatOptions& options) {
   if (options.auth.accounts && (!options.data_dir || !options.cluster.redis.empty())) {
     throw std::invalid_argument("--auth accounts keeps the accounts in --data DIR (not with --cluster)");
   }
-  auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
-  Hub hub(options.limits, store.get());
-  std::unique_ptr<AccountBook> accounts;
-  std::unique_ptr<PrivateRooms> private_rooms;
-  if (options.auth.accounts) {
-    accounts = std::make_unique<AccountBook>(*options.data_dir);
-    hub.use_accounts(accounts.get(), options.auth.no_guests, options.auth.token_ttl);
-    private_rooms = std::make_unique<PrivateRooms>(*options.data_dir);
-    hub.use_private_rooms(private_rooms.get());
-  }
-  std::unique_ptr<cluster::Cluster> cluster;
-  if (!options.cluster.redis.empty()) {
-    cluster = std::make_unique<cluster::Cluster>(options.cluster, hub);
-    hub.use_cluster(cluster.get());
-  }
+}
+
+server::ServerConfig server_config(const ChatOptions& options) {
   server::ServerConfig config;
   config.model = server::Model::async;
   config.threads = options.threads;
   config.max_connections = options.limits.max_clients + 64;  // room to answer server_full
   config.grace = options.limits.grace;
+  return config;
+}
+
+}  // namespace
+
+// Members in the order they are built; destroyed in reverse (the servers before the hub).
+struct ChatServer::Impl {
+  Impl(ChatOptions o, std::unique_ptr<ChatStore> s)
+      : options(std::move(o)), store(std::move(s)), hub(options.limits, store.get()) {}
+
+  const ChatOptions options;
+  std::unique_ptr<ChatStore> store;
+  Hub hub;
+  std::unique_ptr<AccountBook> accounts;
+  std::unique_ptr<PrivateRooms> private_rooms;
+  std::unique_ptr<cluster::Cluster> cluster;
   std::unique_ptr<TlsCerts> certs;
-  if (options.tls) certs = std::make_unique<TlsCerts>(options.tls->cert, options.tls->key);
-  server::AsyncServer server(tcp,
-                             certs ? tls_session_coroutine(hub, options.limits, *certs)
-                                   : session_coroutine(hub, options.limits),
-                             config);
-  WebContext web_context{hub, options.limits, store.get(), options.allow_origins, options.ws_idle,
-                         certs.get(), options.metrics_token, !options.metrics};
-  // --metrics ADDR: /metrics and /healthz alone on an address of their own (plain HTTP).
-  WebContext metrics_context{hub, options.limits, store.get(), {}, options.ws_idle, nullptr,
-                             options.metrics_token, true, true};
-  std::unique_ptr<server::AsyncServer> metrics;
-  if (options.metrics) {
-    metrics = std::make_unique<server::AsyncServer>(*options.metrics, web_coroutine(metrics_context), config);
-  }
+  std::optional<WebContext> web_context;
+  std::optional<WebContext> metrics_context;
+  std::unique_ptr<server::AsyncServer> tcp;
   std::unique_ptr<server::AsyncServer> web;
-  if (options.http) {
-    web = std::make_unique<server::AsyncServer>(*options.http, web_coroutine(web_context), config);
+  std::unique_ptr<server::AsyncServer> metrics;
+};
+
+ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
+  check(options);
+  auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(store));
+  auto& i = *impl_;
+  const auto& o = i.options;
+  if (o.auth.accounts) {
+    i.accounts = std::make_unique<AccountBook>(*o.data_dir);
+    i.hub.use_accounts(i.accounts.get(), o.auth.no_guests, o.auth.token_ttl);
+    i.private_rooms = std::make_unique<PrivateRooms>(*o.data_dir);
+    i.hub.use_private_rooms(i.private_rooms.get());
   }
-  server.on_stop([&hub, &web, &metrics] {
-    hub.shutdown();
-    if (web) web->request_stop();
-    if (metrics) metrics->request_stop();
+  if (!o.cluster.redis.empty()) {
+    i.cluster = std::make_unique<cluster::Cluster>(o.cluster, i.hub);
+    i.hub.use_cluster(i.cluster.get());
+  }
+  if (o.tls) i.certs = std::make_unique<TlsCerts>(o.tls->cert, o.tls->key);
+  const auto config = server_config(o);
+  i.tcp = std::make_unique<server::AsyncServer>(
+      tcp, i.certs ? tls_session_coroutine(i.hub, o.limits, *i.certs) : session_coroutine(i.hub, o.limits),
+      config);
+  i.web_context.emplace(WebContext{i.hub, o.limits, i.store.get(), o.allow_origins, o.ws_idle, i.certs.get(),
+                                   o.metrics_token, !o.metrics});
+  // --metrics ADDR: /metrics and /healthz alone on an address of their own (plain HTTP).
+  i.metrics_context.emplace(
+      WebContext{i.hub, o.limits, i.store.get(), {}, o.ws_idle, nullptr, o.metrics_token, true, true});
+  if (o.metrics) i.metrics = std::make_unique<server::AsyncServer>(*o.metrics, web_coroutine(*i.metrics_context), config);
+  if (o.http) i.web = std::make_unique<server::AsyncServer>(*o.http, web_coroutine(*i.web_context), config);
+  i.tcp->on_stop([&i] {
+    i.hub.shutdown();
+    if (i.web) i.web->request_stop();
+    if (i.metrics) i.metrics->request_stop();
   });
+}
+
+ChatServer::~ChatServer() { stop(); }
+
+const Address& ChatServer::tcp_address() const noexcept { return impl_->tcp->server_address(); }
+
+std::optional<Address> ChatServer::web_address() const {
+  if (!impl_->web) return std::nullopt;
+  return impl_->web->server_address();
+}
+
+std::optional<Address> ChatServer::metrics_address() const {
+  if (!impl_->metrics) return std::nullopt;
+  return impl_->metrics->server_address();
+}
+
+std::optional<std::string> ChatServer::reload_certificate() {
+  if (!impl_->certs) return "the server has no TLS certificate";
+  return impl_->certs->reload();
+}
+
+void ChatServer::request_stop() noexcept { impl_->tcp->request_stop(); }
+
+void ChatServer::run() {
+  auto& i = *impl_;
   {
-    server::StopOnSignals signals(server);
-    ReloadOnHangup reload(certs.get());
-    listening("tcp", server.server_address());
-    if (web) listening("web", web->server_address());
-    if (metrics) listening("metrics", metrics->server_address());
-    WebThread web_thread(web.get());
-    WebThread metrics_thread(metrics.get());
-    if (cluster) cluster->start();
-    server.serve_forever();
+    WebThread web_thread(i.web.get());
+    WebThread metrics_thread(i.metrics.get());
+    if (i.cluster) i.cluster->start();
+    i.tcp->serve_forever();
   }
-  if (cluster) cluster->stop();  // after the sessions: their users leave first, with notices
-  hub.stop_background();  // before the store closes: history reads use it
-  if (!store) return log_info("stopped; no store");
-  if (store->close() == 0) log_info("stopped; the store is flushed");
+  if (i.cluster) i.cluster->stop();  // after the sessions: their users leave first, with notices
+  i.hub.stop_background();  // before the store closes: history reads use it
+  if (!i.store) return log_info("stopped; no store");
+  if (i.store->close() == 0) log_info("stopped; the store is flushed");
 }
 
 }  // namespace sockit::chat

@@ -1,39 +1,34 @@
-// Chooses the server for `sockit echo serve` and runs it until a stop signal.
+// EchoServer: the model's server for `sockit echo serve` and for programs that embed it.
 #include "sockit/echo/echo.hpp"
-#include "sockit/server/base_server.hpp"
-#include "sockit/server/stoppable.hpp"
 
 namespace sockit::echo {
-namespace {
 
-template <class Server>
-void run(Server& server, const std::function<void(const Address&)>& listening) {
-  server::StopOnSignals signals(server);
-  listening(server.server_address());
-  if constexpr (std::is_base_of_v<server::BaseServer, Server>) {
-    server.serve_forever(std::chrono::milliseconds(200));
+EchoServer::EchoServer(const Endpoint& endpoint, bool datagram, const server::ServerConfig& config,
+                       const EchoOptions& options) {
+  if (config.model == server::Model::async) {
+    async_ = datagram ? std::make_unique<server::AsyncServer>(endpoint, datagram_coroutine(options), config)
+                      : std::make_unique<server::AsyncServer>(endpoint, stream_coroutine(options), config);
   } else {
-    server.serve_forever();
+    blocking_ = std::make_unique<server::BaseServer>(endpoint, datagram ? SOCK_DGRAM : SOCK_STREAM,
+                                                     datagram ? datagram_handler(options) : stream_handler(options),
+                                                     config);
   }
 }
 
-}  // namespace
+EchoServer::~EchoServer() { stop(); }
 
-void serve(const Endpoint& endpoint, bool datagram, const server::ServerConfig& config,
-           const EchoOptions& options, const std::function<void(const Address&)>& listening) {
-  if (config.model == server::Model::async) {
-    if (datagram) {
-      server::AsyncServer s(endpoint, datagram_coroutine(options), config);
-      run(s, listening);
-    } else {
-      server::AsyncServer s(endpoint, stream_coroutine(options), config);
-      run(s, listening);
-    }
-    return;
-  }
-  server::BaseServer s(endpoint, datagram ? SOCK_DGRAM : SOCK_STREAM,
-                       datagram ? datagram_handler(options) : stream_handler(options), config);
-  run(s, listening);
+const Address& EchoServer::local_address() const noexcept {
+  return async_ ? async_->server_address() : blocking_->server_address();
+}
+
+void EchoServer::request_stop() noexcept {
+  if (async_) return async_->request_stop();
+  blocking_->request_stop();
+}
+
+void EchoServer::run() {
+  if (async_) return async_->serve_forever();
+  blocking_->serve_forever(std::chrono::milliseconds(200));
 }
 
 }  // namespace sockit::echo

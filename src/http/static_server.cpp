@@ -22,7 +22,6 @@
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
 #include "sockit/server/async_server.hpp"
-#include "sockit/server/stoppable.hpp"
 #include "sockit/server/with_timeout.hpp"
 
 namespace sockit::http {
@@ -333,31 +332,50 @@ awaitable<void> serve_connection(server::AsyncStream& socket, const Address& pee
   co_await (serve_requests(c, peer, o, root, cache) || server::watchdog(c.deadline));
 }
 
-}  // namespace
-
-void serve_static(const Endpoint& endpoint, const StaticOptions& options,
-                  const std::function<void(const Address&)>& listening) {
+fs::path checked_root(const fs::path& root) {
   std::error_code ec;
-  const fs::path root = fs::canonical(options.root, ec);
-  if (ec || !fs::is_directory(root)) {
-    throw std::invalid_argument("not a directory: " + options.root.string());
-  }
+  auto canonical = fs::canonical(root, ec);
+  if (ec || !fs::is_directory(canonical)) throw std::invalid_argument("not a directory: " + root.string());
+  return canonical;
+}
+
+server::ServerConfig server_config(const StaticOptions& options) {
   server::ServerConfig config;
   config.model = server::Model::async;
   config.threads = options.threads;
   config.max_connections = options.max_connections;
-  FileCache cache(options.cache_bytes, options.cache_file_bytes);
-  server::AsyncServer server(
-      endpoint,
-      server::ReusableStreamCoroutine([&options, &root, &cache](server::AsyncStream& socket,
-                                                                const Address& peer,
-                                                                server::Reusable& reusable) {
-        return serve_connection(socket, peer, reusable, options, root, cache);
-      }),
-      config);
-  server::StopOnSignals signals(server);
-  listening(server.server_address());
-  server.serve_forever();
+  return config;
 }
+
+}  // namespace
+
+struct StaticServer::Impl {
+  Impl(const Endpoint& endpoint, StaticOptions o)
+      : options(std::move(o)),
+        root(checked_root(options.root)),
+        cache(options.cache_bytes, options.cache_file_bytes),
+        server(endpoint,
+               server::ReusableStreamCoroutine([this](server::AsyncStream& socket, const Address& peer,
+                                                      server::Reusable& reusable) {
+                 return serve_connection(socket, peer, reusable, options, root, cache);
+               }),
+               server_config(options)) {}
+
+  const StaticOptions options;
+  const fs::path root;
+  FileCache cache;
+  server::AsyncServer server;
+};
+
+StaticServer::StaticServer(const Endpoint& endpoint, StaticOptions options)
+    : impl_(std::make_unique<Impl>(endpoint, std::move(options))) {}
+
+StaticServer::~StaticServer() { stop(); }
+
+const Address& StaticServer::local_address() const noexcept { return impl_->server.server_address(); }
+
+void StaticServer::request_stop() noexcept { impl_->server.request_stop(); }
+
+void StaticServer::run() { impl_->server.serve_forever(); }
 
 }  // namespace sockit::http

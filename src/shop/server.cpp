@@ -76,16 +76,30 @@ ShopStore open_store(const ShopOptions& options) {
 
 }  // namespace
 
-void serve(const Endpoint& endpoint, const server::ServerConfig& config,
-           const ShopOptions& options, const std::function<void(const Address&)>& listening) {
-  ShopStore store = open_store(options);
-  auto factory = [&store, &options](server::RequestContext& context) {
-    return std::make_unique<Customer>(context, store, options);
-  };
-  server::TCPServer s(endpoint, factory, config);
-  server::StopOnSignals signals(s);
-  listening(s.server_address());
-  s.serve_forever(std::chrono::milliseconds(200));
-}
+struct ShopServer::Impl {
+  Impl(const Endpoint& endpoint, const server::ServerConfig& config, ShopOptions o)
+      : options(std::move(o)),
+        store(open_store(options)),
+        server(endpoint,
+               [this](server::RequestContext& context) {
+                 return std::make_unique<Customer>(context, store, options);
+               },
+               config) {}
+
+  const ShopOptions options;
+  ShopStore store;
+  server::TCPServer server;
+};
+
+ShopServer::ShopServer(const Endpoint& endpoint, const server::ServerConfig& config, ShopOptions options)
+    : impl_(std::make_unique<Impl>(endpoint, config, std::move(options))) {}
+
+ShopServer::~ShopServer() { stop(); }
+
+const Address& ShopServer::local_address() const noexcept { return impl_->server.server_address(); }
+
+void ShopServer::request_stop() noexcept { impl_->server.request_stop(); }
+
+void ShopServer::run() { impl_->server.serve_forever(std::chrono::milliseconds(200)); }
 
 }  // namespace sockit::shop

@@ -268,5 +268,8 @@ std::string encode_bye(std::string_view req = {});
 
 }  // namespace sockit::chat
 
+// Errc converts to std::error_code (hidden from the API docs).
+/// @cond
 template <>
 struct std::is_error_code_enum<sockit::chat::Errc> : std::true_type {};
+/// @endcond

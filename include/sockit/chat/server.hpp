@@ -1,18 +1,19 @@
-// `sockit chat serve`: the chat room over TCP and WebSocket (protocol v1, docs/protocol.md) with its web
-// page, /healthz and /metrics, on Asio coroutines with one io_context per core, SQLite
-// history, and a clean stop that says goodbye and flushes.
+// The chat room (`sockit chat serve`) as an object a program embeds: protocol v1
+// (docs/protocol.md) over TCP and WebSocket with its web page, /healthz and /metrics, on Asio
+// coroutines with one io_context per core, SQLite history, and a clean stop that says goodbye
+// and flushes.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "sockit/chat/limits.hpp"
+#include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
 
@@ -54,14 +55,34 @@ struct ChatOptions {
   AuthOptions auth;                                ///< accounts need data_dir (chat.db)
 };
 
-/// Opens the store, listens on `tcp` (and options.http, options.metrics), tells `listening`
-/// each bound address ("tcp", then "web", then "metrics"), and serves until SIGINT/SIGTERM (with TLS, SIGHUP loads the
-/// certificate and key again: new connections use them); then refuses new work, sends
-/// `shutting_down` to every client, flushes the store and returns. Throws socket_error when
-/// it cannot listen, chat_store_error when the store cannot open, std::runtime_error when the
-/// certificate or key cannot be loaded, std::invalid_argument for
-/// a bad cluster option (a cluster node connects in the background and keeps retrying).
-void serve(const Endpoint& tcp, const ChatOptions& options,
-           const std::function<void(std::string_view what, const Address&)>& listening);
+/// The chat server (server/service.hpp): opens the store and binds `tcp` (and options.http,
+/// options.metrics) when constructed; serves from start() until stop(), which refuses new
+/// work, sends `shutting_down` to every client, waits up to limits.grace, and flushes the
+/// store. Thread safety as Service's; the addresses are thread safe.
+class ChatServer : public server::Service {
+ public:
+  /// Throws socket_error when it cannot listen, chat_store_error when the store cannot open,
+  /// account_error when the accounts cannot, std::runtime_error when the certificate or key
+  /// cannot be loaded, std::invalid_argument for options that do not go together (a cluster
+  /// node connects in the background from start() and keeps retrying).
+  ChatServer(const Endpoint& tcp, ChatOptions options);
+  ~ChatServer() override;
+
+  /// Where protocol v1 is served (the real port when bound to port 0).
+  const Address& tcp_address() const noexcept;
+  /// The web page and /ws, if options.http.
+  std::optional<Address> web_address() const;
+  /// /metrics and /healthz on their own, if options.metrics.
+  std::optional<Address> metrics_address() const;
+  /// With TLS: loads the certificate and key again; new connections use them, open ones keep
+  /// theirs. nullopt on success, else why it kept the current ones. Thread safe.
+  std::optional<std::string> reload_certificate();
+  void request_stop() noexcept override;
+
+ private:
+  void run() override;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace sockit::chat

@@ -62,7 +62,7 @@ class Ipv6 {
   explicit Ipv6(const Bytes& bytes, std::string zone = {});
   /// From the 128-bit value (1 is ::1) and a zone.
   static Ipv6 from_uint(uint128 value, std::string zone = {});
-  /// The IPv4-mapped address ::ffff:a.b.c.d (RFC 4291 2.5.5.2).
+  /// The IPv4-mapped address \::ffff:a.b.c.d (RFC 4291 2.5.5.2).
   static Ipv6 mapped(Ipv4 v4);
 
   /// RFC 4291 text: eight groups of 1-4 hex digits, at most one "::", an optional trailing
@@ -73,7 +73,7 @@ class Ipv6 {
   uint128 to_uint() const;
   /// The zone without '%', or "" when there is none.
   const std::string& zone() const { return zone_; }
-  /// The embedded IPv4 address when this is ::ffff:a.b.c.d, else nullopt.
+  /// The embedded IPv4 address when this is \::ffff:a.b.c.d, else nullopt.
   std::optional<Ipv4> mapped_v4() const;
   /// RFC 5952 canonical text (lower case, longest zero run as "::", mapped addresses as
   /// "::ffff:1.2.3.4"), followed by "%zone" when there is one. Pure; thread safe.
@@ -186,7 +186,7 @@ enum class Kind {
   benchmarking,   ///< 198.18/15, 2001:2::/48
   reserved,       ///< 240/4, 0/8, 192.0.0/24, 100::/64, fec0::/10
   unique_local,   ///< fc00::/7
-  ipv4_mapped,    ///< ::ffff:0:0/96
+  ipv4_mapped,    ///< \::ffff:0:0/96
   global,         ///< everything else
 };
 

@@ -2,14 +2,16 @@
 // fixed reply, one answer per received message ("服务器已经收到你的信息").
 #pragma once
 
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "sockit/server/async_server.hpp"
+#include "sockit/server/base_server.hpp"
 #include "sockit/server/config.hpp"
 #include "sockit/server/handler.hpp"
 #include "sockit/server/message_reader.hpp"
+#include "sockit/server/service.hpp"
 #include "sockit/socket/endpoint.hpp"
 
 namespace sockit::echo {
@@ -27,9 +29,23 @@ server::HandlerFactory datagram_handler(const EchoOptions& options);
 server::ReusableStreamCoroutine stream_coroutine(const EchoOptions& options);
 server::DatagramCoroutine datagram_coroutine(const EchoOptions& options);
 
-/// What `sockit echo serve` runs: picks TCP/UDP/Unix and the model's server, calls
-/// `listening` with the bound address, serves until SIGINT/SIGTERM, stops cleanly.
-void serve(const Endpoint& endpoint, bool datagram, const server::ServerConfig& config,
-           const EchoOptions& options, const std::function<void(const Address&)>& listening);
+/// The echo server, embeddable (server/service.hpp): TCP/UDP/Unix by `endpoint` and
+/// `datagram`, in config.model's way (sequential, threading, forking or async); bound when
+/// constructed, serving from start() until stop(). Thread safety as Service's.
+class EchoServer : public server::Service {
+ public:
+  /// Throws socket_error when it cannot bind.
+  EchoServer(const Endpoint& endpoint, bool datagram, const server::ServerConfig& config,
+             const EchoOptions& options);
+  ~EchoServer() override;
+  /// Where it listens (the real port when bound to port 0). Thread safe.
+  const Address& local_address() const noexcept;
+  void request_stop() noexcept override;
+
+ private:
+  void run() override;
+  std::unique_ptr<server::BaseServer> blocking_;  // sequential, threading, forking
+  std::unique_ptr<server::AsyncServer> async_;
+};
 
 }  // namespace sockit::echo

@@ -5,8 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <functional>
+#include <memory>
 
+#include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
 
@@ -26,9 +27,22 @@ struct StaticOptions {
   std::size_t cache_file_bytes = 256 << 10;  ///< files up to this size are cached
 };
 
-/// Serves `options.root` on `endpoint` until SIGINT/SIGTERM; `listening` gets the address.
-/// Throws std::invalid_argument when the root is not a directory.
-void serve_static(const Endpoint& endpoint, const StaticOptions& options,
-                  const std::function<void(const Address&)>& listening);
+/// The static server, embeddable: bound when constructed, serving `options.root` on its own
+/// event loops from start() until stop() (server/service.hpp). Thread safety as Service's.
+class StaticServer : public server::Service {
+ public:
+  /// Throws std::invalid_argument when the root is not a directory, socket_error when it
+  /// cannot listen.
+  StaticServer(const Endpoint& endpoint, StaticOptions options);
+  ~StaticServer() override;
+  /// Where it listens (the real port when bound to port 0). Thread safe.
+  const Address& local_address() const noexcept;
+  void request_stop() noexcept override;
+
+ private:
+  void run() override;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace sockit::http

@@ -8,9 +8,12 @@
 
 namespace sockit::nc {
 
-/// Dumps `bytes` as lines of 16: `> 00000010  48 65 6c 6c 6f 20 77 6f  72 6c 64 0a  |Hello world.|`
-/// where the marker is `>` for sent and `<` for received and the offset continues from
-/// `offset` (bytes already dumped in that direction). Every line ends in '\n'. Pure.
+/// Dumps `bytes` as lines of 16, such as
+/// @code
+/// > 00000010  48 65 6c 6c 6f 20 77 6f  72 6c 64 0a  |Hello world.|
+/// @endcode
+/// where the marker is '>' for sent and '<' for received and the offset continues from
+/// `offset` (bytes already dumped in that direction). Every line ends in a newline. Pure.
 std::string hex_dump(std::string_view bytes, char marker, std::uint64_t offset);
 
 /// Parses hex text into bytes: pairs of hex digits, with spaces, tabs, newlines, ':' and '-'

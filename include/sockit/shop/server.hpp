@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "sockit/server/config.hpp"
 #include "sockit/server/message_reader.hpp"
+#include "sockit/server/service.hpp"
+#include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
 
 namespace sockit::shop {
@@ -21,10 +23,23 @@ struct ShopOptions {
   server::MessageLimits limits;                   ///< line limit, quiet pause, idle timeout
 };
 
-/// Opens the store, listens on `endpoint` (a thread per customer unless config says
-/// otherwise), tells `listening` the address, and serves until SIGINT/SIGTERM. Throws
-/// parse_error for a bad catalog, store_error for a store that cannot open.
-void serve(const Endpoint& endpoint, const server::ServerConfig& config,
-           const ShopOptions& options, const std::function<void(const Address&)>& listening);
+/// The shop, embeddable (server/service.hpp): opens the store and listens on `endpoint` (a
+/// thread per customer unless config says otherwise) when constructed; serves from start()
+/// until stop(). Thread safety as Service's.
+class ShopServer : public server::Service {
+ public:
+  /// Throws parse_error for a bad catalog, store_error for a store that cannot open,
+  /// socket_error when it cannot listen.
+  ShopServer(const Endpoint& endpoint, const server::ServerConfig& config, ShopOptions options);
+  ~ShopServer() override;
+  /// Where it listens (the real port when bound to port 0). Thread safe.
+  const Address& local_address() const noexcept;
+  void request_stop() noexcept override;
+
+ private:
+  void run() override;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace sockit::shop

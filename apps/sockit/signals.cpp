@@ -1,0 +1,57 @@
+#include "signals.hpp"
+
+#include <csignal>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "sockit/server/stoppable.hpp"
+
+namespace sockit::app {
+namespace asio = boost::asio;
+namespace {
+
+// While alive, SIGHUP runs `fn` on a thread of its own.
+class OnHangup {
+ public:
+  explicit OnHangup(const std::function<void()>& fn) : fn_(fn) {
+    if (!fn_) return;
+    hangup_.emplace(io_, SIGHUP);
+    wait();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~OnHangup() {
+    if (!fn_) return;
+    io_.stop();
+    thread_.join();
+  }
+  OnHangup(const OnHangup&) = delete;
+  OnHangup& operator=(const OnHangup&) = delete;
+
+ private:
+  void wait() {
+    hangup_->async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      fn_();
+      wait();
+    });
+  }
+
+  const std::function<void()>& fn_;
+  asio::io_context io_;
+  std::optional<asio::signal_set> hangup_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+void serve_until_signal(server::Service& service, const std::function<void()>& on_hangup) {
+  server::StopOnSignals signals(service);
+  OnHangup hangup(on_hangup);
+  service.start();
+  service.wait();
+}
+
+}  // namespace sockit::app

@@ -1,0 +1,16 @@
+// The serve subcommands' signals: SIGINT/SIGTERM stop the embedded server cleanly, and SIGHUP
+// (where a server can reload something) calls back. The library installs no handler itself.
+#pragma once
+
+#include <functional>
+
+#include "sockit/server/service.hpp"
+
+namespace sockit::app {
+
+/// Starts `service` and serves until SIGINT or SIGTERM (a clean stop) or its failure (rethrown).
+/// While it serves, SIGHUP calls `on_hangup` on a thread of its own, if given; otherwise SIGHUP
+/// keeps its default.
+void serve_until_signal(server::Service& service, const std::function<void()>& on_hangup = {});
+
+}  // namespace sockit::app
