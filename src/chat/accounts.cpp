@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "nickname.hpp"
+#include "sockit/core/clock.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace sockit::chat {
@@ -29,11 +30,6 @@ CREATE TABLE IF NOT EXISTS account_tokens (
   key TEXT NOT NULL,
   expires_ms INTEGER NOT NULL);
 )sql";
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string hex(const unsigned char* data, std::size_t n) {
   std::string out;
@@ -128,7 +124,7 @@ void AccountBook::add(const std::string& nickname, const std::string& password, 
     c.bind(5, std::int64_t{cost.log2_n});
     c.bind(6, std::int64_t{cost.r});
     c.bind(7, std::int64_t{cost.p});
-    c.bind(8, now_ms());
+    c.bind(8, unix_time_ms());
     c.step();
     if (c.changes() == 0) throw account_error("'" + nickname + "' is registered already (or a look-alike)");
   });
@@ -230,7 +226,7 @@ std::string AccountBook::issue_token(const std::string& nickname, std::chrono::s
     sqlite::Statement sweep(impl_->db.get(), "DELETE FROM account_tokens WHERE expires_ms < ?");
     {
       sqlite::Cursor s(sweep);
-      s.bind(1, now_ms());
+      s.bind(1, unix_time_ms());
       s.step();
     }
     sqlite::Statement insert(impl_->db.get(),
@@ -238,7 +234,7 @@ std::string AccountBook::issue_token(const std::string& nickname, std::chrono::s
     sqlite::Cursor c(insert);
     c.bind(1, digest);
     c.bind(2, key);
-    c.bind(3, now_ms() + std::chrono::milliseconds(ttl).count());
+    c.bind(3, unix_time_ms() + std::chrono::milliseconds(ttl).count());
     c.step();
     tx.commit();
   });
@@ -256,7 +252,7 @@ bool AccountBook::check_token(const std::string& nickname, const std::string& to
     sqlite::Cursor c(find);
     c.bind(1, digest);
     c.bind(2, key);
-    c.bind(3, now_ms());
+    c.bind(3, unix_time_ms());
     return c.step();
   });
 }

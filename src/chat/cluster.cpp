@@ -12,6 +12,7 @@
 
 #include "hub.hpp"
 #include "shard.hpp"
+#include "sockit/core/clock.hpp"
 #include "sockit/core/log.hpp"
 
 namespace sockit::chat::cluster {
@@ -29,11 +30,6 @@ constexpr std::chrono::seconds kStopWait{3};
 std::string random_node_id() {
   std::random_device rd;
   return fmt::format("{:08x}", rd());
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string_view text(const redisReply* r) { return {r->str, r->len}; }
@@ -518,7 +514,7 @@ void Cluster::broadcast(Member& m, const Broadcast& b, const std::string& req) {
 }
 
 void Cluster::direct(Member& m, const Direct& d, const std::string& key, const std::string& req) {
-  auto line = encode_direct(m.id_, m.nickname_, d.message, now_ms());
+  auto line = encode_direct(m.id_, m.nickname_, d.message, unix_time_ms());
   asio::post(io_, [this, shard = m.shard_, conn = m.conn_, key, to = d.to, line = std::move(line), req] {
     if (!available(0)) return unavailable(shard, conn, req);
     cmd(0).eval(direct_script(), {key, node_, line},

@@ -14,17 +14,13 @@
 #include "private_rooms.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/store.hpp"
+#include "sockit/core/clock.hpp"
 #include "sockit/core/log.hpp"
 
 namespace sockit::chat {
 namespace {
 
 constexpr const char* kLobby = "lobby";
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string label(const Member& m) { return fmt::format("{}({})", m.nickname(), m.id()); }
 
@@ -135,7 +131,7 @@ bool Hub::store_append(Room& room, std::int64_t seq, std::int64_t ts, const Memb
 // A notice the store cannot take is not sent: every seq a client sees must be on its way to
 // the store (`who` still shows the change).
 void Hub::notify(const std::shared_ptr<Room>& room, const std::string& text) {
-  const auto ts = now_ms();
+  const auto ts = unix_time_ms();
   const auto seq = room->last_seq + 1;
   if (!store_append(*room, seq, ts, nullptr, text, {})) {
     return stats_.dropped(DropReason::store_unavailable);
@@ -264,7 +260,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
   }
   if (cluster_) return cluster_->broadcast(m, b, req);
   const auto& room = it->second;
-  const auto ts = now_ms();
+  const auto ts = unix_time_ms();
   std::lock_guard lock(room->mu);
   const auto seq = room->last_seq + 1;
   {
@@ -298,7 +294,7 @@ void Hub::direct(Member& m, const Direct& d, const std::string& req) {
     to = it->second;
   }
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
-  to.shard->post_one(to.conn, budget_.share(encode_direct(m.id_, m.nickname_, d.message, now_ms())));
+  to.shard->post_one(to.conn, budget_.share(encode_direct(m.id_, m.nickname_, d.message, unix_time_ms())));
   stats_.direct_deliveries.fetch_add(1, std::memory_order_relaxed);
   if (!req.empty()) answer(m, encode_ack(req, 0));
 }

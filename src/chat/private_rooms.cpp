@@ -1,14 +1,15 @@
 #include "private_rooms.hpp"
 
-#include <chrono>
+#include <utility>
 
 #include "sockit/chat/accounts.hpp"
+#include "sockit/core/clock.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace sockit::chat {
 namespace {
 
-const char* const kSchema = R"sql(
+const char* const kPrivateRoomsSchema = R"sql(
 CREATE TABLE IF NOT EXISTS private_rooms (
   room TEXT PRIMARY KEY,
   owner TEXT NOT NULL,           -- the owner's registered spelling
@@ -21,13 +22,8 @@ CREATE TABLE IF NOT EXISTS private_room_members (
   PRIMARY KEY (room, key));
 )sql";
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 template <class Body>
-auto guarded(Body&& body) {
+auto acl_guarded(Body&& body) {
   return sqlite::rethrow_as<account_error>("private rooms: ", std::forward<Body>(body));
 }
 
@@ -36,13 +32,13 @@ auto guarded(Body&& body) {
 struct PrivateRooms::Db {
   explicit Db(const std::filesystem::path& file)
       : db(sqlite::open(file, {.create_parent_directories = true, .wal = true})) {
-    sqlite::exec(db.get(), kSchema, "create the private room tables");
+    sqlite::exec(db.get(), kPrivateRoomsSchema, "create the private room tables");
   }
   sqlite::Connection db;
 };
 
 PrivateRooms::PrivateRooms(const std::filesystem::path& data_dir) {
-  guarded([&] {
+  acl_guarded([&] {
     db_ = std::make_unique<Db>(data_dir / "chat.db");
     sqlite::Statement rooms(db_->db.get(), "SELECT room, owner_key FROM private_rooms");
     for (sqlite::Cursor c(rooms); c.step();) lists_[c.text(0)].owner_key = c.text(1);
@@ -80,14 +76,14 @@ void PrivateRooms::release(const std::string& room) {
 
 void PrivateRooms::create(const std::string& room, const std::string& owner, const std::string& owner_key) {
   std::lock_guard lock(db_mu_);
-  guarded([&] {
+  acl_guarded([&] {
     sqlite::Statement insert(db_->db.get(),
                              "INSERT INTO private_rooms (room, owner, owner_key, created_ms) VALUES (?, ?, ?, ?)");
     sqlite::Cursor c(insert);
     c.bind(1, room);
     c.bind(2, owner);
     c.bind(3, owner_key);
-    c.bind(4, now_ms());
+    c.bind(4, unix_time_ms());
     c.step();
   });
 }
@@ -95,7 +91,7 @@ void PrivateRooms::create(const std::string& room, const std::string& owner, con
 void PrivateRooms::invite(const std::string& room, const std::string& nickname, const std::string& key) {
   {
     std::lock_guard lock(db_mu_);
-    guarded([&] {
+    acl_guarded([&] {
       sqlite::Statement insert(db_->db.get(),
                                "INSERT OR IGNORE INTO private_room_members (room, key, nickname) VALUES (?, ?, ?)");
       sqlite::Cursor c(insert);
@@ -112,7 +108,7 @@ void PrivateRooms::invite(const std::string& room, const std::string& nickname, 
 void PrivateRooms::remove(const std::string& room, const std::string& key) {
   {
     std::lock_guard lock(db_mu_);
-    guarded([&] {
+    acl_guarded([&] {
       sqlite::Statement del(db_->db.get(), "DELETE FROM private_room_members WHERE room = ? AND key = ?");
       sqlite::Cursor c(del);
       c.bind(1, room);

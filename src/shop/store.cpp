@@ -11,6 +11,7 @@
 #include <tuple>
 #include <utility>
 
+#include "sockit/core/clock.hpp"
 #include "sqlite/sqlite.hpp"
 
 namespace sockit::shop {
@@ -30,11 +31,6 @@ CREATE TABLE IF NOT EXISTS orders(
   balance_after_cents INTEGER NOT NULL CHECK (balance_after_cents >= 0));
 CREATE INDEX IF NOT EXISTS orders_by_customer ON orders(customer, id);
 )sql";
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Runs `body`, reporting a failed SQLite call as a store_error.
 template <class Body>
@@ -96,7 +92,7 @@ struct ShopStore::Impl {
       if (cursor.changes() != 1) throw store_error("shop store: stock changed under us");
     }
     sqlite::Cursor cursor(insert_order);
-    cursor.bind(1, now_ms());
+    cursor.bind(1, unix_time_ms());
     cursor.bind(2, customer);
     cursor.bind(3, item);
     cursor.bind(4, price);
