@@ -5,12 +5,12 @@
 BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
                   libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
-                  libhiredis-dev
+                  libhiredis-dev libedit-dev
 # `make package` (and so `make test`, which builds and installs the package) and `make docs`.
 PACKAGE_PACKAGES := help2man dpkg-dev
 DOCS_PACKAGES := doxygen
 TEST_PACKAGES := python3 ncat socat openssl nginx libnginx-mod-stream redis-server libgtest-dev libgmock-dev libbenchmark-dev \
-                 clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei \
+                 clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei tmux \
                  $(PACKAGE_PACKAGES) $(DOCS_PACKAGES)
 
 JOBS ?= $(shell nproc)
