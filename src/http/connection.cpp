@@ -1,0 +1,67 @@
+#include "connection.hpp"
+
+#include <ctime>
+#include <vector>
+
+#include "sockit/core/log.hpp"
+#include "sockit/http/files.hpp"
+
+namespace sockit::http {
+
+void plain(Reply& r, bhttp::status status, std::string text) {
+  r.head.result(status);
+  r.head.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  r.body = std::move(text);
+}
+
+namespace detail {
+
+// The Date every answer carries (RFC 9110 §6.6.1), formatted once a second per thread.
+const std::string& current_http_date() {
+  thread_local std::time_t formatted_at = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    text = http_date(now);
+    formatted_at = now;
+  }
+  return text;
+}
+
+void start_reply(Reply& r, unsigned version) {
+  r.head.version(version);
+  r.head.set(bhttp::field::server, "sockit");
+  r.head.set(bhttp::field::date, current_http_date());
+  r.head.result(bhttp::status::ok);
+}
+
+// Common Log Format: host ident user [date] "request" status bytes.
+void access_log(const Address& peer, const Request& req, const Reply& r) {
+  const auto bytes = r.fd >= 0 || r.cached ? r.length : r.body.size();
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char date[64];
+  std::strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  log_info("{} - - [{}] \"{} {} HTTP/{}.{}\" {} {}", peer.host(), date, std::string(req.method_string()),
+           std::string(req.target()), req.version() / 10, req.version() % 10, r.head.result_int(), bytes);
+}
+
+// RFC 9112 §6.1-6.3: no transfer coding is decoded but chunked, so a request with
+// Transfer-Encoding must say exactly "chunked", on HTTP/1.1, without Content-Length.
+// Anything else leaves its length unknown: a smuggled request could hide in the body.
+bool framing_acceptable(const Request& req) {
+  if (req.count(bhttp::field::transfer_encoding) == 0) return true;
+  if (req.version() < 11 || req.count(bhttp::field::content_length) > 0) return false;
+  std::vector<boost::beast::string_view> codings;
+  const auto [first, last] = req.equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    const bhttp::opt_token_list list(field->value());
+    if (!bhttp::validate_list(list)) return false;  // "chunked;x=1", stray characters...
+    codings.insert(codings.end(), list.begin(), list.end());
+  }
+  return codings.size() == 1 && boost::beast::iequals(codings.front(), "chunked");
+}
+
+}  // namespace detail
+}  // namespace sockit::http
