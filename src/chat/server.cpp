@@ -2,7 +2,6 @@
 
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include "cluster.hpp"
 #include "hub.hpp"
@@ -45,25 +44,6 @@ server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits
   };
 }
 
-// Runs the web port's server on a thread of its own; stops and joins it on every way out.
-class WebThread {
- public:
-  explicit WebThread(server::AsyncServer* web) : web_(web) {
-    if (web_) thread_ = std::thread([this] { web_->serve_forever(); });
-  }
-  ~WebThread() {
-    if (!web_) return;
-    web_->request_stop();
-    thread_.join();
-  }
-  WebThread(const WebThread&) = delete;
-  WebThread& operator=(const WebThread&) = delete;
-
- private:
-  server::AsyncServer* web_;
-  std::thread thread_;
-};
-
 std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
   if (!options.data_dir) return nullptr;
   return ChatStore::open(*options.data_dir / "chat.db");
@@ -100,9 +80,9 @@ struct ChatServer::Impl {
   std::unique_ptr<TlsCerts> certs;
   std::optional<WebContext> web_context;
   std::optional<WebContext> metrics_context;
-  std::unique_ptr<server::AsyncServer> tcp;
-  std::unique_ptr<server::AsyncServer> web;
-  std::unique_ptr<server::AsyncServer> metrics;
+  std::unique_ptr<server::AsyncServer> server;  // protocol v1, and the web and metrics ports
+  std::optional<Address> web;
+  std::optional<Address> metrics;
 };
 
 ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
@@ -123,7 +103,7 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
   }
   if (o.tls) i.certs = std::make_unique<TlsCerts>(o.tls->cert, o.tls->key);
   const auto config = server_config(o);
-  i.tcp = std::make_unique<server::AsyncServer>(
+  i.server = std::make_unique<server::AsyncServer>(
       tcp, i.certs ? tls_session_coroutine(i.hub, o.limits, *i.certs) : session_coroutine(i.hub, o.limits),
       config);
   i.web_context.emplace(WebContext{i.hub, o.limits, i.store.get(), o.allow_origins, o.ws_idle, i.certs.get(),
@@ -131,44 +111,31 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
   // --metrics ADDR: /metrics and /healthz alone on an address of their own (plain HTTP).
   i.metrics_context.emplace(
       WebContext{i.hub, o.limits, i.store.get(), {}, o.ws_idle, nullptr, o.metrics_token, true, true});
-  if (o.metrics) i.metrics = std::make_unique<server::AsyncServer>(*o.metrics, web_coroutine(*i.metrics_context), config);
-  if (o.http) i.web = std::make_unique<server::AsyncServer>(*o.http, web_coroutine(*i.web_context), config);
-  i.tcp->on_stop([&i] {
-    i.hub.shutdown();
-    if (i.web) i.web->request_stop();
-    if (i.metrics) i.metrics->request_stop();
-  });
+  // The web and metrics ports share the event loops (and the connection limit) of the TCP port.
+  if (o.http) i.web = i.server->listen(*o.http, web_coroutine(*i.web_context));
+  if (o.metrics) i.metrics = i.server->listen(*o.metrics, web_coroutine(*i.metrics_context));
+  i.server->on_stop([&i] { i.hub.shutdown(); });
 }
 
 ChatServer::~ChatServer() { stop(); }
 
-const Address& ChatServer::tcp_address() const noexcept { return impl_->tcp->server_address(); }
+const Address& ChatServer::tcp_address() const noexcept { return impl_->server->server_address(); }
 
-std::optional<Address> ChatServer::web_address() const {
-  if (!impl_->web) return std::nullopt;
-  return impl_->web->server_address();
-}
+std::optional<Address> ChatServer::web_address() const { return impl_->web; }
 
-std::optional<Address> ChatServer::metrics_address() const {
-  if (!impl_->metrics) return std::nullopt;
-  return impl_->metrics->server_address();
-}
+std::optional<Address> ChatServer::metrics_address() const { return impl_->metrics; }
 
 std::optional<std::string> ChatServer::reload_certificate() {
   if (!impl_->certs) return "the server has no TLS certificate";
   return impl_->certs->reload();
 }
 
-void ChatServer::request_stop() noexcept { impl_->tcp->request_stop(); }
+void ChatServer::request_stop() noexcept { impl_->server->request_stop(); }
 
 void ChatServer::run() {
   auto& i = *impl_;
-  {
-    WebThread web_thread(i.web.get());
-    WebThread metrics_thread(i.metrics.get());
-    if (i.cluster) i.cluster->start();
-    i.tcp->serve_forever();
-  }
+  if (i.cluster) i.cluster->start();
+  i.server->serve_forever();
   if (i.cluster) i.cluster->stop();  // after the sessions: their users leave first, with notices
   i.hub.stop_background();  // before the store closes: history reads use it
   if (!i.store) return log_info("stopped; no store");

@@ -41,6 +41,15 @@ int dup_checked(int fd) {
 
 }  // namespace
 
+namespace {
+// A handler that never marks itself idle: its connections are never closed to make room.
+ReusableStreamCoroutine never_idle(StreamCoroutine handler) {
+  return [h = std::move(handler)](AsyncStream& socket, const Address& peer, Reusable&) {
+    return h(socket, peer);
+  };
+}
+}  // namespace
+
 void LogFailure::operator()(std::exception_ptr error) const {
   if (!error) return;
   try {
@@ -50,10 +59,19 @@ void LogFailure::operator()(std::exception_ptr error) const {
   }
 }
 
+using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+
+// A stream listener: the main one, or one more (AsyncServer::listen).
+struct Listener {
+  Socket socket;
+  Address address;
+  ReusableStreamCoroutine handler;
+};
+
 // One io_context and its thread; everything in it is touched only on that thread.
 struct AsyncWorker {
   asio::io_context ctx{1};
-  std::optional<asio::basic_socket_acceptor<asio::generic::stream_protocol>> acceptor;
+  std::vector<std::unique_ptr<Acceptor>> acceptors;  // one a stream listener
   std::optional<AsyncDatagram> datagram;
   std::set<AsyncStream*> sessions;
   ReusablePool reusable;  // its sessions waiting for a request
@@ -63,10 +81,10 @@ struct AsyncWorker {
 
 struct AsyncServer::Impl {
   ServerConfig config;
-  ReusableStreamCoroutine stream;
   DatagramCoroutine datagram;
-  Socket listener;
+  Socket listener;  // the first endpoint's (the datagram socket, for a datagram server)
   Address address;
+  std::vector<std::unique_ptr<Listener>> listeners;  // stream servers: the first, then more
   int wake_fd = -1;
   std::vector<std::unique_ptr<AsyncWorker>> workers;
   std::vector<ReusablePool*> pools;  // the workers', for evictions across them
@@ -78,23 +96,29 @@ struct AsyncServer::Impl {
   std::condition_variable done_cv;
 
   void open(const Endpoint& endpoint, int type);
+  Socket bind(const Endpoint& endpoint, int type) const;
   void start(AsyncWorker& w);
-  awaitable<void> accept_loop(AsyncWorker& w);
+  awaitable<void> accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l);
   bool make_room();
-  awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer);
+  awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer, const Listener& l);
   awaitable<void> datagram_loop(AsyncWorker& w);
   awaitable<void> watch_stop(AsyncWorker& w);
   void stop_worker(AsyncWorker& w);
 };
 
-void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
+Socket AsyncServer::Impl::bind(const Endpoint& endpoint, int type) const {
   ServerOptions options;
   options.type = type;
   options.backlog = config.request_queue_size;
   options.reuse_address = config.allow_reuse_address;
   options.reuse_port = config.allow_reuse_port;
-  listener = create_server(endpoint, options);
-  listener.setblocking(false);
+  Socket s = create_server(endpoint, options);
+  s.setblocking(false);
+  return s;
+}
+
+void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
+  listener = bind(endpoint, type);
   address = listener.getsockname();
   wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd < 0) throw_errno("eventfd");
@@ -106,26 +130,27 @@ void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
 }
 
 void AsyncServer::Impl::start(AsyncWorker& w) {
-  const int fd = dup_checked(listener.fileno());
-  if (stream) {
-    w.acceptor.emplace(w.ctx, asio::generic::stream_protocol(listener.family(), listener.proto()),
-                       fd);
-    asio::co_spawn(w.ctx, accept_loop(w), LogFailure{"accept"});
-  } else {
+  for (const auto& l : listeners) {
+    const int fd = dup_checked(l->socket.fileno());
+    w.acceptors.push_back(std::make_unique<Acceptor>(
+        w.ctx, asio::generic::stream_protocol(l->socket.family(), l->socket.proto()), fd));
+    asio::co_spawn(w.ctx, accept_loop(w, *w.acceptors.back(), *l), LogFailure{"accept"});
+  }
+  if (datagram) {
+    const int fd = dup_checked(listener.fileno());
     w.datagram.emplace(w.ctx, asio::generic::datagram_protocol(listener.family(), listener.proto()),
                        fd);
-    asio::co_spawn(w.ctx, datagram_loop(w),
-                   LogFailure{"datagram"});
+    asio::co_spawn(w.ctx, datagram_loop(w), LogFailure{"datagram"});
   }
   asio::co_spawn(w.ctx, watch_stop(w), LogFailure{"stop"});
 }
 
-awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
+awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l) {
   for (;;) {
-    auto [ec, socket] = co_await w.acceptor->async_accept(tuple_awaitable);
+    auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
     if (w.stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      log_error("accept on {}: {}", address.to_string(), ec.message());
+      log_error("accept on {}: {}", l.address.to_string(), ec.message());
       asio::steady_timer pause(w.ctx, std::chrono::milliseconds(100));
       co_await pause.async_wait(tuple_awaitable);  // e.g. out of descriptors: let some close
       continue;
@@ -134,14 +159,13 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w) {
       log_warn("connection limit {} reached; closing a new connection", config.max_connections);
       continue;  // `socket` closes here
     }
-    if (config.no_delay && (listener.family() == AF_INET || listener.family() == AF_INET6)) {
+    if (config.no_delay && (l.socket.family() == AF_INET || l.socket.family() == AF_INET6)) {
       boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
     const auto ep = socket.remote_endpoint(ec);
     Address peer = ec ? Address() : Address::from_sockaddr(ep.data(), static_cast<socklen_t>(ep.size()));
-    asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer)),
-                   LogFailure{"session"});
+    asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l), LogFailure{"session"});
   }
 }
 
@@ -153,13 +177,14 @@ bool AsyncServer::Impl::make_room() {
   return true;
 }
 
-awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer) {
+awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer,
+                                           const Listener& l) {
   ++sessions;
   w.sessions.insert(&socket);
   {
     Reusable reusable(&w.reusable, socket.native_handle());  // leaves before the socket closes
     try {
-      co_await stream(socket, peer, reusable);
+      co_await l.handler(socket, peer, reusable);
     } catch (const std::exception& e) {
       log_debug("session {} ended: {}", peer.to_string(), e.what());
     }
@@ -201,7 +226,7 @@ void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
   w.stopping = true;
   w.reusable.close();  // the sockets are closed below, on this thread; no eviction may race
   boost::system::error_code ignored;  // closing a socket that is already closed is fine
-  if (w.acceptor) w.acceptor->close(ignored);
+  for (auto& acceptor : w.acceptors) acceptor->close(ignored);
   if (w.datagram) w.datagram->close(ignored);
   if (w.sessions.empty()) return;
   w.grace.emplace(w.ctx, config.grace);
@@ -212,20 +237,28 @@ void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
 }
 
 AsyncServer::AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config)
-    : AsyncServer(endpoint,
-                  ReusableStreamCoroutine([h = std::move(handler)](AsyncStream& socket,
-                                                                   const Address& peer,
-                                                                   Reusable&) {
-                    return h(socket, peer);  // never idle: never closed to make room
-                  }),
-                  config) {}
+    : AsyncServer(endpoint, never_idle(std::move(handler)), config) {}
 
 AsyncServer::AsyncServer(const Endpoint& endpoint, ReusableStreamCoroutine handler,
                          ServerConfig config)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
-  impl_->stream = std::move(handler);
   impl_->open(endpoint, SOCK_STREAM);
+  impl_->listeners.push_back(
+      std::make_unique<Listener>(Listener{std::move(impl_->listener), impl_->address, std::move(handler)}));
+}
+
+const Address& AsyncServer::listen(const Endpoint& endpoint, ReusableStreamCoroutine handler) {
+  if (impl_->datagram) throw std::logic_error("AsyncServer::listen: a datagram server has one socket");
+  auto socket = impl_->bind(endpoint, SOCK_STREAM);
+  auto address = socket.getsockname();
+  impl_->listeners.push_back(
+      std::make_unique<Listener>(Listener{std::move(socket), std::move(address), std::move(handler)}));
+  return impl_->listeners.back()->address;
+}
+
+const Address& AsyncServer::listen(const Endpoint& endpoint, StreamCoroutine handler) {
+  return listen(endpoint, never_idle(std::move(handler)));
 }
 
 AsyncServer::AsyncServer(const Endpoint& endpoint, DatagramCoroutine handler, ServerConfig config)
@@ -237,8 +270,11 @@ AsyncServer::AsyncServer(const Endpoint& endpoint, DatagramCoroutine handler, Se
 
 AsyncServer::~AsyncServer() {
   if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
-  const Address& a = impl_->address;
-  if (a.is_unix() && !a.is_abstract() && !a.path().empty()) ::unlink(a.path().c_str());
+  std::vector<const Address*> bound{&impl_->address};
+  for (std::size_t i = 1; i < impl_->listeners.size(); ++i) bound.push_back(&impl_->listeners[i]->address);
+  for (const Address* a : bound) {
+    if (a->is_unix() && !a->is_abstract() && !a->path().empty()) ::unlink(a->path().c_str());
+  }
 }
 
 const Address& AsyncServer::server_address() const noexcept { return impl_->address; }
@@ -260,6 +296,7 @@ void AsyncServer::serve_forever() {
   impl_->workers[0]->ctx.run();
   for (auto& t : threads) t.join();
   impl_->listener.close();
+  for (auto& l : impl_->listeners) l->socket.close();
   {
     std::lock_guard lock(impl_->done_mu);
     impl_->serving = false;

@@ -368,6 +368,32 @@ TEST(Server, AsyncStopClosesOpenSessionsAfterTheGrace) {
   EXPECT_EQ(c.recv(10), "");  // the server closed the session
 }
 
+boost::asio::awaitable<void> async_greeting(AsyncStream& socket, const Address&) {
+  co_await boost::asio::async_write(socket, boost::asio::buffer(std::string_view("hello\n")),
+                                    boost::asio::use_awaitable);
+}
+
+TEST(Server, AsyncServesSeveralPortsOnOnePoolAndStopsThemTogether) {
+  ServerConfig config = with_model(Model::async);
+  config.threads = 2;
+  AsyncServer server(loopback(), StreamCoroutine(async_line_echo), config);
+  const Address second = server.listen(loopback(), StreamCoroutine(async_greeting));
+  const Address unix_path = server.listen(
+      Endpoint::parse("unix:" + (std::filesystem::temp_directory_path() / "sockit-two-ports.sock").string()),
+      StreamCoroutine(async_greeting));
+  EXPECT_NE(second.port(), server.server_address().port());
+  std::thread t([&] { server.serve_forever(); });
+  auto echo = connect_to(server.server_address());
+  echo.sendall("x\n");
+  EXPECT_EQ(echo.recv(10), "x\n");
+  EXPECT_EQ(connect_to(second).recv(10), "hello\n");
+  EXPECT_EQ(connect_to(unix_path).recv(10), "hello\n");
+  server.shutdown();
+  t.join();
+  EXPECT_EQ(echo.recv(10), "");
+  EXPECT_THROW(connect_to(second), std::exception) << "every port closes with the stop";
+}
+
 TEST(Server, AsyncConnectionLimit) {
   ServerConfig config = with_model(Model::async);
   config.threads = 1;

@@ -60,8 +60,14 @@ class AsyncServer : public Stoppable {
   AsyncServer(const AsyncServer&) = delete;
   AsyncServer& operator=(const AsyncServer&) = delete;
 
-  /// Where the server listens. Thread safe.
+  /// Where the server listens (its first endpoint). Thread safe.
   const Address& server_address() const noexcept;
+  /// Stream servers: listens on `endpoint` too, serving it with `handler` on the same event
+  /// loops, connection limit and stop (one pool for several ports). Returns the bound
+  /// address. Call before serve_forever(). Throws socket_error when it cannot bind,
+  /// std::logic_error on a datagram server.
+  const Address& listen(const Endpoint& endpoint, ReusableStreamCoroutine handler);
+  const Address& listen(const Endpoint& endpoint, StreamCoroutine handler);
   /// Serves until request_stop()/shutdown(); then stops accepting, lets sessions finish for
   /// config.grace, closes the rest, and returns. Call once, from one thread.
   void serve_forever();
