@@ -78,17 +78,17 @@ int run_chat_serve(ChatServeArgs args) {
     fmt::print("sockit chat: metrics on http://{}/metrics\n", metrics->to_string());
   }
   std::fflush(stdout);
-  std::function<void()> on_hangup;
-  if (options.tls) {  // SIGHUP: the certificate and key again, for new connections
-    on_hangup = [&server] {
-      if (const auto failed = server.reload_certificate()) {
-        log_error("SIGHUP: keeping the current certificate: {}", *failed);
-      } else {
-        log_info("SIGHUP: certificate and key loaded again; new connections use them");
-      }
-    };
-  }
-  serve_until_signal(server, on_hangup);
+  // SIGHUP (systemctl reload): the certificate and key again, for new connections; without
+  // TLS nothing to do, but the server keeps running.
+  const bool tls = options.tls.has_value();
+  serve_until_signal(server, [&server, tls] {
+    if (!tls) return log_info("SIGHUP: nothing to reload (no TLS)");
+    if (const auto failed = server.reload_certificate()) {
+      log_error("SIGHUP: keeping the current certificate: {}", *failed);
+    } else {
+      log_info("SIGHUP: certificate and key loaded again; new connections use them");
+    }
+  });
   return 0;
 }
 
@@ -221,6 +221,7 @@ std::optional<std::string> login_password(const std::string& file, bool ask) {
     std::ifstream in(file);
     std::string line;
     if (!std::getline(in, line)) throw std::runtime_error("cannot read a password from " + file);
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file written on Windows
     return line;
   }
   if (const char* env = std::getenv("SOCKIT_CHAT_PASSWORD"); env && *env) return std::string(env);

@@ -65,12 +65,12 @@ ClientState::Step ClientState::on_input(std::string_view line) {
     return login(text, std::nullopt);
   } else if (word == "send") {
     step.send.push_back(request({{"type", "broadcast"}, {"room", room_}, {"message", text}}));
-  } else if (word == "/join") {
-    step.send.push_back(request({{"type", "join"}, {"room", text}}));
-    room_ = text;  // at once, so lines typed right after go to the new room
-  } else if (word == "/private") {
-    step.send.push_back(request({{"type", "join"}, {"room", text}, {"private", true}}));
-    room_ = text;
+  } else if (word == "/join" || word == "/private") {
+    const std::string room(text.starts_with('#') ? text.substr(1) : text);  // "#dev" is dev
+    json::object join{{"type", "join"}, {"room", room}};
+    if (word == "/private") join.emplace("private", true);
+    step.send.push_back(request(std::move(join)));
+    room_ = room;  // at once, so lines typed right after go to the new room
   } else if (word == "/invite" || word == "/kick") {
     step.send.push_back(request({{"type", word.substr(1)}, {"room", room_}, {"nickname", text}}));
   } else if (word == "/leave") {

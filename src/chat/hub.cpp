@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 #include <boost/asio/execution/context.hpp>
@@ -191,7 +192,16 @@ void Hub::login(Member& m, const Login& login, const std::string& req) {
 void Hub::off_loop(Member& m, std::function<OnLoop()> work) {
   m.busy_ = true;
   boost::asio::post(background_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
-    shard->post_call(conn, [this, mp, then = work()] {
+    OnLoop then;
+    try {
+      then = work();
+    } catch (const std::exception& e) {
+      log_error("background work of a request: {}", e.what());
+      then = [this](Member& member) {
+        refuse(member, Errc::store_unavailable, "the request could not be done now", {});
+      };
+    }
+    shard->post_call(conn, [this, mp, then = std::move(then)] {
       then(*mp);
       resume(*mp);
     });
@@ -342,7 +352,7 @@ void Hub::rooms(Member& m, const std::string& req) {
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, room] : rooms_) {
-      const auto access = private_ ? private_->access(name, m.key_) : RoomAccess::open;
+      const auto access = access_of(m, name);
       if (access == RoomAccess::outsider) continue;
       std::lock_guard room_lock(room->mu);
       list.push_back({name, room->members.size(), access != RoomAccess::open});
@@ -376,14 +386,22 @@ void Hub::history(Member& m, const History& h, const std::string& req) {
 
 // ---- Private rooms (--auth accounts): their lists change on the background thread. ----
 
+// A private room's list names registered users: a guest who took a listed nickname (say,
+// after its account was removed) is an outsider.
+RoomAccess Hub::access_of(const Member& m, const std::string& room) const {
+  if (!private_) return RoomAccess::open;
+  const auto access = private_->access(room, m.key_);
+  return access == RoomAccess::open || m.registered_ ? access : RoomAccess::outsider;
+}
+
 bool Hub::may_see(Member& m, const std::string& room, const std::string& req) {
-  if (!private_ || private_->access(room, m.key_) != RoomAccess::outsider) return true;
+  if (access_of(m, room) != RoomAccess::outsider) return true;
   refuse(m, Errc::forbidden, "room '" + room + "' is invite-only", req);
   return false;
 }
 
 bool Hub::owns(Member& m, const std::string& room, const std::string& req) {
-  if (private_ && private_->access(room, m.key_) == RoomAccess::owner) return true;
+  if (access_of(m, room) == RoomAccess::owner) return true;
   refuse(m, Errc::forbidden, "you own no private room '" + room + "'", req);
   return false;
 }
@@ -396,7 +414,7 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
   }
   {
     std::lock_guard lock(mu_);
-    const auto access = private_->access(room, m.key_);
+    const auto access = access_of(m, room);
     if (access == RoomAccess::owner || access == RoomAccess::member) {
       answer(m, encode_room_ok(RoomAction::join, room, req));
       if (!m.rooms_.count(room)) enter_locked(m, room);
@@ -408,7 +426,8 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
     if (room == kLobby || rooms_.count(room) || seqs_.count(room)) {
       return refuse(m, Errc::forbidden, "room '" + room + "' is public already", req);
     }
-    private_->reserve(room, m.key_);
+    [[maybe_unused]] const bool reserved = private_->reserve(room, m.key_);  // under mu_: free
+    assert(reserved);
   }
   off_loop(m, [this, room, owner = m.nickname_, key = m.key_, req]() -> OnLoop {
     try {

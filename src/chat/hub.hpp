@@ -42,6 +42,7 @@ namespace sockit::chat {
 class AccountBook;
 class ChatStore;
 class PrivateRooms;
+enum class RoomAccess;
 namespace cluster {
 class Cluster;
 }
@@ -169,6 +170,7 @@ class Hub {
   using OnLoop = std::function<void(Member&)>;
   void off_loop(Member& m, std::function<OnLoop()> work);
   // Private rooms: refuse and return false unless `m` may see `room` / owns it.
+  RoomAccess access_of(const Member& m, const std::string& room) const;
   bool may_see(Member& m, const std::string& room, const std::string& req);
   bool owns(Member& m, const std::string& room, const std::string& req);
   void create_private(Member& m, const std::string& room, const std::string& req);

@@ -66,16 +66,17 @@ server::ServerConfig server_config(const ChatOptions& options) {
 
 }  // namespace
 
-// Members in the order they are built; destroyed in reverse (the servers before the hub).
+// Destroyed in reverse order: the server before the hub, the hub (which joins its
+// background thread) before the accounts and lists it uses, all before the store.
 struct ChatServer::Impl {
   Impl(ChatOptions o, std::unique_ptr<ChatStore> s)
       : options(std::move(o)), store(std::move(s)), hub(options.limits, store.get()) {}
 
   const ChatOptions options;
   std::unique_ptr<ChatStore> store;
+  std::unique_ptr<AccountBook> accounts;       // set after the hub is built, used by it
+  std::unique_ptr<PrivateRooms> private_rooms;  // likewise
   Hub hub;
-  std::unique_ptr<AccountBook> accounts;
-  std::unique_ptr<PrivateRooms> private_rooms;
   std::unique_ptr<cluster::Cluster> cluster;
   std::unique_ptr<TlsCerts> certs;
   std::optional<WebContext> web_context;
@@ -83,6 +84,8 @@ struct ChatServer::Impl {
   std::unique_ptr<server::AsyncServer> server;  // protocol v1, and the web and metrics ports
   std::optional<Address> web;
   std::optional<Address> metrics;
+
+  void finish() noexcept;
 };
 
 ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
@@ -117,7 +120,7 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
   i.server->on_stop([&i] { i.hub.shutdown(); });
 }
 
-ChatServer::~ChatServer() { stop(); }
+ChatServer::~ChatServer() { stop_before_destruction(); }
 
 const Address& ChatServer::tcp_address() const noexcept { return impl_->server->server_address(); }
 
@@ -132,14 +135,27 @@ std::optional<std::string> ChatServer::reload_certificate() {
 
 void ChatServer::request_stop() noexcept { impl_->server->request_stop(); }
 
+// After serving, however it ended: the cluster after the sessions (their users leave first,
+// with notices), the hub's history reads before the store closes, then the store.
+void ChatServer::Impl::finish() noexcept {
+  try {
+    if (cluster) cluster->stop();
+    hub.stop_background();
+    if (!store) return log_info("stopped; no store");
+    if (store->close() == 0) log_info("stopped; the store is flushed");
+  } catch (const std::exception& e) {
+    log_error("stopping: {}", e.what());
+  }
+}
+
 void ChatServer::run() {
   auto& i = *impl_;
+  struct Finish {
+    Impl& i;
+    ~Finish() { i.finish(); }
+  } finish{i};
   if (i.cluster) i.cluster->start();
   i.server->serve_forever();
-  if (i.cluster) i.cluster->stop();  // after the sessions: their users leave first, with notices
-  i.hub.stop_background();  // before the store closes: history reads use it
-  if (!i.store) return log_info("stopped; no store");
-  if (i.store->close() == 0) log_info("stopped; the store is flushed");
 }
 
 }  // namespace sockit::chat

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "seq_floor.hpp"
+#include "sockit/core/clock.hpp"
 #include "sockit/core/log.hpp"
 #include "sqlite/sqlite.hpp"
 
@@ -38,10 +39,6 @@ CREATE TABLE IF NOT EXISTS messages(
   PRIMARY KEY(room, seq)) WITHOUT ROWID;
 )sql";
 
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Runs `body`, reporting a failed SQLite call as a chat_store_error.
 template <class Body>
@@ -170,7 +167,7 @@ struct ChatStore::Impl {
     bool was_down = false;
     {
       const std::lock_guard lock(mutex);
-      last_commit_ms.store(unix_ms());
+      last_commit_ms.store(unix_time_ms());
       was_down = failure.has_value();
       failure.reset();
     }

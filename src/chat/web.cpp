@@ -18,6 +18,7 @@
 #include "origin.hpp"
 #include "session.hpp"
 #include "sockit/core/log.hpp"
+#include "sockit/http/files.hpp"
 #include "sockit/server/with_timeout.hpp"
 #include "tls_certs.hpp"
 #include "web_assets.hpp"
@@ -35,8 +36,15 @@ namespace {
 
 using server::tuple_awaitable;
 // The web port's requests are small: the page, its assets, /auth, /healthz, /metrics, /ws.
+// Each is logged, as `sockit http serve` does; the scrapes of a metrics-only port are not.
 const http::ConnectionOptions kConnection{16 * 1024, 4096, std::chrono::seconds(15),
                                           std::chrono::seconds(15), true};
+const http::ConnectionOptions kMetricsConnection{16 * 1024, 4096, std::chrono::seconds(15),
+                                                 std::chrono::seconds(15), false};
+
+const http::ConnectionOptions& connection_options(const WebContext& ctx) {
+  return ctx.metrics_only ? kMetricsConnection : kConnection;
+}
 // The page loads its own script and style and talks to its own host only.
 constexpr const char* kPagePolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -48,17 +56,12 @@ void text_reply(Reply& r, bhttp::status status, std::string text) {
   r.head.set(bhttp::field::cache_control, "no-store");
 }
 
-bool etag_listed(std::string_view if_none_match, std::string_view etag) {
-  if (if_none_match.find(etag) != std::string_view::npos) return true;
-  return if_none_match.find('*') != std::string_view::npos;
-}
-
 void asset(Reply& r, const HttpRequest& req, const WebAsset& file) {
   r.head.set(bhttp::field::etag, file.etag);
   // Revalidate every time (a cheap 304): a new binary must never meet an old cached page.
   r.head.set(bhttp::field::cache_control, "no-cache");
   r.head.set("X-Content-Type-Options", "nosniff");
-  if (etag_listed(req[bhttp::field::if_none_match], file.etag)) {
+  if (http::etag_matches(req[bhttp::field::if_none_match], file.etag)) {
     r.head.result(bhttp::status::not_modified);
     return;
   }
@@ -167,9 +170,10 @@ http::Routes<Stream> routes(const WebContext& ctx, const Address& peer) {
           [&ctx, &peer](Stream& stream, const HttpRequest& req) { return upgrade(stream, peer, req, ctx); }};
 }
 
-awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, const WebContext& ctx) {
+awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, server::Reusable& reusable,
+                          const WebContext& ctx) {
   const auto r = routes<server::AsyncStream>(ctx, peer);
-  co_await http::serve_http(socket, peer, nullptr, kConnection, r);
+  co_await http::serve_http(socket, peer, &reusable, connection_options(ctx), r);
 }
 
 // HTTPS: the handshake (bounded like a request), the same loop over TLS, then our
@@ -185,16 +189,17 @@ awaitable<void> serve_web_tls(server::AsyncStream& socket, const Address& peer, 
     co_return;
   }
   const auto r = routes<TlsStream>(ctx, peer);
-  co_await http::serve_http(tls, peer, nullptr, kConnection, r);
+  co_await http::serve_http(tls, peer, nullptr, connection_options(ctx), r);
   co_await server::with_timeout(tls.async_shutdown(tuple_awaitable), std::chrono::seconds(1));
 }
 
 }  // namespace
 
-server::StreamCoroutine web_coroutine(const WebContext& context) {
-  return [&context](server::AsyncStream& socket, const Address& peer) -> awaitable<void> {
+server::ReusableStreamCoroutine web_coroutine(const WebContext& context) {
+  return [&context](server::AsyncStream& socket, const Address& peer,
+                    server::Reusable& reusable) -> awaitable<void> {
     if (context.tls) return serve_web_tls(socket, peer, context);
-    return serve_web(socket, peer, context);
+    return serve_web(socket, peer, reusable, context);
   };
 }
 

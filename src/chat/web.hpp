@@ -30,7 +30,8 @@ struct WebContext {
 };
 
 /// The coroutine that serves one web connection: HTTP/1.1 keep-alive until it upgrades to
-/// the chat WebSocket or closes.
-server::StreamCoroutine web_coroutine(const WebContext& context);
+/// the chat WebSocket or closes. While it waits for a request, a full server may close it to
+/// make room (plain HTTP; a WebSocket never).
+server::ReusableStreamCoroutine web_coroutine(const WebContext& context);
 
 }  // namespace sockit::chat

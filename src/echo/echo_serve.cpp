@@ -15,7 +15,7 @@ EchoServer::EchoServer(const Endpoint& endpoint, bool datagram, const server::Se
   }
 }
 
-EchoServer::~EchoServer() { stop(); }
+EchoServer::~EchoServer() { stop_before_destruction(); }
 
 const Address& EchoServer::local_address() const noexcept {
   return async_ ? async_->server_address() : blocking_->server_address();

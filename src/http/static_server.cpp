@@ -144,7 +144,7 @@ struct StaticServer::Impl {
 StaticServer::StaticServer(const Endpoint& endpoint, StaticOptions options)
     : impl_(std::make_unique<Impl>(endpoint, std::move(options))) {}
 
-StaticServer::~StaticServer() { stop(); }
+StaticServer::~StaticServer() { stop_before_destruction(); }
 
 const Address& StaticServer::local_address() const noexcept { return impl_->server.server_address(); }
 

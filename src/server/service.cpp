@@ -3,13 +3,16 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sockit/core/log.hpp"
+
 namespace sockit::server {
 
 Service::~Service() = default;
 
 void Service::start() {
   std::lock_guard lock(mu_);
-  if (thread_.joinable()) throw std::logic_error("Service::start called twice");
+  if (started_) throw std::logic_error("Service::start called twice");
+  started_ = true;
   thread_ = std::thread([this] {
     try {
       run();
@@ -21,12 +24,11 @@ void Service::start() {
 }
 
 void Service::wait() {
-  std::thread serving;
   {
     std::lock_guard lock(mu_);
-    serving = std::move(thread_);
+    if (!started_) return;
   }
-  if (serving.joinable()) serving.join();
+  std::call_once(joined_, [this] { thread_.join(); });  // other callers wait for the first
   std::lock_guard lock(mu_);
   if (auto failure = std::exchange(failure_, nullptr)) std::rethrow_exception(failure);
 }
@@ -34,6 +36,16 @@ void Service::wait() {
 void Service::stop() {
   request_stop();
   wait();
+}
+
+void Service::stop_before_destruction() noexcept {
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    log_error("a server stopped with an error: {}", e.what());
+  } catch (...) {
+    log_error("a server stopped with an unknown error");
+  }
 }
 
 }  // namespace sockit::server

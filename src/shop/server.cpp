@@ -94,7 +94,7 @@ struct ShopServer::Impl {
 ShopServer::ShopServer(const Endpoint& endpoint, const server::ServerConfig& config, ShopOptions options)
     : impl_(std::make_unique<Impl>(endpoint, config, std::move(options))) {}
 
-ShopServer::~ShopServer() { stop(); }
+ShopServer::~ShopServer() { stop_before_destruction(); }
 
 const Address& ShopServer::local_address() const noexcept { return impl_->server.server_address(); }
 

@@ -45,9 +45,10 @@ def build():
     check(pc_dir, "sockit.pc is installed")
     env = dict(os.environ, PKG_CONFIG_PATH=pc_dir[0])
     pc = run(["pkg-config", "--cflags", "--libs", "sockit"], env=env).split()
-    run(["g++", *shlex.split(FLAGS), os.path.join(SOURCE, "examples", "echo_client.cpp"), "-o",
-         os.path.join(EXAMPLES, "echo_client_pc"), *pc])
-    print("pkg-config sockit: echo_client builds with its flags alone")
+    for example in ("echo_client", "embedded_chat"):
+        run(["g++", *shlex.split(FLAGS), os.path.join(SOURCE, "examples", example + ".cpp"), "-o",
+             os.path.join(EXAMPLES, example + "_pc"), *pc])
+    print("pkg-config sockit: echo_client and embedded_chat build with its flags alone")
 
 
 def listening(proc, pattern):
@@ -69,16 +70,17 @@ def echo():
 
 
 def chat():
-    room = spawn([os.path.join(EXAMPLES, "embedded_chat"), "127.0.0.1:0"], stdin=subprocess.PIPE,
-                 stdout=subprocess.PIPE)
-    where = listening(room, rb"chat room on (127\.0\.0\.1:\d+)")
-    out = run([os.path.join(EXAMPLES, "chat_bot"), where], timeout=30)
-    for line in ("* logged in as bot (id 1)", "* lobby: bot(1)", "* bye"):
-        check(line in out, "chat_bot: %r missing from %r" % (line, out))
-    room.stdin.close()  # the program's work is done: it stops the room
-    rest = room.stdout.read().decode()
-    check(room.wait(timeout=15) == 0 and "chat room stopped" in rest, "embedded_chat stops: %r" % rest)
-    print("chat_bot against embedded_chat; the program stops its room with stop()")
+    for program in ("embedded_chat", "embedded_chat_pc"):
+        room = spawn([os.path.join(EXAMPLES, program), "127.0.0.1:0"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE)
+        where = listening(room, rb"chat room on (127\.0\.0\.1:\d+)")
+        out = run([os.path.join(EXAMPLES, "chat_bot"), where], timeout=30)
+        for line in ("* logged in as bot (id 1)", "* lobby: bot(1)", "* bye"):
+            check(line in out, "chat_bot: %r missing from %r" % (line, out))
+        room.stdin.close()  # the program's work is done: it stops the room
+        rest = room.stdout.read().decode()
+        check(room.wait(timeout=15) == 0 and "chat room stopped" in rest, "%s stops: %r" % (program, rest))
+    print("chat_bot against embedded_chat (both builds); the program stops its room with stop()")
 
 
 def http():
