@@ -64,24 +64,26 @@ int run_chat_serve(ChatServeArgs args) {
   options.allow_origins = args.allow_origins;
   options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
   chat::ChatServer server(tcp, options);
-  const auto history = !options.cluster.redis.empty()
-                           ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
-                       : options.data_dir ? (*options.data_dir / "chat.db").string()
-                                          : std::string("none");
-  fmt::print("sockit chat: listening on {} ({}; history: {})\n", server.tcp_address().to_string(),
-             options.tls ? "tls" : "tcp", history);
-  if (const auto web = server.web_address()) {
-    fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
-               options.tls ? "https" : "http", web->to_string());
-  }
-  if (const auto metrics = server.metrics_address()) {
-    fmt::print("sockit chat: metrics on http://{}/metrics\n", metrics->to_string());
-  }
-  std::fflush(stdout);
+  const bool tls = options.tls.has_value();
+  const auto announce = [&] {
+    const auto history = !options.cluster.redis.empty()
+                             ? "redis (node " + (options.cluster.node_id.empty() ? std::string("random") : options.cluster.node_id) + ")"
+                         : options.data_dir ? (*options.data_dir / "chat.db").string()
+                                            : std::string("none");
+    fmt::print("sockit chat: listening on {} ({}; history: {})\n", server.tcp_address().to_string(),
+               options.tls ? "tls" : "tcp", history);
+    if (const auto web = server.web_address()) {
+      fmt::print("sockit chat: web page on {}://{}/ (WebSocket /ws, /healthz, /metrics)\n",
+                 options.tls ? "https" : "http", web->to_string());
+    }
+    if (const auto metrics = server.metrics_address()) {
+      fmt::print("sockit chat: metrics on http://{}/metrics\n", metrics->to_string());
+    }
+    std::fflush(stdout);
+  };
   // SIGHUP (systemctl reload): the certificate and key again, for new connections; without
   // TLS nothing to do, but the server keeps running.
-  const bool tls = options.tls.has_value();
-  serve_until_signal(server, [&server, tls] {
+  serve_until_signal(server, announce, [&server, tls] {
     if (!tls) return log_info("SIGHUP: nothing to reload (no TLS)");
     if (const auto failed = server.reload_certificate()) {
       log_error("SIGHUP: keeping the current certificate: {}", *failed);

@@ -33,10 +33,11 @@ int run_echo_serve(const EchoServeArgs& args) {
   if (args.has_reply) options.reply = args.reply;
   options.limits = args.limits.message_limits();
   echo::EchoServer server(endpoint, args.udp, config, options);
-  fmt::print("sockit echo: listening on {} ({}, {})\n", server.local_address().to_string(),
-             args.udp ? "datagram" : "stream", args.model);
-  std::fflush(stdout);
-  serve_until_signal(server);
+  serve_until_signal(server, [&] {
+    fmt::print("sockit echo: listening on {} ({}, {})\n", server.local_address().to_string(),
+               args.udp ? "datagram" : "stream", args.model);
+    std::fflush(stdout);
+  });
   return 0;
 }
 

@@ -36,9 +36,10 @@ int run_http_serve(HttpServeArgs args) {
   } catch (const std::invalid_argument& e) {
     throw usage_error(e.what());
   }
-  fmt::print("sockit http: listening on {} (serving {})\n", server->local_address().to_string(), args.dir);
-  std::fflush(stdout);
-  serve_until_signal(*server);
+  serve_until_signal(*server, [&] {
+    fmt::print("sockit http: listening on {} (serving {})\n", server->local_address().to_string(), args.dir);
+    std::fflush(stdout);
+  });
   return 0;
 }
 

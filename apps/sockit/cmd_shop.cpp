@@ -39,10 +39,11 @@ int run_shop_serve(const ShopServeArgs& args) {
   options.balance_cents = std::llround(args.balance * 100.0);
   options.limits = args.limits.message_limits();
   shop::ShopServer server(endpoint, args.limits.config("threading"), options);
-  fmt::print("sockit shop: listening on {} (data: {})\n", server.local_address().to_string(),
-             options.data_dir ? (*options.data_dir / "shop.db").string() : "none");
-  std::fflush(stdout);
-  serve_until_signal(server);
+  serve_until_signal(server, [&] {
+    fmt::print("sockit shop: listening on {} (data: {})\n", server.local_address().to_string(),
+               options.data_dir ? (*options.data_dir / "shop.db").string() : "none");
+    std::fflush(stdout);
+  });
   return 0;
 }
 

@@ -47,9 +47,11 @@ class OnHangup {
 
 }  // namespace
 
-void serve_until_signal(server::Service& service, const std::function<void()>& on_hangup) {
+void serve_until_signal(server::Service& service, const std::function<void()>& announce,
+                        const std::function<void()>& on_hangup) {
   server::StopOnSignals signals(service);
   OnHangup hangup(on_hangup);
+  announce();
   service.start();
   service.wait();
 }

@@ -8,9 +8,11 @@
 
 namespace sockit::app {
 
-/// Starts `service` and serves until SIGINT or SIGTERM (a clean stop) or its failure (rethrown).
-/// While it serves, SIGHUP calls `on_hangup` on a thread of its own, if given; otherwise SIGHUP
-/// keeps its default.
-void serve_until_signal(server::Service& service, const std::function<void()>& on_hangup = {});
+/// Routes SIGINT and SIGTERM to a clean stop of `service`, then calls `announce` (the
+/// "listening on" lines: whoever reads them may signal at once), starts the service and
+/// serves until such a stop or its failure (rethrown). While it serves, SIGHUP calls
+/// `on_hangup` on a thread of its own, if given; otherwise SIGHUP keeps its default.
+void serve_until_signal(server::Service& service, const std::function<void()>& announce,
+                        const std::function<void()>& on_hangup = {});
 
 }  // namespace sockit::app
