@@ -198,9 +198,13 @@ boost::asio::awaitable<boost::system::error_code> read_request(Connection<Stream
                                                                Parser& parser) {
   if constexpr (kPlainSocket<Stream>) {
     if (buffer.size() == 0 && c.reusable) {  // else a pipelined request has begun already
-      server::IdleWait idle(*c.reusable);   // while nothing has come, a full server may close it
-      const auto [ec] = co_await c.socket().async_wait(boost::asio::socket_base::wait_read, tuple_awaitable);
+      // While nothing has come, a full server may close it. A read, not a wait for
+      // readability: Asio re-arms epoll for every wait, but not for a read.
+      server::IdleWait idle(*c.reusable);
+      const auto [ec, n] =
+          co_await c.socket().async_read_some(buffer.prepare(c.options.max_header_bytes), tuple_awaitable);
       if (ec) co_return ec;
+      buffer.commit(n);
     }
   }
   parser.body_limit(boost::none);  // so an unclear framing is what the head is refused for

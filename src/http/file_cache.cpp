@@ -2,45 +2,50 @@
 
 #include <unistd.h>
 
+#include "sockit/http/files.hpp"
+
 namespace sockit::http {
 
-std::shared_ptr<const std::string> FileCache::get(const std::string& path, std::uint64_t size,
-                                                  std::int64_t mtime_ns, int fd) {
+std::shared_ptr<const CachedFile> FileCache::get(const struct stat& st, int fd) {
+  const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > max_file_bytes_) return nullptr;
+  const Key key{st.st_dev, st.st_ino};
+  const auto mtime = mtime_ns(st);
   {
     std::lock_guard lock(mu_);
-    const auto it = entries_.find(path);
-    if (it != entries_.end() && it->second.bytes->size() == size &&
-        it->second.mtime_ns == mtime_ns) {
+    const auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.file->bytes.size() == size && it->second.mtime_ns == mtime) {
       lru_.splice(lru_.begin(), lru_, it->second.lru);
-      return it->second.bytes;
+      return it->second.file;
     }
   }
-  auto bytes = std::make_shared<std::string>(size, '\0');
+  auto file = std::make_shared<CachedFile>();
+  file->bytes.resize(size);
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, bytes->data() + done, size - done, static_cast<off_t>(done));
+    const ssize_t n = ::pread(fd, file->bytes.data() + done, size - done, static_cast<off_t>(done));
     if (n <= 0) return nullptr;  // changed under us or unreadable: stream it instead
     done += static_cast<std::size_t>(n);
   }
-  insert(path, bytes, mtime_ns);
-  return bytes;
+  file->etag = make_etag(size, mtime);
+  file->last_modified = http_date(st.st_mtim.tv_sec);
+  insert(key, file, mtime);
+  return file;
 }
 
-void FileCache::insert(const std::string& path, std::shared_ptr<const std::string> bytes,
-                       std::int64_t mtime_ns) {
+void FileCache::insert(const Key& key, std::shared_ptr<const CachedFile> file, std::int64_t mtime) {
   std::lock_guard lock(mu_);
-  if (const auto old = entries_.find(path); old != entries_.end()) {
-    bytes_ -= old->second.bytes->size();
+  if (const auto old = entries_.find(key); old != entries_.end()) {
+    bytes_ -= old->second.file->bytes.size();
     lru_.erase(old->second.lru);
     entries_.erase(old);
   }
-  bytes_ += bytes->size();
-  lru_.push_front(path);
-  entries_[path] = Entry{std::move(bytes), mtime_ns, lru_.begin()};
+  bytes_ += file->bytes.size();
+  lru_.push_front(key);
+  entries_[key] = Entry{std::move(file), mtime, lru_.begin()};
   while (bytes_ > max_bytes_ && !lru_.empty()) {
     const auto victim = entries_.find(lru_.back());
-    bytes_ -= victim->second.bytes->size();
+    bytes_ -= victim->second.file->bytes.size();
     entries_.erase(victim);
     lru_.pop_back();
   }

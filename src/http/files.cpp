@@ -40,11 +40,10 @@ bool parse_u64(std::string_view s, std::uint64_t& v) {
   return ec == std::errc{} && p == s.data() + s.size();
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+bool equal_ci(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == y;
+         });
 }
 
 }  // namespace
@@ -52,9 +51,9 @@ std::string lower(std::string_view s) {
 std::string_view mime_type(std::string_view filename) {
   const auto dot = filename.rfind('.');
   if (dot == std::string_view::npos) return "application/octet-stream";
-  const auto ext = lower(filename.substr(dot));
+  const auto ext = filename.substr(dot);
   for (const auto& m : kMimes) {
-    if (m.ext == ext) return m.type;
+    if (equal_ci(ext, m.ext)) return m.type;
   }
   return "application/octet-stream";
 }

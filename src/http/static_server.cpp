@@ -1,9 +1,14 @@
 #include "sockit/http/static_server.hpp"
 
-#include <vector>
-
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -15,33 +20,52 @@
 namespace sockit::http {
 namespace fs = std::filesystem;
 
+// The served directory: its canonical path and a descriptor of it for openat2.
+struct Root {
+  explicit Root(const fs::path& dir);
+  Root(const Root&) = delete;
+  Root& operator=(const Root&) = delete;
+  ~Root() { ::close(fd); }
+  fs::path path;
+  int fd = -1;
+};
+
 namespace {
 
-void file_reply(Reply& r, const Request& req, const TargetResult& t, const struct stat& st,
+// A file already open (`fd`, owned by the reply from here on) and its fstat.
+void file_reply(Reply& r, const Request& req, std::string_view name, int fd, const struct stat& st,
                 FileCache& cache) {
+  r.fd = fd;
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  const auto mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  const auto etag = make_etag(size, mtime_ns);
-  r.head.set(bhttp::field::etag, etag);
-  r.head.set(bhttp::field::last_modified, http_date(st.st_mtim.tv_sec));
+  const auto file = cache.get(st, fd);
+  if (file) {
+    r.cached = std::shared_ptr<const std::string>(file, &file->bytes);
+    r.head.set(bhttp::field::etag, file->etag);
+    r.head.set(bhttp::field::last_modified, file->last_modified);
+  } else {
+    r.head.set(bhttp::field::etag, make_etag(size, mtime_ns(st)));
+    r.head.set(bhttp::field::last_modified, http_date(st.st_mtim.tv_sec));
+  }
   r.head.set(bhttp::field::accept_ranges, "bytes");
-  r.head.set(bhttp::field::content_type, mime_type(t.path.filename().string()));
+  r.head.set(bhttp::field::content_type, mime_type(name));
+  const auto etag = r.head[bhttp::field::etag];
   const auto inm = req[bhttp::field::if_none_match];
-  const auto ims = parse_http_date(req[bhttp::field::if_modified_since]);
-  if ((!inm.empty() && etag_matches(inm, etag)) || (inm.empty() && ims && st.st_mtim.tv_sec <= *ims)) {
+  if (!inm.empty() ? etag_matches(inm, etag)
+                   : req.count(bhttp::field::if_modified_since) &&
+                         parse_http_date(req[bhttp::field::if_modified_since]) >= st.st_mtim.tv_sec) {
     r.head.result(bhttp::status::not_modified);
     return;
   }
+  r.length = size;
+  if (req.count(bhttp::field::range) == 0) return;
   const auto range = parse_range(req[bhttp::field::range], size);
   if (range.unsatisfiable) {
+    ::close(std::exchange(r.fd, -1));  // the answer is the text below, not the file
+    r.cached.reset();
     plain(r, bhttp::status::range_not_satisfiable, "range not satisfiable\n");
     r.head.set(bhttp::field::content_range, fmt::format("bytes */{}", size));
     return;
   }
-  r.fd = ::open(t.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r.fd < 0) return plain(r, bhttp::status::forbidden, "forbidden\n");
-  r.cached = cache.get(t.path.string(), size, mtime_ns, r.fd);
-  r.length = size;
   if (range.range) {
     r.head.result(bhttp::status::partial_content);
     r.offset = range.range->first;
@@ -49,6 +73,30 @@ void file_reply(Reply& r, const Request& req, const TargetResult& t, const struc
     r.head.set(bhttp::field::content_range,
                fmt::format("bytes {}-{}/{}", range.range->first, range.range->last, size));
   }
+}
+
+// The fast way to a regular file: one openat2(2) below the root's descriptor, which the kernel
+// refuses if any step — a `..` or a symlink — would leave the root. False when it does not
+// lead to a regular file (a directory, nothing, an absolute symlink, a kernel without
+// openat2): the caller then takes the slow way, resolve_target, which decides.
+bool serve_beneath(Reply& r, const Request& req, int root_fd, const LexicalTarget& target,
+                   FileCache& cache) {
+  if (target.relative.empty()) return false;
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // a FIFO must not block the loop
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  const int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, target.relative.c_str(), &how, sizeof how));
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  const auto slash = target.relative.rfind('/');
+  const auto name = slash == std::string::npos ? std::string_view(target.relative)
+                                               : std::string_view(target.relative).substr(slash + 1);
+  file_reply(r, req, name, fd, st, cache);
+  return true;
 }
 
 void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
@@ -77,12 +125,16 @@ void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
   r.body = directory_listing(t.decoded, std::move(entries));
 }
 
-void build(Reply& r, const Request& req, const fs::path& root, FileCache& cache) {
+void build(Reply& r, const Request& req, const Root& root, FileCache& cache) {
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
     r.head.set(bhttp::field::allow, "GET, HEAD");
     return plain(r, bhttp::status::method_not_allowed, "method not allowed\n");
   }
-  auto t = resolve_target(root, req.target());
+  if (const auto lexical = lexical_target(req.target());
+      lexical.status == 0 && serve_beneath(r, req, root.fd, lexical, cache)) {
+    return;
+  }
+  auto t = resolve_target(root.path, req.target());
   if (t.status == 400) return plain(r, bhttp::status::bad_request, "bad request\n");
   if (t.status == 403) return plain(r, bhttp::status::forbidden, "forbidden\n");
   if (t.status) return plain(r, bhttp::status::not_found, "not found\n");
@@ -91,18 +143,14 @@ void build(Reply& r, const Request& req, const fs::path& root, FileCache& cache)
     if (r.head.result() != bhttp::status::ok || !r.body.empty()) return;
     t.path /= "index.html";
   }
+  const int fd = ::open(t.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return plain(r, bhttp::status::forbidden, "forbidden\n");
   struct stat st {};
-  if (::stat(t.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
     return plain(r, bhttp::status::not_found, "not found\n");
   }
-  file_reply(r, req, t, st, cache);
-}
-
-fs::path checked_root(const fs::path& root) {
-  std::error_code ec;
-  auto canonical = fs::canonical(root, ec);
-  if (ec || !fs::is_directory(canonical)) throw std::invalid_argument("not a directory: " + root.string());
-  return canonical;
+  file_reply(r, req, t.path.filename().string(), fd, st, cache);
 }
 
 ConnectionOptions connection_options(const StaticOptions& o) {
@@ -119,11 +167,19 @@ server::ServerConfig server_config(const StaticOptions& options) {
 
 }  // namespace
 
+Root::Root(const fs::path& dir) {
+  std::error_code ec;
+  path = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(path)) throw std::invalid_argument("not a directory: " + dir.string());
+  fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw std::invalid_argument("cannot open " + path.string() + ": " + std::strerror(errno));
+}
+
 struct StaticServer::Impl {
   Impl(const Endpoint& endpoint, StaticOptions o)
       : options(std::move(o)),
         connection(connection_options(options)),
-        root(checked_root(options.root)),
+        root(options.root),
         cache(options.cache_bytes, options.cache_file_bytes),
         routes{[this](const Request& req, Reply& r) { build(r, req, root, cache); }, {}, {}},
         server(endpoint,
@@ -135,7 +191,7 @@ struct StaticServer::Impl {
 
   const StaticOptions options;
   const ConnectionOptions connection;
-  const fs::path root;
+  const Root root;
   FileCache cache;
   const Routes<server::AsyncStream> routes;
   server::AsyncServer server;

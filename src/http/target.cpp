@@ -34,27 +34,37 @@ bool within(const fs::path& root, const fs::path& path) {
 
 }  // namespace
 
-TargetResult resolve_target(const fs::path& root, std::string_view target) {
-  TargetResult out;
-  if (target.empty() || target.front() != '/') return {400, {}, false, {}};
+LexicalTarget lexical_target(std::string_view target) {
+  LexicalTarget out;
+  if (target.empty() || target.front() != '/') return {400, {}, {}};
   target = target.substr(0, target.find_first_of("?#"));
   // An encoded slash or backslash would hide a segment boundary from the checks below.
-  if (contains_ci(target, "%2f") || contains_ci(target, "%5c")) return {404, {}, false, {}};
+  if (contains_ci(target, "%2f") || contains_ci(target, "%5c")) return {404, {}, {}};
   const auto pct = boost::urls::make_pct_string_view(target);
-  if (!pct) return {400, {}, false, {}};
+  if (!pct) return {400, {}, {}};
   for (const char c : boost::urls::decode_view(*pct)) out.decoded += c;
-  if (out.decoded.find('\0') != std::string::npos) return {400, {}, false, {}};
-  fs::path path = root;
+  if (out.decoded.find('\0') != std::string::npos) return {400, {}, {}};
   std::size_t start = 1;
   while (start <= out.decoded.size()) {
     const auto end = std::min(out.decoded.find('/', start), out.decoded.size());
     const std::string_view segment(out.decoded.data() + start, end - start);
-    if (segment == "..") return {403, {}, false, {}};
-    if (!segment.empty() && segment != ".") path /= std::string(segment);
+    if (segment == "..") return {403, {}, {}};
+    if (!segment.empty() && segment != ".") {
+      if (!out.relative.empty()) out.relative += '/';
+      out.relative += segment;
+    }
     start = end + 1;
   }
+  return out;
+}
+
+TargetResult resolve_target(const fs::path& root, std::string_view target) {
+  auto lexical = lexical_target(target);
+  if (lexical.status) return {lexical.status, {}, false, {}};
+  TargetResult out;
+  out.decoded = std::move(lexical.decoded);
   std::error_code ec;
-  const fs::path real = fs::canonical(path, ec);  // follows symlinks: they must stay inside
+  const fs::path real = fs::canonical(root / lexical.relative, ec);  // follows symlinks: they must stay inside
   if (ec) return {404, {}, false, {}};
   if (!within(root, real)) return {403, {}, false, {}};
   out.path = real;

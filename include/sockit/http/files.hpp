@@ -20,6 +20,17 @@ struct TargetResult {
   std::string decoded;  ///< the percent-decoded path, for listings and redirects
 };
 
+/// A request target's path, percent-decoded and checked without touching the file system:
+/// `status` 400 (malformed, NUL), 403 (a `..` segment) or 404 (an encoded slash), else 0 with
+/// `relative` the path below the root ("" for the root itself, "a/b.txt"; `.` and empty
+/// segments dropped). Pure.
+struct LexicalTarget {
+  int status = 0;
+  std::string decoded;   ///< the percent-decoded path, for listings and redirects
+  std::string relative;  ///< below the root, without a leading or doubled '/'
+};
+LexicalTarget lexical_target(std::string_view target);
+
 /// Maps a request target ("/a%20b/c.txt?x=1") to a file under `root` (which must be
 /// canonical). `..` segments, encoded slashes, NUL bytes and symlinks leading out of the root
 /// are refused. Touches the file system only to canonicalise. Thread safe.
