@@ -147,7 +147,8 @@ void AsyncServer::Impl::start(AsyncWorker& w) {
 
 awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
+    asio::generic::stream_protocol::endpoint from;  // filled by accept: no getpeername
+    auto [ec, socket] = co_await acceptor.async_accept(from, tuple_awaitable);
     if (w.stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       log_error("accept on {}: {}", l.address.to_string(), ec.message());
@@ -163,8 +164,7 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& accepto
       boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
-    const auto ep = socket.remote_endpoint(ec);
-    Address peer = ec ? Address() : Address::from_sockaddr(ep.data(), static_cast<socklen_t>(ep.size()));
+    Address peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
     asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l), LogFailure{"session"});
   }
 }

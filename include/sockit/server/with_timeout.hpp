@@ -47,8 +47,10 @@ inline boost::asio::awaitable<void> watchdog(const std::chrono::steady_clock::ti
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   for (;;) {
     timer.expires_at(deadline);
-    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    if (std::chrono::steady_clock::now() >= deadline) co_return;
+    const auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    // Cancelled: the work ended first. Waiting again would throw (a cancelled coroutine's
+    // next wait does), and an exception per connection is measurable.
+    if (ec || std::chrono::steady_clock::now() >= deadline) co_return;
   }
 }
 
