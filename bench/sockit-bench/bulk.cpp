@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "process_cpu.hpp"
 #include "scenarios.hpp"
 
 namespace sockit::bench {
@@ -82,10 +83,12 @@ Result run_bulk(const EchoConfig& c) {
     auto& w = *workers[i % workers.size()];
     asio::co_spawn(w.io, stream(w, target, c.size, until), asio::detached);
   }
+  const double cpu_start = c.server_pids.empty() ? -1 : cpu_seconds(c.server_pids);
   std::vector<std::thread> pool;
   for (auto& w : workers) pool.emplace_back([&w] { w->io.run(); });
   for (auto& t : pool) t.join();
   Result result;
+  if (cpu_start >= 0) result.server_cpu = cpu_seconds(c.server_pids) - cpu_start;
   for (auto& w : workers) {
     result.bytes += w->bytes;
     result.errors += w->errors;

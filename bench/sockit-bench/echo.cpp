@@ -2,6 +2,7 @@
 // must come back byte for byte. Works against `sockit echo serve` (any model) and any other
 // echo server.
 #include "scenarios.hpp"
+#include "process_cpu.hpp"
 
 #include <atomic>
 #include <thread>
@@ -83,11 +84,13 @@ Result run_echo(const EchoConfig& c) {
     auto& w = *workers[i % threads];
     asio::co_spawn(w.io, ping_pong(w, target.endpoint(), exchange_for(c), until), asio::detached);
   }
+  const double cpu_start = c.server_pids.empty() ? -1 : cpu_seconds(c.server_pids);
   std::vector<std::thread> pool;
   for (auto& w : workers) pool.emplace_back([&w] { w->io.run(); });
   for (auto& t : pool) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   Result result;
+  if (cpu_start >= 0) result.server_cpu = cpu_seconds(c.server_pids) - cpu_start;
   for (auto& w : workers) {
     result.latency.merge(w->latency);
     result.errors += w->errors;

@@ -214,13 +214,6 @@ asio::awaitable<void> publisher(Shared& s, tcp::endpoint target, const FanoutCon
 
 }  // namespace
 
-// The CPU seconds of all `pids` together.
-double cpu_seconds(const std::vector<int>& pids) {
-  double sum = 0;
-  for (const int pid : pids) sum += process_cpu_seconds(pid);
-  return sum;
-}
-
 Result run_fanout(const FanoutConfig& c) {
   asio::io_context io{1};  // one client thread: the machine's other core is the server's
   tcp::resolver r(io);

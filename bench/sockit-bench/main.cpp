@@ -42,8 +42,9 @@ int print_latency(const std::string& name, const Result& r, bool json) {
 int print_bulk(const Result& r, bool json) {
   const double mib_s = static_cast<double>(r.bytes) / r.seconds / (1 << 20);
   if (json) {
-    fmt::print(R"({{"scenario":"bulk","bytes":{},"seconds":{:.3f},"mib_per_s":{:.1f},"errors":{}}})" "\n",
-               r.bytes, r.seconds, mib_s, r.errors);
+    const double cpu_per_mib = r.server_cpu >= 0 && r.bytes ? r.server_cpu * 1e6 / (static_cast<double>(r.bytes) / (1 << 20)) : -1;
+    fmt::print(R"({{"scenario":"bulk","bytes":{},"seconds":{:.3f},"mib_per_s":{:.1f},"errors":{},"server_cpu_us_per_mib":{:.1f}}})" "\n",
+               r.bytes, r.seconds, mib_s, r.errors, cpu_per_mib);
   } else {
     fmt::print("bulk: {:.1f} MiB/s echoed ({} bytes in {:.1f} s), {} errors\n", mib_s, r.bytes,
                r.seconds, r.errors);
@@ -77,6 +78,8 @@ void add_echo(CLI::App& app, Run& run) {
   e->add_option("-d,--duration", *seconds, "seconds")->check(CLI::PositiveNumber)->capture_default_str();
   e->add_option("-t,--threads", c->threads, "client threads")->check(CLI::Range(1, 256))->capture_default_str();
   e->add_flag("--redis-ping", c->redis_ping, "send RESP PING and expect +PONG (against redis-server)");
+  e->add_option("--pid", c->server_pids,
+                "the server's process id: report its CPU time per operation (repeatable: summed)");
   e->add_flag("--bulk", *bulk, "stream writes and read the echo at once; report bytes/s")->excludes("--redis-ping");
   e->callback([c, seconds, bulk, &run] {
     c->duration = ms(*seconds);

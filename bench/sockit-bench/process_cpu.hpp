@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ inline double process_cpu_seconds(int pid) {
     if (i == 15) stime = std::stoll(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// The CPU seconds of all `pids` together. Thread safe.
+inline double cpu_seconds(const std::vector<int>& pids) {
+  double sum = 0;
+  for (const int pid : pids) sum += process_cpu_seconds(pid);
+  return sum;
 }
 
 }  // namespace sockit::bench

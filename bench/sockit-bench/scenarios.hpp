@@ -32,6 +32,7 @@ struct EchoConfig {
   std::chrono::milliseconds duration{5000};
   std::size_t threads = 2;
   bool redis_ping = false;  ///< speak RESP: send PING, expect +PONG (the Redis reference)
+  std::vector<int> server_pids;  ///< whose CPU time to measure over the run
 };
 
 /// Ping-pong: each connection keeps one message in flight. Blocks for the duration.

@@ -13,7 +13,7 @@
 #include "sockit/core/log.hpp"
 #include "sockit/server/async_server.hpp"
 #include "tcp_transport.hpp"
-#include "tls_certs.hpp"
+#include "server/tls_certs.hpp"
 #include "tls_transport.hpp"
 #include "web.hpp"
 
@@ -32,13 +32,13 @@ server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
 
 // Protocol v1 over TLS: the handshake (within the login timeout), then the session.
 asio::awaitable<void> serve_tls_connection(server::AsyncStream& socket, const Address& peer, Hub& hub,
-                                           const ChatLimits& limits, const TlsCerts& certs) {
+                                           const ChatLimits& limits, const server::TlsCerts& certs) {
   auto transport = std::make_unique<TlsTransport>(socket, certs.current(), limits.max_frame_bytes);
   if (!co_await transport->handshake(limits.login_timeout, peer)) co_return transport->abort();
   co_await serve_chat_connection(std::move(transport), peer, hub, limits);
 }
 
-server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits, const TlsCerts& certs) {
+server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits, const server::TlsCerts& certs) {
   return [&hub, &limits, &certs](server::AsyncStream& socket, const Address& peer) {
     return serve_tls_connection(socket, peer, hub, limits, certs);
   };
@@ -78,7 +78,7 @@ struct ChatServer::Impl {
   std::unique_ptr<PrivateRooms> private_rooms;  // likewise
   Hub hub;
   std::unique_ptr<cluster::Cluster> cluster;
-  std::unique_ptr<TlsCerts> certs;
+  std::unique_ptr<server::TlsCerts> certs;
   std::optional<WebContext> web_context;
   std::optional<WebContext> metrics_context;
   std::unique_ptr<server::AsyncServer> server;  // protocol v1, and the web and metrics ports
@@ -104,7 +104,7 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
     i.cluster = std::make_unique<cluster::Cluster>(o.cluster, i.hub);
     i.hub.use_cluster(i.cluster.get());
   }
-  if (o.tls) i.certs = std::make_unique<TlsCerts>(o.tls->cert, o.tls->key);
+  if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key);
   const auto config = server_config(o);
   i.server = std::make_unique<server::AsyncServer>(
       tcp, i.certs ? tls_session_coroutine(i.hub, o.limits, *i.certs) : session_coroutine(i.hub, o.limits),

@@ -20,7 +20,7 @@
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
 #include "sockit/server/with_timeout.hpp"
-#include "tls_certs.hpp"
+#include "server/tls_certs.hpp"
 #include "web_assets.hpp"
 #include "ws_transport.hpp"
 
@@ -176,21 +176,11 @@ awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, serv
   co_await http::serve_http(socket, peer, &reusable, connection_options(ctx), r);
 }
 
-// HTTPS: the handshake (bounded like a request), the same loop over TLS, then our
-// close_notify (bounded too).
+// HTTPS: the same routes over TLS; the handshake is bounded like a request.
 awaitable<void> serve_web_tls(server::AsyncStream& socket, const Address& peer, const WebContext& ctx) {
-  const auto context = ctx.tls->current();
-  TlsStream tls(socket, *context);
-  const auto shaken = co_await server::with_timeout(
-      tls.async_handshake(asio::ssl::stream_base::server, tuple_awaitable), kConnection.header_timeout);
-  if (!shaken || std::get<0>(*shaken)) {
-    log_warn("{} TLS handshake on the web port failed: {}", peer.to_string(),
-             shaken ? std::get<0>(*shaken).message() : std::string("timed out"));
-    co_return;
-  }
-  const auto r = routes<TlsStream>(ctx, peer);
-  co_await http::serve_http(tls, peer, nullptr, connection_options(ctx), r);
-  co_await server::with_timeout(tls.async_shutdown(tuple_awaitable), std::chrono::seconds(1));
+  const auto context = ctx.tls->current();  // kept for the connection's life
+  const auto r = routes<http::TlsStream>(ctx, peer);
+  co_await http::serve_https(socket, peer, *context, connection_options(ctx), r);
 }
 
 }  // namespace

@@ -9,11 +9,14 @@
 #include "sockit/chat/limits.hpp"
 #include "sockit/server/async_server.hpp"
 
+namespace sockit::server {
+class TlsCerts;
+}
+
 namespace sockit::chat {
 
 class Hub;
 class ChatStore;
-class TlsCerts;
 
 /// What a web connection needs; every member must outlive the server. Read only once
 /// serving starts (thread safe).
@@ -23,7 +26,7 @@ struct WebContext {
   const ChatStore* store;                 ///< may be null (no history)
   std::vector<std::string> allow_origins;  ///< more than the same host; "*": any
   std::chrono::seconds ws_idle{60};       ///< ping after half of it, close after all of it
-  const TlsCerts* tls = nullptr;          ///< HTTPS and wss:// when set
+  const server::TlsCerts* tls = nullptr;          ///< HTTPS and wss:// when set
   std::string metrics_token;              ///< /metrics needs "Authorization: Bearer" it; empty: open
   bool serve_metrics = true;              ///< false: /metrics is on a port of its own
   bool metrics_only = false;              ///< this port serves /metrics and /healthz only

@@ -1,4 +1,8 @@
 // Echo for the async model: coroutines with an idle timeout on every read.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -64,12 +68,76 @@ awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusabl
   }
 }
 
+// A pipe between a connection's input and its output, for splice(2). Owns both ends.
+class Pipe {
+ public:
+  Pipe() {
+    if (::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
+  }
+  ~Pipe() {
+    if (fds_[0] >= 0) ::close(fds_[0]);
+    if (fds_[1] >= 0) ::close(fds_[1]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  bool ok() const noexcept { return fds_[0] >= 0; }
+  int read_end() const noexcept { return fds_[0]; }
+  int write_end() const noexcept { return fds_[1]; }
+
+ private:
+  int fds_[2];
+};
+
+// The same echo without copying the bytes through user space: socket -> pipe -> socket with
+// splice(2), the kernel moving page references. The pipe holds what was read and not yet
+// written (64 KiB, like the copying loop's buffer); it is emptied before reading more, so a
+// client that stops reading stops being read.
+awaitable<void> splice_loop(server::AsyncStream& socket, const Pipe& pipe, server::Reusable& reusable,
+                            Deadline& deadline, std::chrono::milliseconds idle) {
+  const int fd = socket.native_handle();
+  constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+  std::size_t held = 0;  // bytes in the pipe
+  for (;;) {
+    if (held == 0) {
+      const ssize_t n = ::splice(fd, nullptr, pipe.write_end(), nullptr, 1 << 16, kFlags);
+      if (n > 0) {
+        held = static_cast<std::size_t>(n);
+        deadline = std::chrono::steady_clock::now() + idle;
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        co_return;  // end of stream, or the connection failed
+      } else if (errno == EAGAIN) {
+        server::IdleWait wait(reusable);  // everything sent so far has come back
+        const auto [ec] = co_await socket.async_wait(asio::socket_base::wait_read, tuple_awaitable);
+        if (ec) co_return;
+      }
+      continue;
+    }
+    const ssize_t n = ::splice(pipe.read_end(), nullptr, fd, nullptr, held, kFlags);
+    if (n > 0) {
+      held -= static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EAGAIN) {
+      const auto [ec] = co_await socket.async_wait(asio::socket_base::wait_write, tuple_awaitable);
+      if (ec) co_return;
+    } else if (n == 0 || errno != EINTR) {
+      co_return;
+    }
+  }
+}
+
 // Echoes until the peer closes or stays idle: whichever finishes first cancels the other.
+// Without a pipe (out of descriptors) the bytes are copied through a buffer instead.
 awaitable<void> echo_bytes(server::AsyncStream& socket, server::Reusable& reusable,
                            const EchoOptions& options) {
   const auto idle = idle_of(options);
   Deadline deadline = std::chrono::steady_clock::now() + idle;
-  co_await (echo_loop(socket, reusable, deadline, idle) || server::watchdog(deadline));
+  boost::system::error_code ec;
+  socket.native_non_blocking(true, ec);
+  const Pipe pipe;
+  if (pipe.ok() && !ec) {
+    co_await (splice_loop(socket, pipe, reusable, deadline, idle) || server::watchdog(deadline));
+  } else {
+    co_await (echo_loop(socket, reusable, deadline, idle) || server::watchdog(deadline));
+  }
 }
 
 awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,

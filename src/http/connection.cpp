@@ -5,6 +5,7 @@
 
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
+#include "sockit/server/with_timeout.hpp"
 
 namespace sockit::http {
 
@@ -64,4 +65,19 @@ bool framing_acceptable(const Request& req) {
 }
 
 }  // namespace detail
+boost::asio::awaitable<void> serve_https(server::AsyncStream& socket, const Address& peer,
+                                         boost::asio::ssl::context& context, const ConnectionOptions& options,
+                                         const Routes<TlsStream>& routes) {
+  TlsStream tls(socket, context);
+  const auto shaken = co_await server::with_timeout(
+      tls.async_handshake(boost::asio::ssl::stream_base::server, server::tuple_awaitable), options.header_timeout);
+  if (!shaken || std::get<0>(*shaken)) {
+    log_warn("{} TLS handshake failed: {}", peer.to_string(),
+             shaken ? std::get<0>(*shaken).message() : std::string("timed out"));
+    co_return;
+  }
+  co_await serve_http(tls, peer, nullptr, options, routes);
+  co_await server::with_timeout(tls.async_shutdown(server::tuple_awaitable), std::chrono::seconds(1));
+}
+
 }  // namespace sockit::http

@@ -23,6 +23,8 @@
 #include <type_traits>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -37,6 +39,7 @@ namespace sockit::http {
 namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::empty_body>;
 using Head = bhttp::response<bhttp::empty_body>;
+using TlsStream = boost::asio::ssl::stream<server::AsyncStream&>;
 
 /// One answer: a generated body, the bytes of a cached file, or a byte range of an open file
 /// (closed with the Reply). Used on one connection's loop.
@@ -272,5 +275,12 @@ boost::asio::awaitable<void> serve_http(Stream& stream, const Address& peer, ser
   detail::Connection<Stream> c{stream, reusable, options, std::chrono::steady_clock::now()};
   co_await (detail::serve_requests(c, peer, routes) || server::watchdog(c.deadline));
 }
+
+/// HTTPS on `socket`: the TLS handshake within options.header_timeout (a failure is logged,
+/// naming `peer`), serve_http over it, then our close_notify within a second. `context`,
+/// `options` and `routes` must outlive the coroutine.
+boost::asio::awaitable<void> serve_https(server::AsyncStream& socket, const Address& peer,
+                                         boost::asio::ssl::context& context, const ConnectionOptions& options,
+                                         const Routes<TlsStream>& routes);
 
 }  // namespace sockit::http

@@ -15,6 +15,7 @@
 #include "connection.hpp"
 #include "file_cache.hpp"
 #include "sockit/http/files.hpp"
+#include "server/tls_certs.hpp"
 #include "sockit/server/async_server.hpp"
 
 namespace sockit::http {
@@ -175,25 +176,44 @@ Root::Root(const fs::path& dir) {
   if (fd < 0) throw std::invalid_argument("cannot open " + path.string() + ": " + std::strerror(errno));
 }
 
+std::unique_ptr<server::TlsCerts> tls_certs(const StaticOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return nullptr;
+  if (o.tls_cert.empty() || o.tls_key.empty()) throw std::invalid_argument("HTTPS needs a certificate and its key");
+  try {
+    return std::make_unique<server::TlsCerts>(o.tls_cert, o.tls_key);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
 struct StaticServer::Impl {
   Impl(const Endpoint& endpoint, StaticOptions o)
       : options(std::move(o)),
         connection(connection_options(options)),
         root(options.root),
         cache(options.cache_bytes, options.cache_file_bytes),
+        certs(tls_certs(options)),
         routes{[this](const Request& req, Reply& r) { build(r, req, root, cache); }, {}, {}},
+        tls_routes{[this](const Request& req, Reply& r) { build(r, req, root, cache); }, {}, {}},
         server(endpoint,
                server::ReusableStreamCoroutine([this](server::AsyncStream& socket, const Address& peer,
                                                       server::Reusable& reusable) {
-                 return serve_http(socket, peer, &reusable, connection, routes);
+                 return certs ? serve_tls(socket, peer) : serve_http(socket, peer, &reusable, connection, routes);
                }),
                server_config(options)) {}
+
+  boost::asio::awaitable<void> serve_tls(server::AsyncStream& socket, const Address& peer) {
+    const auto context = certs->current();  // kept for the connection's life
+    co_await serve_https(socket, peer, *context, connection, tls_routes);
+  }
 
   const StaticOptions options;
   const ConnectionOptions connection;
   const Root root;
   FileCache cache;
+  const std::unique_ptr<server::TlsCerts> certs;  // null: plain HTTP
   const Routes<server::AsyncStream> routes;
+  const Routes<TlsStream> tls_routes;
   server::AsyncServer server;
 };
 
@@ -207,5 +227,9 @@ const Address& StaticServer::local_address() const noexcept { return impl_->serv
 void StaticServer::request_stop() noexcept { impl_->server.request_stop(); }
 
 void StaticServer::run() { impl_->server.serve_forever(); }
+
+std::optional<std::string> StaticServer::reload_certificate() {
+  return impl_->certs ? impl_->certs->reload() : std::nullopt;
+}
 
 }  // namespace sockit::http

@@ -32,11 +32,12 @@ TEST(BenchSmoke, ChatFanOut) {
 
 TEST(BenchSmoke, BulkEcho) {
   ServerProcess server({"echo", "serve", "127.0.0.1:0", "--model", "async", "--log-level", "warn"});
-  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "echo", "--bulk", "--port",
-                      std::to_string(server.port()), "-c", "2", "-s", "65536", "-d", "0.5"});
+  const auto r = run({SOCKIT_BENCH_BINARY, "--json", "echo", "--bulk", "--port", std::to_string(server.port()),
+                      "--pid", std::to_string(server.child().pid()), "-c", "2", "-s", "65536", "-d", "0.5"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(R"("scenario":"bulk")"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(R"("errors":0})"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("errors":0,)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(R"("server_cpu_us_per_mib":-)"), std::string::npos) << r.out;  // measured
 }
 
 TEST(BenchSmoke, ChatRoomsAckPaced) {

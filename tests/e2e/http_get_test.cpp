@@ -2,6 +2,7 @@
 // started by the test with its own configuration), and against a TLS server with a test CA.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -166,6 +167,54 @@ TEST(HttpGet, HttpsWithATestCaAndAWrongName) {
   const auto insecure = run_sockit({"http", "get", "-k", "https://127.0.0.1:" + port + "/secure.txt"});
   EXPECT_EQ(insecure.exit_code, 0) << insecure.err;
   EXPECT_NE(insecure.err.find("NOT checked"), std::string::npos);
+}
+
+TEST(HttpServeTls, ServesSockitAndPythonClientsWithATestCa) {
+  TestPki pki;
+  TempDir site("sockit-https");
+  const auto big = random_text(3u << 20);  // larger than the cache's files: streamed over TLS
+  site.write("big.bin", big);
+  site.write("hello.txt", "hello over https\n");
+  ServerProcess server({"http", "serve", site.path().string(), "--listen", "127.0.0.1:0", "--quiet",
+                        "--tls-cert", pki.dir / "server.pem", "--tls-key",
+                        pki.dir / "server.key"});
+  const auto base = "https://localhost:" + std::to_string(server.port());
+  const auto hello = run_sockit({"http", "get", "--cacert", pki.dir / "ca.pem", base + "/hello.txt"});
+  EXPECT_EQ(hello.exit_code, 0) << hello.err;
+  EXPECT_EQ(hello.out, "hello over https\n");
+  const auto out = site.path() / "copy.bin";
+  const auto copy = run_sockit({"http", "get", "--cacert", pki.dir / "ca.pem", "-o", out.string(), base + "/big.bin"});
+  EXPECT_EQ(copy.exit_code, 0) << copy.err;
+  EXPECT_TRUE(slurp(out) == big);
+  // Python's standard library, keep-alive over one TLS connection, with a Range.
+  const auto py = run_python(R"(
+import http.client, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+c = http.client.HTTPSConnection("localhost", int(sys.argv[2]), context=ctx, timeout=10)
+for _ in range(3):
+    c.request("GET", "/hello.txt")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b"hello over https\n", r.status
+c.request("GET", "/big.bin", headers={"Range": "bytes=10-19"})
+r = c.getresponse()
+assert r.status == 206 and len(r.read()) == 10, r.status
+print("ok")
+)", {pki.dir / "ca.pem", std::to_string(server.port())});
+  EXPECT_EQ(py.out, "ok\n") << py.err;
+  // Plain HTTP to the HTTPS port gets no page.
+  const auto plain = run_sockit({"http", "get", "http://127.0.0.1:" + std::to_string(server.port()) + "/hello.txt"});
+  EXPECT_NE(plain.exit_code, 0);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
+TEST(HttpServeTls, NeedsAKeyThatMatchesItsCertificate) {
+  TestPki pki;
+  const auto no_key = run_sockit({"http", "serve", ".", "--tls-cert", pki.dir / "server.pem"});
+  EXPECT_EQ(no_key.exit_code, 2) << no_key.err;
+  const auto wrong = run_sockit({"http", "serve", ".", "--listen", "127.0.0.1:0", "--tls-cert",
+                                 pki.dir / "ca.pem", "--tls-key", pki.dir / "server.key"});
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.err;
+  EXPECT_NE(wrong.err.find("--tls-key"), std::string::npos) << wrong.err;  // which file, and why
 }
 
 TEST(HttpGet, ErrorsAreOneClearLine) {

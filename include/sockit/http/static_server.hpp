@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
@@ -25,6 +27,8 @@ struct StaticOptions {
   bool access_log = true;                  ///< one common-log-format line per request
   std::size_t cache_bytes = 64 << 20;      ///< memory for small hot files (0: no cache)
   std::size_t cache_file_bytes = 256 << 10;  ///< files up to this size are cached
+  std::string tls_cert;                    ///< PEM certificate chain: HTTPS; empty: plain HTTP
+  std::string tls_key;                     ///< PEM private key of tls_cert
 };
 
 /// The static server, embeddable: bound when constructed, serving `options.root` on its own
@@ -38,6 +42,10 @@ class StaticServer : public server::Service {
   /// Where it listens (the real port when bound to port 0). Thread safe.
   const Address& local_address() const noexcept;
   void request_stop() noexcept override;
+  /// HTTPS: loads the certificate and key files again, for new connections (a connection
+  /// keeps the one it began with). The reason when they cannot be loaded (the current ones
+  /// stay); nullopt on success, and without TLS. Thread safe.
+  std::optional<std::string> reload_certificate();
 
  private:
   void run() override;

@@ -1,4 +1,4 @@
-// Internal: the chat server's certificate and key for TLS on both of its ports — loaded at
+// Internal: a server's certificate and key for TLS (the chat's ports, HTTPS) — loaded at
 // start, loaded again on SIGHUP without dropping a connection: a connection keeps the
 // context it was accepted with; new ones get the new one.
 #pragma once
@@ -10,7 +10,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-namespace sockit::chat {
+namespace sockit::server {
 
 /// Thread safe.
 class TlsCerts {
@@ -34,4 +34,4 @@ class TlsCerts {
   std::shared_ptr<boost::asio::ssl::context> current_;
 };
 
-}  // namespace sockit::chat
+}  // namespace sockit::server

@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-namespace sockit::chat {
+namespace sockit::server {
 namespace ssl = boost::asio::ssl;
 
 namespace {
@@ -61,4 +61,4 @@ std::shared_ptr<ssl::context> TlsCerts::current() const {
   return current_;
 }
 
-}  // namespace sockit::chat
+}  // namespace sockit::server
