@@ -38,6 +38,9 @@ void ServerLimitArgs::add_to(CLI::App& cmd) {
   cmd.add_option("--grace", grace_s, "seconds in-flight clients get on stop")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd.add_option("--threads", threads, "event loops of the async model (0: one per core)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}))
+      ->capture_default_str();
 }
 
 server::ServerConfig ServerLimitArgs::config(const std::string& model) const {
@@ -51,6 +54,7 @@ server::ServerConfig ServerLimitArgs::config(const std::string& model) const {
   config.max_children = max_clients;
   config.max_connections = max_clients;
   config.grace = seconds_to_ms(grace_s);
+  config.threads = threads;
   return config;
 }
 

@@ -31,6 +31,7 @@ struct ServerLimitArgs {
   double idle_timeout_s = 300;
   std::size_t max_line = 4096;
   double grace_s = 2;
+  std::size_t threads = 0;  ///< the async model's event loops; 0: one per core
 
   void add_to(CLI::App& cmd);
   server::ServerConfig config(const std::string& model) const;

@@ -55,19 +55,6 @@ awaitable<std::tuple<boost::system::error_code, std::size_t>> read_idle(
                                             tuple_awaitable);
 }
 
-awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusable,
-                          Deadline& deadline, std::chrono::milliseconds idle) {
-  std::array<char, 65536> buffer;
-  for (;;) {
-    auto [ec, n] = co_await read_idle(socket, buffer, reusable);
-    if (ec) co_return;
-    deadline = std::chrono::steady_clock::now() + idle;
-    auto [wec, wn] =
-        co_await asio::async_write(socket, asio::buffer(buffer.data(), n), tuple_awaitable);
-    if (wec) co_return;
-  }
-}
-
 // A pipe between a connection's input and its output, for splice(2). Owns both ends.
 class Pipe {
  public:
@@ -88,10 +75,10 @@ class Pipe {
   int fds_[2];
 };
 
-// The same echo without copying the bytes through user space: socket -> pipe -> socket with
-// splice(2), the kernel moving page references. The pipe holds what was read and not yet
-// written (64 KiB, like the copying loop's buffer); it is emptied before reading more, so a
-// client that stops reading stops being read.
+// The echo of a streaming client without copying the bytes through user space: socket ->
+// pipe -> socket with splice(2), the kernel moving page references. The pipe holds what was
+// read and not yet written (64 KiB, like the copying loop's buffer); it is emptied before
+// reading more, so a client that stops reading stops being read.
 awaitable<void> splice_loop(server::AsyncStream& socket, const Pipe& pipe, server::Reusable& reusable,
                             Deadline& deadline, std::chrono::milliseconds idle) {
   const int fd = socket.native_handle();
@@ -124,20 +111,36 @@ awaitable<void> splice_loop(server::AsyncStream& socket, const Pipe& pipe, serve
   }
 }
 
+// A read this large says the client streams: from then on the bytes go by splice_loop.
+constexpr std::size_t kStreaming = 32 << 10;
+
+// Reads and writes back through a buffer: the cheapest way for small messages (one recv, one
+// send). When the client turns out to stream, hands over to splice_loop, which does not copy.
+awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusable,
+                          Deadline& deadline, std::chrono::milliseconds idle) {
+  std::array<char, 65536> buffer;
+  for (;;) {
+    auto [ec, n] = co_await read_idle(socket, buffer, reusable);
+    if (ec) co_return;
+    deadline = std::chrono::steady_clock::now() + idle;
+    auto [wec, wn] =
+        co_await asio::async_write(socket, asio::buffer(buffer.data(), n), tuple_awaitable);
+    if (wec) co_return;
+    if (n >= kStreaming) {
+      boost::system::error_code nb;
+      socket.native_non_blocking(true, nb);
+      const Pipe pipe;  // without one (out of descriptors), the copying goes on
+      if (pipe.ok() && !nb) co_return co_await splice_loop(socket, pipe, reusable, deadline, idle);
+    }
+  }
+}
+
 // Echoes until the peer closes or stays idle: whichever finishes first cancels the other.
-// Without a pipe (out of descriptors) the bytes are copied through a buffer instead.
 awaitable<void> echo_bytes(server::AsyncStream& socket, server::Reusable& reusable,
                            const EchoOptions& options) {
   const auto idle = idle_of(options);
   Deadline deadline = std::chrono::steady_clock::now() + idle;
-  boost::system::error_code ec;
-  socket.native_non_blocking(true, ec);
-  const Pipe pipe;
-  if (pipe.ok() && !ec) {
-    co_await (splice_loop(socket, pipe, reusable, deadline, idle) || server::watchdog(deadline));
-  } else {
-    co_await (echo_loop(socket, reusable, deadline, idle) || server::watchdog(deadline));
-  }
+  co_await (echo_loop(socket, reusable, deadline, idle) || server::watchdog(deadline));
 }
 
 awaitable<void> answer(server::AsyncStream& socket, const LineFramer::Line& line,
