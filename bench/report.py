@@ -334,6 +334,10 @@ def main():
            "loopback with the configurations in `bench/peers/`.", ""]
     for section in (echo, bulk, chat, core, cluster, ack, conns, http):
         doc += section + [""]
+    # What the numbers do not say by themselves (profiles, experiments), kept by hand.
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+    if os.path.exists(analysis):
+        doc += [open(analysis).read()]
     with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
         f.write("\n".join(doc))
 
