@@ -39,7 +39,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Building against the library (find_package, pkg-config) needs these headers too.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, pkg-config, libboost1.81-dev, libboost-json1.81-dev, \
-libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev")
+libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, libedit-dev")
 set(CPACK_SET_DESTDIR ON)  # /etc/default/sockit-chat is an absolute destination
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/conffiles)
 include(CPack)

@@ -310,14 +310,17 @@ void add_chat_connect(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::ExistingFile)
       ->needs(tls_flag);
   cmd->add_flag("-k,--insecure", *insecure, "do not check the server's certificate")->needs(tls_flag);
-  cmd->callback([address, nick, password_file, ask_password, tls, insecure, cacert, &action] {
-    action = [address, nick, password_file, ask_password, tls, insecure, cacert] {
+  auto options = std::make_shared<chat::ClientOptions>();
+  cmd->add_flag("--json", options->json, "print every frame from the server as one JSON line (for scripts)");
+  cmd->add_flag("!--no-bell", options->bell, "no terminal bell for direct messages and invitations");
+  cmd->add_flag("!--no-reconnect", options->reconnect, "end when the connection is lost");
+  cmd->callback([address, nick, password_file, ask_password, tls, insecure, cacert, options, &action] {
+    action = [address, nick, password_file, ask_password, tls, insecure, cacert, options] {
       const auto endpoint = parse_endpoint(*address, 8000);
       std::optional<chat::ClientLogin> login;
       if (!nick->empty()) login = chat::ClientLogin{*nick, login_password(*password_file, *ask_password)};
-      std::optional<chat::ClientTls> client_tls;
-      if (*tls) client_tls = chat::ClientTls{!*insecure, *cacert};
-      return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO, client_tls);
+      if (*tls) options->tls = chat::ClientTls{!*insecure, *cacert};
+      return chat::run_terminal_client(endpoint, login, STDIN_FILENO, STDOUT_FILENO, *options);
     };
   });
 }

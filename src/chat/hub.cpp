@@ -365,7 +365,7 @@ void Hub::rooms(Member& m, const std::string& req) {
 void Hub::history(Member& m, const History& h, const std::string& req) {
   if (cluster_) return cluster_->history(m, h, req);
   if (!may_see(m, h.room, req)) return;
-  if (!store_) return answer(m, encode_history(h.room, {}, req));
+  if (!store_) return answer(m, encode_history(h.room, {}, req, false));
   boost::asio::post(background_, [this, shard = m.shard_, conn = m.conn_, h, req] {
     std::vector<std::string> encoded;
     try {

@@ -136,7 +136,7 @@ std::string encode_rooms(const std::vector<RoomListing>& rooms, std::string_view
 }
 
 std::string encode_history(std::string_view room, const std::vector<std::string>& messages,
-                           std::string_view req) {
+                           std::string_view req, bool stored) {
   std::string text = json::serialize(json::object{{"type", "history"}, {"room", room}});
   text.pop_back();  // the closing '}'; "messages" and "req" follow
   text += ",\"messages\":[";
@@ -145,6 +145,7 @@ std::string encode_history(std::string_view room, const std::vector<std::string>
     text += without_newline(messages[i]);
   }
   text += ']';
+  if (!stored) text += ",\"stored\":false";
   if (auto value = req_value(req)) text += ",\"req\":" + json::serialize(*value);
   text += "}\n";
   return text;

@@ -343,37 +343,5 @@ TEST(ChatClient, PipedTerminalClient) {
   EXPECT_TRUE(watcher.read_until("[zhangsan(2) -> you] psst"));
 }
 
-TEST(ChatClient, TerminalClientKeepsTheTypedLineIntact) {
-  ServerProcess server(serve_args());
-  // Drive the client through a pseudo-terminal, as a person at a keyboard would.
-  const auto r = chat_python(server, R"(
-import os, pty, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], [sys.argv[2], 'chat', 'connect', '127.0.0.1:%d' % port, '--nick', 'typist'])
-def read_until(marker, timeout=10):
-    out = b''
-    end = time.time() + timeout
-    while marker not in out and time.time() < end:
-        if select.select([fd], [], [], 0.2)[0]:
-            out += os.read(fd, 65536)
-    return out
-read_until(b'typist(1) joined')
-os.write(fd, 'half a li'.encode())       # typing, not yet Enter
-other = Client(port); other.login('other')
-other.send(type='broadcast', message='interrupting')
-screen = read_until(b'interrupting')
-screen += read_until(b'half a li', 3)
-# The incoming line was printed, then the prompt and the half-typed text came back.
-print(b'[other(2)] interrupting' in screen, screen.rstrip().endswith(b'[lobby]> half a li'))
-os.write(fd, b'ne\r')
-m = other.recv_type('broadcast'); print(m['message'])
-os.write(fd, b'/quit\r')
-print(os.waitpid(pid, 0)[1])
-)",
-                             {sockit_binary()});
-  EXPECT_EQ(r.out, "True True\nhalf a line\n0\n") << r.err;
-}
-
 }  // namespace
 }  // namespace sockit::test

@@ -2,14 +2,26 @@
 // and how each message from the server reads on screen.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sockit/socket/endpoint.hpp"
 
+namespace boost::json {
+class object;
+}
+
 namespace sockit::chat {
+
+/// How the client shows things. Value type.
+struct ClientStyle {
+  bool color = false;  ///< one colour per nickname, own lines bold, direct messages highlighted
+};
 
 /// Not thread safe (one per client).
 class ClientState {
@@ -19,26 +31,70 @@ class ClientState {
     std::vector<std::string> send;   ///< JSON objects to send, each ending in "\n"
     std::vector<std::string> print;  ///< lines to show, without newline
     bool quit = false;               ///< the session is over
+    bool bell = false;               ///< something for this user alone arrived (a direct message)
   };
+
+  explicit ClientState(ClientStyle style = {}) : style_(style) {}
 
   /// A typed line: `login NAME`, `send TEXT`, `/join ROOM`, `/private ROOM`, `/leave [ROOM]`,
   /// `/invite NICK`, `/kick NICK`, `/msg NICK TEXT`, `/who [ROOM]`, `/rooms`, `/history [N]`,
-  /// `/quit`, `/help`, or text for the current room.
+  /// `/quit`, `/help`, or text for the current room. Messages carry a `req`: they are shown
+  /// as the user's own once the server acknowledges them.
   Step on_input(std::string_view line);
   /// Logs in as `nickname`, with `password` for a registered one (--auth accounts).
   Step login(const std::string& nickname, const std::optional<std::string>& password);
   /// One JSON object from the server.
   Step on_message(std::string_view frame);
+  /// The connection is gone: what was sent and not acknowledged is reported unsent.
+  Step connection_lost();
+  /// A new connection after a lost one: logs in again as before; once in, rejoins the rooms
+  /// and asks each for what was said meanwhile. Nothing to send if the user never logged in.
+  Step reconnected();
   /// The room plain lines go to.
   const std::string& room() const noexcept { return room_; }
   std::string prompt() const { return "[" + room_ + "]> "; }
   bool logged_in() const noexcept { return logged_in_; }
+  /// Whether the user asked to end the session (/quit).
+  bool quitting() const noexcept { return quitting_; }
+  /// Completions for `word`, the word being typed, with `before` the line before it: commands
+  /// at the start, else nicknames and rooms seen so far. Sorted.
+  std::vector<std::string> complete(std::string_view before, std::string_view word) const;
 
  private:
+  struct Pending {  // a message sent with a req, not yet acknowledged
+    std::string room;  // empty for a direct message
+    std::string to;
+    std::string text;
+  };
+  struct Seen {  // a room's messages already on screen, by seq (the newest 2,000)
+    std::set<std::int64_t> seqs;
+    void add(std::int64_t seq);
+  };
+  std::string send_message(Step& step, std::string room, std::string to, std::string text);
+  std::string room_line(const boost::json::object& m);
+  void history(Step& step, const boost::json::object& m);
+  std::string nick(const std::string& name, std::int64_t id) const;
+
+  ClientStyle style_;
   std::string room_ = "lobby";
   bool logged_in_ = false;
   bool quitting_ = false;
+  bool resuming_ = false;  // logged in again after a lost connection: rejoin when answered
+  std::string nickname_;
+  std::optional<std::string> password_;
+  std::int64_t next_req_ = 1;
+  std::map<std::int64_t, Pending> pending_;
+  std::set<std::string> joined_;
+  std::set<std::string> rejoining_;
+  std::map<std::string, Seen> seen_;
+  std::map<std::string, std::int64_t> catch_up_;  // room -> the last seq seen before a loss
+  std::set<std::string> nicknames_;
+  std::set<std::string> rooms_;
 };
+
+/// "HH:MM" of the Unix time `ts_ms` in local time, or "YYYY-MM-DD HH:MM" when it is not the
+/// same day as `now_ms`. Thread safe.
+std::string clock_time(std::int64_t ts_ms, std::int64_t now_ms);
 
 /// TLS for the terminal client (`chat connect --tls`). Value type.
 struct ClientTls {
@@ -52,12 +108,23 @@ struct ClientLogin {
   std::optional<std::string> password;  ///< for a registered nickname (--auth accounts)
 };
 
-/// `sockit chat connect`: connects (over TLS when `tls` is set), logs in as `login` if given,
-/// then relays typed lines and shows incoming messages until /quit, end of input or the server
-/// closing. On a terminal the line being typed is kept intact under incoming messages; from a
-/// pipe each line is sent, then the client logs out and exits. Returns the exit code. Blocks;
-/// not thread safe. Throws std::runtime_error when the TLS handshake or certificate check fails.
+/// How `chat connect` behaves. Value type.
+struct ClientOptions {
+  std::optional<ClientTls> tls;  ///< speak TLS
+  bool json = false;             ///< print each frame from the server as it came, one a line
+  bool bell = true;              ///< ring the terminal's bell for a direct message or invitation
+  bool reconnect = true;         ///< on a terminal: after a lost connection, connect again
+};
+
+/// `sockit chat connect`: connects (over TLS when `options.tls` is set), logs in as `login` if
+/// given, then relays typed lines and shows incoming messages until /quit, Ctrl-C, end of
+/// input or the server closing. On a terminal: line editing, history and completion (libedit),
+/// the line being typed kept intact under incoming messages, one colour per nickname (not
+/// with NO_COLOR), and after a lost connection it connects again with backoff, logs in, rejoins
+/// and shows what was missed. From a pipe each line is sent, then the client logs out and
+/// exits. Returns the exit code. Blocks; not thread safe. Throws std::runtime_error when the
+/// first connection or its TLS handshake fails.
 int run_terminal_client(const Endpoint& server, const std::optional<ClientLogin>& login,
-                        int input_fd, int output_fd, const std::optional<ClientTls>& tls = {});
+                        int input_fd, int output_fd, const ClientOptions& options = {});
 
 }  // namespace sockit::chat

@@ -256,9 +256,10 @@ std::string encode_rooms(const std::vector<RoomListing>& rooms, std::string_view
 
 /// {"type":"history","room":…,"messages":[…],"req":…}. `messages` are, oldest first, what
 /// encode_broadcast or encode_system returned (a trailing "\n" is dropped); they are spliced
-/// in as they are, so they must be exactly such texts.
+/// in as they are, so they must be exactly such texts. `stored` false adds "stored":false: the
+/// server keeps no history (--data none), so the empty list says nothing about the room.
 std::string encode_history(std::string_view room, const std::vector<std::string>& messages,
-                           std::string_view req = {});
+                           std::string_view req = {}, bool stored = true);
 
 /// {"type":"pong","req":…}
 std::string encode_pong(std::string_view req = {});
