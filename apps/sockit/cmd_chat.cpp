@@ -17,7 +17,6 @@
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/client.hpp"
 #include "sockit/chat/server.hpp"
-#include "sockit/core/log.hpp"
 
 namespace sockit::app {
 namespace {
@@ -81,16 +80,8 @@ int run_chat_serve(ChatServeArgs args) {
     }
     std::fflush(stdout);
   };
-  // SIGHUP (systemctl reload): the certificate and key again, for new connections; without
-  // TLS nothing to do, but the server keeps running.
-  serve_until_signal(server, announce, [&server, tls] {
-    if (!tls) return log_info("SIGHUP: nothing to reload (no TLS)");
-    if (const auto failed = server.reload_certificate()) {
-      log_error("SIGHUP: keeping the current certificate: {}", *failed);
-    } else {
-      log_info("SIGHUP: certificate and key loaded again; new connections use them");
-    }
-  });
+  serve_until_signal(server, announce,
+                     reload_certificate_on_hangup(tls, [&server] { return server.reload_certificate(); }));
   return 0;
 }
 
@@ -114,14 +105,9 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
                   "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"
                   " (repeatable: rooms are spread over the instances)")
       ->excludes(data);
-  auto* cert = cmd->add_option("--tls-cert", args->tls.cert,
-                               "PEM certificate chain: both ports speak TLS (protocol v1 over TLS, "
-                               "HTTPS and wss://); SIGHUP loads it again")
-                   ->check(CLI::ExistingFile);
-  cmd->add_option("--tls-key", args->tls.key, "PEM private key of --tls-cert")
-      ->check(CLI::ExistingFile)
-      ->needs(cert);
-  cert->needs("--tls-key");
+  add_tls_options(*cmd, args->tls.cert, args->tls.key,
+                  "PEM certificate chain: both ports speak TLS (protocol v1 over TLS, HTTPS and "
+                  "wss://); SIGHUP loads it again");
   auto* auth = cmd->add_option("--auth", args->auth,
                                "open: any free nickname; accounts: registered nicknames need their "
                                "password (sockit chat user add)")

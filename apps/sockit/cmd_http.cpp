@@ -9,7 +9,6 @@
 #include "options.hpp"
 #include "signals.hpp"
 #include "sockit/core/error.hpp"
-#include "sockit/core/log.hpp"
 #include "sockit/http/client.hpp"
 #include "sockit/http/static_server.hpp"
 
@@ -43,15 +42,8 @@ int run_http_serve(HttpServeArgs args) {
                tls ? " over HTTPS" : "");
     std::fflush(stdout);
   };
-  // SIGHUP: the certificate and key again, for new connections.
-  serve_until_signal(*server, announce, [&server, tls] {
-    if (!tls) return log_info("SIGHUP: nothing to reload (no TLS)");
-    if (const auto failed = server->reload_certificate()) {
-      log_error("SIGHUP: keeping the current certificate: {}", *failed);
-    } else {
-      log_info("SIGHUP: certificate and key loaded again; new connections use them");
-    }
-  });
+  serve_until_signal(*server, announce,
+                     reload_certificate_on_hangup(tls, [&server] { return server->reload_certificate(); }));
   return 0;
 }
 
@@ -61,13 +53,8 @@ void add_http_serve(CLI::App& http_cmd, Action& action) {
   cmd->add_option("DIR", args->dir, "directory to serve")->capture_default_str();
   cmd->add_option("--listen", args->listen, "where to listen")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "no access log");
-  auto* cert = cmd->add_option("--tls-cert", args->options.tls_cert,
-                               "PEM certificate chain: serve HTTPS; SIGHUP loads it again")
-                   ->check(CLI::ExistingFile);
-  cmd->add_option("--tls-key", args->options.tls_key, "PEM private key of --tls-cert")
-      ->check(CLI::ExistingFile)
-      ->needs(cert);
-  cert->needs("--tls-key");
+  add_tls_options(*cmd, args->options.tls_cert, args->options.tls_key,
+                  "PEM certificate chain: serve HTTPS; SIGHUP loads it again");
   cmd->add_option("--max-clients", args->options.max_connections, "connections at once")
       ->capture_default_str();
   cmd->add_option("--threads", args->options.threads, "event loops (0: one per core)")

@@ -19,6 +19,12 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
+void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, const std::string& cert_help) {
+  auto* cert_option = cmd.add_option("--tls-cert", cert, cert_help)->check(CLI::ExistingFile);
+  cmd.add_option("--tls-key", key, "PEM private key of --tls-cert")->check(CLI::ExistingFile)->needs(cert_option);
+  cert_option->needs("--tls-key");
+}
+
 void add_model_option(CLI::App& cmd, std::string& model) {
   cmd.add_option("--model", model, "concurrency model")
       ->check(CLI::IsMember({"sequential", "threading", "forking", "async"}))

@@ -22,6 +22,9 @@ Endpoint parse_endpoint(const std::string& text, std::optional<std::uint16_t> de
 /// Seconds from the command line (fractions allowed) as milliseconds.
 std::chrono::milliseconds seconds_to_ms(double seconds);
 
+/// --tls-cert (described by `cert_help`) and --tls-key: each needs the other, both must exist.
+void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, const std::string& cert_help);
+
 /// --model sequential|threading|forking|async.
 void add_model_option(CLI::App& cmd, std::string& model);
 

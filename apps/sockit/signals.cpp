@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "sockit/core/log.hpp"
 #include "sockit/server/stoppable.hpp"
 
 namespace sockit::app {
@@ -54,6 +55,18 @@ void serve_until_signal(server::Service& service, const std::function<void()>& a
   announce();
   service.start();
   service.wait();
+}
+
+std::function<void()> reload_certificate_on_hangup(bool tls,
+                                                   std::function<std::optional<std::string>()> reload) {
+  return [tls, reload = std::move(reload)] {
+    if (!tls) return log_info("SIGHUP: nothing to reload (no TLS)");
+    if (const auto failed = reload()) {
+      log_error("SIGHUP: keeping the current certificate: {}", *failed);
+    } else {
+      log_info("SIGHUP: certificate and key loaded again; new connections use them");
+    }
+  };
 }
 
 }  // namespace sockit::app

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "sockit/server/service.hpp"
 
@@ -14,5 +16,11 @@ namespace sockit::app {
 /// `on_hangup` on a thread of its own, if given; otherwise SIGHUP keeps its default.
 void serve_until_signal(server::Service& service, const std::function<void()>& announce,
                         const std::function<void()>& on_hangup = {});
+
+/// The SIGHUP action of a server that may speak TLS (systemctl reload): `reload` loads the
+/// certificate and key again (it returns the reason when it could not: the old ones stay);
+/// without TLS there is nothing to reload, and the server keeps running. Logs the outcome.
+std::function<void()> reload_certificate_on_hangup(bool tls,
+                                                   std::function<std::optional<std::string>()> reload);
 
 }  // namespace sockit::app
