@@ -82,7 +82,7 @@ void file_reply(Reply& r, const Request& req, std::string_view name, int fd, con
 // openat2): the caller then takes the slow way, resolve_target, which decides.
 bool serve_beneath(Reply& r, const Request& req, int root_fd, const LexicalTarget& target,
                    FileCache& cache) {
-  if (target.relative.empty()) return false;
+  if (target.relative.empty() || target.decoded.ends_with('/')) return false;  // "/" and "/dir/"
   open_how how{};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // a FIFO must not block the loop
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;

@@ -108,7 +108,7 @@ attempts = ['/../secret.txt', '/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/pas
   '/docs/..%5c..%5cetc%5cpasswd', '/%00/etc/passwd', '/docs/readme.txt%00.html',
   '//etc/passwd', '/etc/passwd', '/docs/link-out', '/./../etc/passwd', '/docs/./../../etc/passwd',
   '/%252e%252e/etc/passwd', '/..;/etc/passwd', '/docs/..', 'etc/passwd', '/%c0%ae%c0%ae/etc/passwd',
-  '/docs/%2e%2e%2f', '/....//etc/passwd']
+  '/docs/%2e%2e%2f', '/....//etc/passwd', '/docs/readme.txt/']
 bad = []
 for path in attempts:
     s = socket.create_connection(('127.0.0.1', port), timeout=10)
@@ -123,7 +123,7 @@ for path in attempts:
         bad.append((path, status))
 print(len(attempts), bad)
 )");
-  EXPECT_EQ(r.out, "24 []\n") << r.err;
+  EXPECT_EQ(r.out, "25 []\n") << r.err;
 }
 
 TEST_F(HttpServe, KeepAliveAndPipelining) {
