@@ -21,9 +21,9 @@ struct TargetResult {
 };
 
 /// A request target's path, percent-decoded and checked without touching the file system:
-/// `status` 400 (malformed, NUL), 403 (a `..` segment) or 404 (an encoded slash), else 0 with
-/// `relative` the path below the root ("" for the root itself, "a/b.txt"; `.` and empty
-/// segments dropped). Pure.
+/// `status` 400 (malformed, NUL), 403 (a dot-dot segment) or 404 (an encoded slash), else 0
+/// with `relative` the path below the root (empty for the root itself, "a/b.txt"; dot and
+/// empty segments dropped). Pure.
 struct LexicalTarget {
   int status = 0;
   std::string decoded;   ///< the percent-decoded path, for listings and redirects
