@@ -69,6 +69,7 @@ TargetResult resolve_target(const fs::path& root, std::string_view target) {
   if (!within(root, real)) return {403, {}, false, {}};
   out.path = real;
   out.is_directory = fs::is_directory(real, ec);
+  if (!out.is_directory && out.decoded.ends_with('/')) return {404, {}, false, {}};  // "file/" names no file
   return out;
 }
 
