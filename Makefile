@@ -5,7 +5,7 @@
 BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
                   libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
-                  libhiredis-dev libedit-dev
+                  libhiredis-dev libedit-dev libpcap-dev
 # `make package` (and so `make test`, which builds and installs the package) and `make docs`.
 PACKAGE_PACKAGES := help2man dpkg-dev
 DOCS_PACKAGES := doxygen

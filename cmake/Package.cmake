@@ -33,13 +33,13 @@ set(CPACK_PACKAGE_CONTACT "sockit developers <sockit@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "C++20 socket toolkit: chat room, echo, shop, HTTP, nc, IP tools")
 set(CPACK_PACKAGE_DESCRIPTION "The sockit command (TCP/UDP/Unix sockets, concurrent servers, a chat
 room with web page, TLS, accounts and clustering, a static web server and HTTP client, a
-netcat-style debugging assistant, IP and DNS tools) and its C++ library.")
+netcat-style debugging assistant, IP and DNS tools, TCP tracing) and its C++ library.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Building against the library (find_package, pkg-config) needs these headers too.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, pkg-config, libboost1.81-dev, libboost-json1.81-dev, \
-libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, libedit-dev")
+libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, libedit-dev, libpcap-dev")
 set(CPACK_SET_DESTDIR ON)  # /etc/default/sockit-chat is an absolute destination
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/conffiles)
 include(CPack)

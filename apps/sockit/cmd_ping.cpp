@@ -7,16 +7,13 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
+#include "signals.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/socket/resolve.hpp"
 #include "sockit/tools/ping.hpp"
 
 namespace sockit::app {
 namespace {
-
-std::atomic<bool> interrupted{false};
-
-extern "C" void on_interrupt(int) { interrupted = true; }
 
 struct PingArgs {
   std::string host;
@@ -44,7 +41,7 @@ Address target_of(const PingArgs& args) {
 }
 
 // Sleeps up to `d`, waking early on Ctrl-C.
-void pause(std::chrono::milliseconds d) {
+void pause(std::chrono::milliseconds d, const std::atomic<bool>& interrupted) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (!interrupted && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -67,11 +64,11 @@ int run_ping(const PingArgs& args) {
   Pinger pinger(target, args.size);
   fmt::print("PING {} ({}): {} data bytes, {} socket\n", args.host, target.host(), args.size,
              pinger.method());
-  std::signal(SIGINT, on_interrupt);
+  const auto& interrupted = stop_flag_on_interrupt();
   std::vector<std::chrono::microseconds> rtts;
   int sent = 0;
   for (int seq = 1; !interrupted && (args.count == 0 || seq <= args.count); ++seq) {
-    if (seq > 1) pause(to_ms(args.interval_s));
+    if (seq > 1) pause(to_ms(args.interval_s), interrupted);
     if (interrupted) break;
     ++sent;
     if (const auto reply = pinger.ping(static_cast<std::uint16_t>(seq), to_ms(args.wait_s))) {

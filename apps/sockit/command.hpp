@@ -30,5 +30,8 @@ void add_shop_command(CLI::App& root, Action& action);
 void add_chat_command(CLI::App& root, Action& action);
 void add_nc_command(CLI::App& root, Action& action);
 void add_http_command(CLI::App& root, Action& action);
+void add_trace_command(CLI::App& root, Action& action);
+void add_ss_command(CLI::App& root, Action& action);
+void add_demo_command(CLI::App& root, Action& action);  // demo handshake
 
 }  // namespace sockit::app

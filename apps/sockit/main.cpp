@@ -31,6 +31,9 @@ int run(int argc, char** argv) {
   sockit::app::add_chat_command(app, action);
   sockit::app::add_nc_command(app, action);
   sockit::app::add_http_command(app, action);
+  sockit::app::add_trace_command(app, action);
+  sockit::app::add_ss_command(app, action);
+  sockit::app::add_demo_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -69,4 +69,18 @@ std::function<void()> reload_certificate_on_hangup(bool tls,
   };
 }
 
+namespace {
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) { interrupted = true; }
+}  // namespace
+
+const std::atomic<bool>& stop_flag_on_interrupt() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a waiting poll returns EINTR
+  for (const int signo : {SIGINT, SIGTERM}) ::sigaction(signo, &action, nullptr);
+  return interrupted;
+}
+
 }  // namespace sockit::app

@@ -2,6 +2,7 @@
 // (where a server can reload something) calls back. The library installs no handler itself.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,5 +23,10 @@ void serve_until_signal(server::Service& service, const std::function<void()>& a
 /// without TLS there is nothing to reload, and the server keeps running. Logs the outcome.
 std::function<void()> reload_certificate_on_hangup(bool tls,
                                                    std::function<std::optional<std::string>()> reload);
+
+/// For the foreground tools (ping, trace, ss --watch): from now on SIGINT and SIGTERM set
+/// the returned flag and interrupt blocking calls (EINTR) instead of ending the process, so
+/// the tool can stop and print its summary.
+const std::atomic<bool>& stop_flag_on_interrupt();
 
 }  // namespace sockit::app
