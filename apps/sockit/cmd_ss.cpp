@@ -52,11 +52,11 @@ boost::json::object socket_json(const TcpSocketInfo& s) {
 }
 
 void print_table(const std::vector<TcpSocketInfo>& sockets) {
-  fmt::print("{:<12} {:>6} {:>6}  {:<40} {:<40} {:>6}  {}\n", "State", "Recv-Q", "Send-Q", "Local", "Peer", "Timer",
+  fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", "State", "Recv-Q", "Send-Q", "Local", "Peer", "Timer",
              "Process");
   for (const auto& s : sockets) {
     const auto timer = s.timer.count() > 0 ? fmt::format("{:.0f}s", static_cast<double>(s.timer.count()) / 1000.0) : "";
-    fmt::print("{:<12} {:>6} {:>6}  {:<40} {:<40} {:>6}  {}\n", state_name(s.state), s.recv_q, s.send_q,
+    fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", state_name(s.state), s.recv_q, s.send_q,
                endpoint_text(s.local), endpoint_text(s.remote), timer, s.process);
   }
 }

@@ -75,6 +75,9 @@ void print_packet(const Packet& p, TcpTracker& tracker, const TraceOptions& o, L
     return print_json(object);
   }
   fmt::print("{}\n", event ? segment_line(p, *event, lang) : datagram_line(p));
+  if (event) {
+    if (const auto states = states_text(*event, lang); !states.empty()) fmt::print("    {}\n", states);
+  }
   if (o.hex && !p.payload.empty()) fmt::print("{}", nc::hex_dump(p.payload, ' ', 0));
   std::fflush(stdout);
 }

@@ -46,7 +46,9 @@ void show_segments(Capture& capture, TcpTracker& tracker, const Story& story) {
     const auto packet = capture.next(300ms);
     if (!packet) return;
     if (packet->kind != Packet::Kind::tcp) continue;
-    story.raw("  " + segment_line(*packet, tracker.on_segment(*packet), story.lang()));
+    const auto event = tracker.on_segment(*packet);
+    story.raw("  " + segment_line(*packet, event, story.lang()));
+    if (const auto states = states_text(event, story.lang()); !states.empty()) story.raw("      " + states);
   }
 }
 
@@ -138,10 +140,11 @@ void run_handshake_demo(const HandshakeDemoOptions& o, const std::function<void(
 
   story.line({"== 2. one message each way ==", "== 2. 双方各发送一条消息 =="});
   client.sendall("hello\n");
+  show_segments(capture, tracker, story);
   story.line({"  server received {}", "  服务器收到 {}"}, quoted(server.recv(64)));
   server.sendall("hi\n");
-  story.line({"  client received {}", "  客户端收到 {}"}, quoted(client.recv(64)));
   show_segments(capture, tracker, story);
+  story.line({"  client received {}", "  客户端收到 {}"}, quoted(client.recv(64)));
 
   const bool by_server = o.server_closes_first;
   Socket& closer = by_server ? server : client;

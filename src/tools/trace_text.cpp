@@ -81,7 +81,8 @@ std::string step_text(TcpStep step, bool from_client, Lang lang) {
 }
 
 std::string state_text(TcpState state, Lang lang) {
-  return fmt::format("{} ({})", state_name(state), state_words[static_cast<std::size_t>(state)].in(lang));
+  return fmt::format(fmt::runtime(lang == Lang::zh ? "{}（{}）" : "{} ({})"), state_name(state),
+                     state_words[static_cast<std::size_t>(state)].in(lang));
 }
 
 std::string clock_micros(std::chrono::system_clock::time_point time) {
@@ -104,6 +105,14 @@ std::string segment_line(const Packet& p, const TcpEvent& e, Lang lang) {
                       state_name(client_sent ? e.src_state : e.dst_state), side_name(false, lang),
                       state_name(client_sent ? e.dst_state : e.src_state));
   return line;
+}
+
+std::string states_text(const TcpEvent& e, Lang lang) {
+  if (e.step == TcpStep::none || e.step == TcpStep::data) return {};
+  const auto client = e.from_client ? e.src_state : e.dst_state;
+  const auto server = e.from_client ? e.dst_state : e.src_state;
+  return fmt::format("{} {}{}{} {}", side_name(true, lang), state_text(client, lang), lang == Lang::zh ? "；" : "; ",
+                     side_name(false, lang), state_text(server, lang));
 }
 
 std::string datagram_line(const Packet& p) {

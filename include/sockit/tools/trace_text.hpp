@@ -29,6 +29,9 @@ std::string clock_micros(std::chrono::system_clock::time_point time);
 /// `12:00:01.000123 127.0.0.1:40000 > 127.0.0.1:8000 [SYN] seq=0 win=65495 len=0  1st handshake:
 /// the client asks to connect (SYN)  client SYN_SENT, server SYN_RECV`. Pure but for the clock.
 std::string segment_line(const Packet& packet, const TcpEvent& event, Lang lang);
+/// Both ends' states after a step that moves them, explained: "client SYN_SENT (SYN sent,
+/// waiting for the SYN+ACK); server SYN_RECV (...)". Empty for data, bare ACKs and copies. Pure.
+std::string states_text(const TcpEvent& event, Lang lang);
 /// One line for a UDP datagram or an ICMP message, without a newline.
 std::string datagram_line(const Packet& packet);
 
