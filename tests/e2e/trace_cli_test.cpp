@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "sockit/socket/socket.hpp"
+#include "support/ports.hpp"
 #include "support/process.hpp"
 
 namespace sockit::test {
@@ -121,6 +122,25 @@ TEST(Trace, ARstExplainsThatNothingListens) {
       << trace;
   EXPECT_NE(trace.find("client CLOSED, server CLOSED"), std::string::npos) << trace;
   EXPECT_NE(trace.find("2 packets; TCP: 1 connections"), std::string::npos) << trace;
+}
+
+TEST(Trace, Ipv6LoopbackAndUdpToo) {
+  SKIP_WITHOUT_CAPTURE();
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no ::1 here";
+  Socket udp(AF_INET6, SOCK_DGRAM);
+  udp.bind(Address::loopback6(0));
+  const auto port = udp.getsockname().port();
+  Child trace(sockit_argv({"trace", "-i", "lo", "--host", "::1", "--port", port_text(port), "-c", "3"}));
+  ASSERT_TRUE(trace.read_err_line_containing("capturing on lo"));
+  Socket client(AF_INET6, SOCK_STREAM);
+  EXPECT_EQ(client.connect_ex(Address::loopback6(port)), std::errc::connection_refused);  // no TCP listener
+  Socket sender(AF_INET6, SOCK_DGRAM);
+  sender.sendto("ping", Address::loopback6(port));
+  ASSERT_EQ(trace.wait(), 0);
+  const auto out = trace.drain_out();
+  EXPECT_NE(out.find("> [::1]:" + port_text(port) + " [SYN]"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing listens on that port"), std::string::npos) << out;
+  EXPECT_NE(out.find("> [::1]:" + port_text(port) + " UDP len=4"), std::string::npos) << out;
 }
 
 TEST(Trace, WithoutTheCapabilityTheErrorNamesIt) {
