@@ -5,12 +5,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <regex>
 #include <thread>
 
 #include "sockit/socket/socket.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
@@ -145,8 +147,13 @@ TEST(Trace, Ipv6LoopbackAndUdpToo) {
 
 TEST(Trace, WithoutTheCapabilityTheErrorNamesIt) {
   std::vector<std::string> argv = sockit_argv({"trace", "-i", "lo", "-c", "1"});
+  TempDir dir("sockit-nocap");  // as another user: a copy of the binary that user can run
   if (::geteuid() == 0) {
     if (!has_tool("setpriv")) GTEST_SKIP() << "no setpriv to drop root's capabilities";
+    namespace fs = std::filesystem;
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    argv[0] = (dir.path() / "sockit").string();
+    fs::copy_file(sockit_binary(), argv[0]);
     argv.insert(argv.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
   }
   const auto r = run(argv, {}, 10s);
