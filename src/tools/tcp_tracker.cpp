@@ -93,74 +93,89 @@ TcpTracker::Connection& TcpTracker::connection_for(const Packet& p, bool& create
   return connections_.emplace(key, c).first->second;
 }
 
+TcpStep TcpTracker::handshake_step(const Packet& p, Side& s, Side& r) {
+  if (has(p, tcp_syn)) {
+    s.syn_sent = true;
+    if (!has(p, tcp_ack)) {
+      s.state = TcpState::syn_sent;
+      if (r.state == TcpState::listen || r.state == TcpState::closed) r.state = TcpState::syn_recv;
+      return TcpStep::handshake_1;
+    }
+    s.state = TcpState::syn_recv;
+    if (r.state == TcpState::syn_sent) r.state = TcpState::established;  // it answers with the 3rd
+    return TcpStep::handshake_2;
+  }
+  const bool third = r.state == TcpState::syn_recv && s.state == TcpState::established && has(p, tcp_ack) &&
+                     r.isn_known && p.ack == r.isn + 1;
+  if (!third) return TcpStep::none;
+  r.state = TcpState::established;
+  return TcpStep::handshake_3;
+}
+
+TcpStep TcpTracker::closing_step(const Packet& p, Side& s, Side& r, bool acks_fin) {
+  if (has(p, tcp_fin)) {
+    TcpStep step = TcpStep::wave_1;  // the active closer's FIN
+    if (s.state == TcpState::close_wait) {  // the passive closer's
+      step = !r.fin_acked && acks_fin ? TcpStep::wave_2_3 : TcpStep::wave_3;
+      s.state = TcpState::last_ack;
+    } else {
+      s.state = TcpState::fin_wait_1;
+    }
+    receive_fin(r.state, acks_fin || r.fin_acked);
+    return step;
+  }
+  if (!acks_fin) return TcpStep::none;
+  switch (r.state) {
+    case TcpState::fin_wait_1: r.state = TcpState::fin_wait_2; return TcpStep::wave_2;
+    case TcpState::closing: r.state = TcpState::time_wait; return TcpStep::wave_4;
+    case TcpState::last_ack: r.state = TcpState::closed; return TcpStep::wave_4;
+    default: return TcpStep::none;
+  }
+}
+
+void TcpTracker::count(const TcpEvent& e) {
+  if (e.retransmission) ++totals_.retransmissions;
+  switch (e.step) {
+    case TcpStep::handshake_3: ++totals_.handshakes; break;
+    case TcpStep::wave_4: ++totals_.closes; break;
+    case TcpStep::refused: ++totals_.refused; break;
+    case TcpStep::reset: ++totals_.resets; break;
+    default: break;
+  }
+}
+
 TcpEvent TcpTracker::on_segment(const Packet& p) {
   ++totals_.segments;
   bool created = false;
   Connection& c = connection_for(p, created);
   c.last_seen = ++clock_;
-  const bool from_client = c.client.addr == p.src;
-  Side& s = from_client ? c.client : c.server;
-  Side& r = from_client ? c.server : c.client;
   TcpEvent e;
-  e.from_client = from_client;
+  e.from_client = c.client.addr == p.src;
+  Side& s = e.from_client ? c.client : c.server;
+  Side& r = e.from_client ? c.server : c.client;
 
   if (!s.isn_known) s.isn_known = true, s.isn = p.seq, s.next_seq = p.seq;
-  const std::uint32_t length = segment_length(p);
-  const std::uint32_t end = p.seq + length;
+  const std::uint32_t end = p.seq + segment_length(p);
   // Everything it covers was sent before: a copy (the sender's timer or a duplicate).
-  e.retransmission = !created && length > 0 && seq_at_or_after(s.next_seq, end);
+  e.retransmission = !created && end != p.seq && seq_at_or_after(s.next_seq, end);
   if (seq_at_or_after(end, s.next_seq)) s.next_seq = end;
   e.rel_seq = p.seq - s.isn;
   e.rel_ack = has(p, tcp_ack) ? (r.isn_known ? p.ack - r.isn : p.ack) : 0;
-  if (e.retransmission) ++totals_.retransmissions;
 
   const bool acks_fin = has(p, tcp_ack) && r.fin_sent && !r.fin_acked && seq_at_or_after(p.ack, r.fin_end);
   if (has(p, tcp_rst)) {
-    const bool refused = r.state == TcpState::syn_sent && !s.syn_sent;
-    e.step = refused ? TcpStep::refused : TcpStep::reset;
-    ++(refused ? totals_.refused : totals_.resets);
+    e.step = r.state == TcpState::syn_sent && !s.syn_sent ? TcpStep::refused : TcpStep::reset;
     s.state = r.state = TcpState::closed;
-  } else if (e.retransmission) {
-    e.step = TcpStep::none;  // the first copy already moved the states
-  } else if (has(p, tcp_syn) && !has(p, tcp_ack)) {
-    e.step = TcpStep::handshake_1;
-    s.syn_sent = true;
-    s.state = TcpState::syn_sent;
-    if (r.state == TcpState::listen || r.state == TcpState::closed) r.state = TcpState::syn_recv;
-  } else if (has(p, tcp_syn)) {
-    e.step = TcpStep::handshake_2;
-    s.syn_sent = true;
-    s.state = TcpState::syn_recv;
-    if (r.state == TcpState::syn_sent) r.state = TcpState::established;  // it answers with the 3rd
-  } else if (r.state == TcpState::syn_recv && s.state == TcpState::established && has(p, tcp_ack) &&
-             r.isn_known && p.ack == r.isn + 1) {
-    e.step = TcpStep::handshake_3;
-    r.state = TcpState::established;
-    ++totals_.handshakes;
-    if (has(p, tcp_fin)) e.step = TcpStep::wave_1, s.state = TcpState::fin_wait_1, receive_fin(r.state, false);
-  } else if (has(p, tcp_fin)) {
-    s.fin_sent = true, s.fin_end = end;
-    if (s.state == TcpState::close_wait) {  // the passive closer's FIN
-      e.step = r.fin_acked ? TcpStep::wave_3 : (acks_fin ? TcpStep::wave_2_3 : TcpStep::wave_3);
-      s.state = TcpState::last_ack;
-    } else {  // the active closer's
-      e.step = TcpStep::wave_1;
-      s.state = TcpState::fin_wait_1;
+  } else if (!e.retransmission) {  // a copy moves nothing: the first one did
+    e.step = handshake_step(p, s, r);
+    if (!has(p, tcp_syn)) {  // the 3rd handshake may carry a FIN already: then that step shows
+      if (const auto closing = closing_step(p, s, r, acks_fin); closing != TcpStep::none) e.step = closing;
     }
-    receive_fin(r.state, acks_fin || r.fin_acked);
-  } else if (acks_fin) {
-    switch (r.state) {
-      case TcpState::fin_wait_1: e.step = TcpStep::wave_2, r.state = TcpState::fin_wait_2; break;
-      case TcpState::closing: e.step = TcpStep::wave_4, r.state = TcpState::time_wait; break;
-      case TcpState::last_ack: e.step = TcpStep::wave_4, r.state = TcpState::closed; break;
-      default: break;
-    }
-  } else if (p.length > 0) {
-    e.step = TcpStep::data;
+    if (e.step == TcpStep::none && p.length > 0) e.step = TcpStep::data;
   }
-  if (has(p, tcp_fin) && !s.fin_sent) s.fin_sent = true, s.fin_end = end;
+  if (has(p, tcp_fin)) s.fin_sent = true, s.fin_end = end;
   if (acks_fin) r.fin_acked = true;
-  if (e.step == TcpStep::wave_4) ++totals_.closes;
+  count(e);
   e.src_state = s.state;
   e.dst_state = r.state;
   return e;

@@ -84,6 +84,12 @@ class TcpTracker {
   using Key = std::pair<IpPort, IpPort>;
 
   Connection& connection_for(const Packet& p, bool& created);
+  // The step of a SYN, a SYN+ACK or the ACK completing the handshake (moving s and r);
+  // none for anything else.
+  static TcpStep handshake_step(const Packet& p, Side& s, Side& r);
+  // The step of a FIN or of the ACK of one (moving s and r); none for anything else.
+  static TcpStep closing_step(const Packet& p, Side& s, Side& r, bool acks_fin);
+  void count(const TcpEvent& e);
   void forget_oldest();
 
   std::size_t max_connections_;
