@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Words {
+struct Phrase {
   const char* en;
   const char* zh;
 };
@@ -27,7 +27,7 @@ class Story {
  public:
   Story(const HandshakeDemoOptions& o, const std::function<void(const std::string&)>& say) : o_(o), say_(say) {}
 
-  void line(const Words& w, const auto&... args) const {
+  void line(const Phrase& w, const auto&... args) const {
     say_(fmt::format(fmt::runtime(o_.lang == Lang::zh ? w.zh : w.en), args...));
   }
   void raw(const std::string& text) const { say_(text); }
@@ -80,9 +80,9 @@ void show_time_wait(const Story& story, std::uint16_t local_port) {
 
 // Tries to listen on `port` again; returns whether it worked.
 bool try_rebind(const Story& story, std::uint16_t port, bool reuseaddr) {
-  const Words with{"with SO_REUSEADDR", "设置 SO_REUSEADDR 后"};
-  const Words without{"without SO_REUSEADDR", "不设置 SO_REUSEADDR"};
-  const Words& how = reuseaddr ? with : without;
+  const Phrase with{"with SO_REUSEADDR", "设置 SO_REUSEADDR 后"};
+  const Phrase without{"without SO_REUSEADDR", "不设置 SO_REUSEADDR"};
+  const Phrase& how = reuseaddr ? with : without;
   try {
     const Socket again = listener_on(port, reuseaddr);
     story.line({"  bind(127.0.0.1:{}) {}: OK, listening again", "  bind(127.0.0.1:{}) {}：成功，重新开始监听"}, port,
