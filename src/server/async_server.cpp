@@ -61,6 +61,9 @@ void LogFailure::operator()(std::exception_ptr error) const {
 
 using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
+// Connections taken at once after one accept, before the loop serves others again.
+constexpr int accept_batch = 64;
+
 // A stream listener: the main one, or one more (AsyncServer::listen).
 struct Listener {
   Socket socket;
@@ -99,6 +102,9 @@ struct AsyncServer::Impl {
   Socket bind(const Endpoint& endpoint, int type) const;
   void start(AsyncWorker& w);
   awaitable<void> accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l);
+  // Starts a session for a new connection, or closes it over the connection limit.
+  void admit(AsyncWorker& w, AsyncStream socket, const asio::generic::stream_protocol::endpoint& from,
+             const Listener& l);
   bool make_room();
   awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer, const Listener& l);
   awaitable<void> datagram_loop(AsyncWorker& w);
@@ -134,6 +140,7 @@ void AsyncServer::Impl::start(AsyncWorker& w) {
     const int fd = dup_checked(l->socket.fileno());
     w.acceptors.push_back(std::make_unique<Acceptor>(
         w.ctx, asio::generic::stream_protocol(l->socket.family(), l->socket.proto()), fd));
+    w.acceptors.back()->non_blocking(true);  // for the batch after each accept (accept_loop)
     asio::co_spawn(w.ctx, accept_loop(w, *w.acceptors.back(), *l), LogFailure{"accept"});
   }
   if (datagram) {
@@ -156,17 +163,30 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& accepto
       co_await pause.async_wait(tuple_awaitable);  // e.g. out of descriptors: let some close
       continue;
     }
-    if (sessions.load() >= config.max_connections && !make_room()) {
-      log_warn("connection limit {} reached; closing a new connection", config.max_connections);
-      continue;  // `socket` closes here
+    admit(w, std::move(socket), from, l);
+    // Those queued behind it are taken now, a bounded batch: one accept a turn of the loop's
+    // queue left the last of a burst of 1,000 connections waiting a second for their first byte.
+    for (int more = 0; more < accept_batch && !w.stopping; ++more) {
+      auto next = acceptor.accept(from, ec);  // the acceptor is non-blocking: would_block when none
+      if (ec) break;                          // any other error is the next async_accept's to report
+      admit(w, std::move(next), from, l);
     }
-    if (config.no_delay && (l.socket.family() == AF_INET || l.socket.family() == AF_INET6)) {
-      boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
-      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    }
-    Address peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
-    asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l), LogFailure{"session"});
   }
+}
+
+void AsyncServer::Impl::admit(AsyncWorker& w, AsyncStream socket, const asio::generic::stream_protocol::endpoint& from,
+                              const Listener& l) {
+  if (sessions.load() >= config.max_connections && !make_room()) {
+    log_warn("connection limit {} reached; closing a new connection", config.max_connections);
+    return;  // `socket` closes here
+  }
+  if (config.no_delay && (l.socket.family() == AF_INET || l.socket.family() == AF_INET6)) {
+    boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  }
+  Address peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
+  ++sessions;  // counted now, not when the session starts: the limit holds within a batch
+  asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l), LogFailure{"session"});
 }
 
 // Full: the session idle longest, on any worker, is shut down; its own worker ends it.
@@ -179,7 +199,6 @@ bool AsyncServer::Impl::make_room() {
 
 awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer,
                                            const Listener& l) {
-  ++sessions;
   w.sessions.insert(&socket);
   {
     Reusable reusable(&w.reusable, socket.native_handle());  // leaves before the socket closes
