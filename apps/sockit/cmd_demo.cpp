@@ -1,6 +1,6 @@
 // `sockit demo handshake`: the life of one TCP connection on loopback, traced and told.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "command.hpp"
 #include "sockit/tools/handshake_demo.hpp"
@@ -35,13 +35,17 @@ void add_demo_command(CLI::App& root, Action& action) {
   CLI::App* demo = root.add_subcommand("demo", "Demonstrations of TCP at work");
   demo->require_subcommand(1);
   CLI::App* handshake = demo->add_subcommand(
-      "handshake", "A connection's whole life on loopback: handshake, data, teardown, TIME_WAIT, SO_REUSEADDR");
-  handshake->add_option("--close-first", o->close_first, "which side closes first and ends in TIME_WAIT")
+      "handshake",
+      "A connection's whole life on loopback: handshake, data, teardown, TIME_WAIT, SO_REUSEADDR");
+  handshake
+      ->add_option("--close-first", o->close_first, "which side closes first and ends in TIME_WAIT")
       ->check(CLI::IsMember({"client", "server"}))
       ->capture_default_str();
   handshake->add_flag("--reuseaddr", o->reuseaddr,
                       "restart the server with SO_REUSEADDR at once (skip the attempt without it)");
-  handshake->add_option("--lang", o->lang, "en or zh")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
+  handshake->add_option("--lang", o->lang, "en or zh")
+      ->check(CLI::IsMember({"en", "zh"}))
+      ->capture_default_str();
   handshake->footer(
       "Needs CAP_NET_RAW and CAP_NET_ADMIN (root) to capture on lo.\n"
       "Examples:\n"

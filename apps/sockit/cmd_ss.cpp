@@ -5,9 +5,9 @@
 #include <map>
 #include <thread>
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "command.hpp"
 #include "json_print.hpp"
@@ -45,39 +45,48 @@ std::vector<TcpSocketInfo> selected(const SsOptions& o, std::optional<TcpState> 
 }
 
 boost::json::object socket_json(const TcpSocketInfo& s) {
-  return {{"state", state_name(s.state)},        {"local", endpoint_text(s.local)},
-          {"peer", endpoint_text(s.remote)},      {"recv_q", s.recv_q},
-          {"send_q", s.send_q},                   {"timer_ms", s.timer.count()},
-          {"uid", s.uid},                         {"process", s.process}};
+  return {{"state", state_name(s.state)},
+          {"local", endpoint_text(s.local)},
+          {"peer", endpoint_text(s.remote)},
+          {"recv_q", s.recv_q},
+          {"send_q", s.send_q},
+          {"timer_ms", s.timer.count()},
+          {"uid", s.uid},
+          {"process", s.process}};
 }
 
 void print_table(const std::vector<TcpSocketInfo>& sockets) {
-  fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", "State", "Recv-Q", "Send-Q", "Local", "Peer", "Timer",
-             "Process");
+  fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", "State", "Recv-Q", "Send-Q", "Local",
+             "Peer", "Timer", "Process");
   for (const auto& s : sockets) {
-    const auto timer = s.timer.count() > 0 ? fmt::format("{:.0f}s", static_cast<double>(s.timer.count()) / 1000.0) : "";
-    fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", state_name(s.state), s.recv_q, s.send_q,
-               endpoint_text(s.local), endpoint_text(s.remote), timer, s.process);
+    const auto timer = s.timer.count() > 0
+                           ? fmt::format("{:.0f}s", static_cast<double>(s.timer.count()) / 1000.0)
+                           : "";
+    fmt::print("{:<12} {:>6} {:>6}  {:<24} {:<24} {:>6}  {}\n", state_name(s.state), s.recv_q,
+               s.send_q, endpoint_text(s.local), endpoint_text(s.remote), timer, s.process);
   }
 }
 
 using Key = std::pair<IpPort, IpPort>;
 
-void print_change(const SsOptions& o, const Key& key, TcpState before, TcpState after, const std::string& process) {
+void print_change(const SsOptions& o, const Key& key, TcpState before, TcpState after,
+                  const std::string& process) {
   const auto now = std::chrono::system_clock::now();
   if (o.json) {
-    return print_json(boost::json::object{{"time", clock_micros(now)},
-                                          {"local", endpoint_text(key.first)},
-                                          {"peer", endpoint_text(key.second)},
-                                          {"from", before == TcpState::unknown ? "" : state_name(before)},
-                                          {"to", after == TcpState::unknown ? "" : state_name(after)},
-                                          {"process", process}});
+    return print_json(
+        boost::json::object{{"time", clock_micros(now)},
+                            {"local", endpoint_text(key.first)},
+                            {"peer", endpoint_text(key.second)},
+                            {"from", before == TcpState::unknown ? "" : state_name(before)},
+                            {"to", after == TcpState::unknown ? "" : state_name(after)},
+                            {"process", process}});
   }
-  const auto change = before == TcpState::unknown  ? fmt::format("+ {}", state_name(after))
-                      : after == TcpState::unknown ? fmt::format("- {} gone", state_name(before))
-                                                   : fmt::format("{} -> {}", state_name(before), state_name(after));
-  fmt::print("{} {} -> {}  {}{}\n", clock_micros(now), endpoint_text(key.first), endpoint_text(key.second), change,
-             process.empty() ? "" : "  " + process);
+  const auto change = before == TcpState::unknown ? fmt::format("+ {}", state_name(after))
+                      : after == TcpState::unknown
+                          ? fmt::format("- {} gone", state_name(before))
+                          : fmt::format("{} -> {}", state_name(before), state_name(after));
+  fmt::print("{} {} -> {}  {}{}\n", clock_micros(now), endpoint_text(key.first),
+             endpoint_text(key.second), change, process.empty() ? "" : "  " + process);
   std::fflush(stdout);
 }
 
@@ -108,7 +117,8 @@ int watch(const SsOptions& o, std::optional<TcpState> state) {
 int run_ss(const SsOptions& o) {
   std::optional<TcpState> state;
   if (!o.state.empty() && !(state = parse_state(o.state))) {
-    throw usage_error(fmt::format("no TCP state named '{}' (LISTEN, ESTABLISHED, TIME_WAIT...)", o.state));
+    throw usage_error(
+        fmt::format("no TCP state named '{}' (LISTEN, ESTABLISHED, TIME_WAIT...)", o.state));
   }
   if (o.watch) return watch(o, state);
   const auto sockets = selected(o, state);
@@ -124,7 +134,8 @@ int run_ss(const SsOptions& o) {
 
 void add_ss_command(CLI::App& root, Action& action) {
   auto o = std::make_shared<SsOptions>();
-  CLI::App* ss = root.add_subcommand("ss", "TCP sockets and their states (LISTEN, ESTABLISHED, TIME_WAIT...)");
+  CLI::App* ss =
+      root.add_subcommand("ss", "TCP sockets and their states (LISTEN, ESTABLISHED, TIME_WAIT...)");
   ss->add_flag("-l,--listening", o->listening, "only listening sockets");
   ss->add_option("--state", o->state, "only sockets in this state (e.g. TIME_WAIT)");
   ss->add_option("--port,-p", o->port, "only sockets with this local or peer port");

@@ -1,8 +1,8 @@
 // `sockit trace`: live TCP segments with the handshake/teardown step and both endpoints'
 // states; UDP and ICMP as plain lines. libpcap captures and compiles the filter.
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "command.hpp"
 #include "json_print.hpp"
@@ -38,7 +38,8 @@ std::string filter_of(const TraceOptions& o) {
 
 boost::json::object packet_json(const Packet& p, bool hex) {
   static constexpr const char* kinds[] = {"tcp", "udp", "icmp", "icmp6"};
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(p.time.time_since_epoch()).count();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(p.time.time_since_epoch()).count();
   boost::json::object o{{"time", clock_micros(p.time)},
                         {"ts", static_cast<double>(micros) / 1e6},
                         {"proto", kinds[static_cast<int>(p.kind)]},
@@ -56,7 +57,8 @@ void add_tcp_fields(boost::json::object& o, const Packet& p, const TcpEvent& e, 
   o["seq"] = e.rel_seq;
   o["ack"] = e.rel_ack;
   o["win"] = p.window;
-  o["step"] = e.step == TcpStep::none ? boost::json::value(nullptr) : boost::json::value(step_key(e.step));
+  o["step"] =
+      e.step == TcpStep::none ? boost::json::value(nullptr) : boost::json::value(step_key(e.step));
   o["text"] = step_text(e.step, e.from_client, lang);
   o["retransmission"] = e.retransmission;
   o["from"] = e.from_client ? "client" : "server";
@@ -76,20 +78,27 @@ void print_packet(const Packet& p, TcpTracker& tracker, const TraceOptions& o, L
   }
   fmt::print("{}\n", event ? segment_line(p, *event, lang) : datagram_line(p));
   if (event) {
-    if (const auto states = states_text(*event, lang); !states.empty()) fmt::print("    {}\n", states);
+    if (const auto states = states_text(*event, lang); !states.empty())
+      fmt::print("    {}\n", states);
   }
   if (o.hex && !p.payload.empty()) fmt::print("{}", nc::hex_dump(p.payload, ' ', 0));
   std::fflush(stdout);
 }
 
-void print_summary(std::size_t packets, const TcpTotals& t, unsigned dropped, Lang lang, bool to_stderr) {
-  const auto text =
-      lang == Lang::zh
-          ? fmt::format("共 {} 个包；TCP：{} 个连接，{} 次三次握手，{} 次四次挥手完成，{} 次重置，{} 次拒绝，{} 次重传；内核丢弃 {} 个",
-                        packets, t.connections, t.handshakes, t.closes, t.resets, t.refused, t.retransmissions, dropped)
-          : fmt::format("{} packets; TCP: {} connections, {} handshakes, {} teardowns completed, {} resets, "
-                        "{} refused, {} retransmissions; {} dropped by the kernel",
-                        packets, t.connections, t.handshakes, t.closes, t.resets, t.refused, t.retransmissions, dropped);
+void print_summary(std::size_t packets, const TcpTotals& t, unsigned dropped, Lang lang,
+                   bool to_stderr) {
+  const auto text = lang == Lang::zh
+                        ? fmt::format(
+                              "共 {} 个包；TCP：{} 个连接，{} 次三次握手，{} 次四次挥手完成，{} "
+                              "次重置，{} 次拒绝，{} 次重传；内核丢弃 {} 个",
+                              packets, t.connections, t.handshakes, t.closes, t.resets, t.refused,
+                              t.retransmissions, dropped)
+                        : fmt::format(
+                              "{} packets; TCP: {} connections, {} handshakes, {} teardowns "
+                              "completed, {} resets, "
+                              "{} refused, {} retransmissions; {} dropped by the kernel",
+                              packets, t.connections, t.handshakes, t.closes, t.resets, t.refused,
+                              t.retransmissions, dropped);
   fmt::print(to_stderr ? stderr : stdout, "{}\n", text);
 }
 
@@ -119,17 +128,22 @@ int run_trace(const TraceOptions& o) {
 void add_trace_command(CLI::App& root, Action& action) {
   auto o = std::make_shared<TraceOptions>();
   CLI::App* trace = root.add_subcommand(
-      "trace", "Watch TCP at work: each segment with its handshake/teardown step and both ends' states");
+      "trace",
+      "Watch TCP at work: each segment with its handshake/teardown step and both ends' states");
   trace->add_option("--port,-p", o->port, "only packets to or from this port");
   trace->add_option("--host", o->host, "only packets to or from this address");
-  trace->add_option("-i,--interface", o->interface, "interface to capture on ('any' is all, 'lo' loopback)")
+  trace
+      ->add_option("-i,--interface", o->interface,
+                   "interface to capture on ('any' is all, 'lo' loopback)")
       ->capture_default_str();
   trace->add_option("-c,--count", o->count, "stop after N packets (0: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
-  trace->add_option("--filter", o->filter, "a tcpdump filter expression, e.g. 'tcp[tcpflags] & tcp-syn != 0'");
+  trace->add_option("--filter", o->filter,
+                    "a tcpdump filter expression, e.g. 'tcp[tcpflags] & tcp-syn != 0'");
   trace->add_flag("--json", o->json, "one JSON object a packet (the summary goes to stderr)");
   trace->add_flag("-x,--hex", o->hex, "show each payload as hex and text");
-  trace->add_option("--lang", o->lang, "words for steps and states: en or zh")->capture_default_str();
+  trace->add_option("--lang", o->lang, "words for steps and states: en or zh")
+      ->capture_default_str();
   trace->footer(
       "Needs CAP_NET_RAW and CAP_NET_ADMIN (root).\n"
       "Examples:\n"

@@ -71,7 +71,9 @@ std::function<void()> reload_certificate_on_hangup(bool tls,
 
 namespace {
 std::atomic<bool> interrupted{false};
-extern "C" void on_interrupt(int) { interrupted = true; }
+extern "C" void on_interrupt(int) {
+  interrupted = true;
+}
 }  // namespace
 
 const std::atomic<bool>& stop_flag_on_interrupt() {

@@ -103,8 +103,8 @@ struct AsyncServer::Impl {
   void start(AsyncWorker& w);
   awaitable<void> accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l);
   // Starts a session for a new connection, or closes it over the connection limit.
-  void admit(AsyncWorker& w, AsyncStream socket, const asio::generic::stream_protocol::endpoint& from,
-             const Listener& l);
+  void admit(AsyncWorker& w, AsyncStream socket,
+             const asio::generic::stream_protocol::endpoint& from, const Listener& l);
   bool make_room();
   awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer, const Listener& l);
   awaitable<void> datagram_loop(AsyncWorker& w);
@@ -168,13 +168,14 @@ awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& accepto
     // queue left the last of a burst of 1,000 connections waiting a second for their first byte.
     for (int more = 0; more < accept_batch && !w.stopping; ++more) {
       auto next = acceptor.accept(from, ec);  // the acceptor is non-blocking: would_block when none
-      if (ec) break;                          // any other error is the next async_accept's to report
+      if (ec) break;  // any other error is the next async_accept's to report
       admit(w, std::move(next), from, l);
     }
   }
 }
 
-void AsyncServer::Impl::admit(AsyncWorker& w, AsyncStream socket, const asio::generic::stream_protocol::endpoint& from,
+void AsyncServer::Impl::admit(AsyncWorker& w, AsyncStream socket,
+                              const asio::generic::stream_protocol::endpoint& from,
                               const Listener& l) {
   if (sessions.load() >= config.max_connections && !make_room()) {
     log_warn("connection limit {} reached; closing a new connection", config.max_connections);

@@ -53,17 +53,21 @@ void apply_filter(pcap_t* pcap, const std::string& filter) {
 Capture::Capture(const CaptureOptions& options) : handle_(std::make_unique<Handle>()) {
   char error[PCAP_ERRBUF_SIZE] = {};
   handle_->pcap = pcap_create(options.interface.c_str(), error);
-  if (handle_->pcap == nullptr) throw capture_error(fmt::format("cannot capture on '{}': {}", options.interface, error));
+  if (handle_->pcap == nullptr)
+    throw capture_error(fmt::format("cannot capture on '{}': {}", options.interface, error));
   pcap_t* pcap = handle_->pcap;
   pcap_set_snaplen(pcap, options.snaplen);
   pcap_set_immediate_mode(pcap, 1);  // every packet as it comes, not in buffered batches
   pcap_set_timeout(pcap, 100);
-  if (const int status = pcap_activate(pcap); status < 0) fail_activate(pcap, status, options.interface);
+  if (const int status = pcap_activate(pcap); status < 0)
+    fail_activate(pcap, status, options.interface);
   link_ = pcap_datalink(pcap);
   apply_filter(pcap, options.filter);
-  if (pcap_setnonblock(pcap, 1, error) != 0) throw capture_error(fmt::format("cannot capture: {}", error));
+  if (pcap_setnonblock(pcap, 1, error) != 0)
+    throw capture_error(fmt::format("cannot capture: {}", error));
   handle_->fd = pcap_get_selectable_fd(pcap);
-  if (handle_->fd < 0) throw capture_error("cannot capture: the interface has no pollable descriptor");
+  if (handle_->fd < 0)
+    throw capture_error("cannot capture: the interface has no pollable descriptor");
 }
 
 Capture::~Capture() = default;
@@ -75,14 +79,16 @@ std::optional<Packet> Capture::next(std::chrono::milliseconds timeout) {
     const u_char* data = nullptr;
     const int status = pcap_next_ex(handle_->pcap, &header, &data);
     if (status == 1) {
-      const auto time = std::chrono::system_clock::time_point(std::chrono::seconds(header->ts.tv_sec) +
-                                                              std::chrono::microseconds(header->ts.tv_usec));
+      const auto time = std::chrono::system_clock::time_point(
+          std::chrono::seconds(header->ts.tv_sec) + std::chrono::microseconds(header->ts.tv_usec));
       const std::span frame(reinterpret_cast<const std::byte*>(data), header->caplen);
       if (auto packet = decode_packet(link_, frame, time)) return packet;
       continue;
     }
-    if (status < 0) throw capture_error(fmt::format("capture ended: {}", pcap_geterr(handle_->pcap)));
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (status < 0)
+      throw capture_error(fmt::format("capture ended: {}", pcap_geterr(handle_->pcap)));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     pollfd pfd{handle_->fd, POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>(left.count())) < 0) {

@@ -25,7 +25,8 @@ struct Phrase {
 
 class Story {
  public:
-  Story(const HandshakeDemoOptions& o, const std::function<void(const std::string&)>& say) : o_(o), say_(say) {}
+  Story(const HandshakeDemoOptions& o, const std::function<void(const std::string&)>& say)
+      : o_(o), say_(say) {}
 
   void line(const Phrase& w, const auto&... args) const {
     say_(fmt::format(fmt::runtime(o_.lang == Lang::zh ? w.zh : w.en), args...));
@@ -48,7 +49,8 @@ void show_segments(Capture& capture, TcpTracker& tracker, const Story& story) {
     if (packet->kind != Packet::Kind::tcp) continue;
     const auto event = tracker.on_segment(*packet);
     story.raw("  " + segment_line(*packet, event, story.lang()));
-    if (const auto states = states_text(event, story.lang()); !states.empty()) story.raw("      " + states);
+    if (const auto states = states_text(event, story.lang()); !states.empty())
+      story.raw("      " + states);
   }
 }
 
@@ -70,12 +72,14 @@ Socket listener_on(std::uint16_t port, bool reuseaddr) {
 void show_time_wait(const Story& story, std::uint16_t local_port) {
   for (const auto& s : tcp_sockets()) {
     if (s.state != TcpState::time_wait || s.local.port != local_port) continue;
-    story.line({"  ss: {} -> {} {}, gone in {} s", "  ss：{} -> {} {}，{} 秒后消失"}, s.local.to_string(),
-               s.remote.to_string(), state_text(s.state, story.lang()),
+    story.line({"  ss: {} -> {} {}, gone in {} s", "  ss：{} -> {} {}，{} 秒后消失"},
+               s.local.to_string(), s.remote.to_string(), state_text(s.state, story.lang()),
                std::chrono::duration_cast<std::chrono::seconds>(s.timer).count());
     return;
   }
-  story.line({"  ss: no TIME_WAIT socket on port {} (already gone)", "  ss：端口 {} 上没有 TIME_WAIT（已消失）"}, local_port);
+  story.line({"  ss: no TIME_WAIT socket on port {} (already gone)",
+              "  ss：端口 {} 上没有 TIME_WAIT（已消失）"},
+             local_port);
 }
 
 // Tries to listen on `port` again; returns whether it worked.
@@ -85,8 +89,9 @@ bool try_rebind(const Story& story, std::uint16_t port, bool reuseaddr) {
   const Phrase& how = reuseaddr ? with : without;
   try {
     const Socket again = listener_on(port, reuseaddr);
-    story.line({"  bind(127.0.0.1:{}) {}: OK, listening again", "  bind(127.0.0.1:{}) {}：成功，重新开始监听"}, port,
-               story.lang() == Lang::zh ? how.zh : how.en);
+    story.line({"  bind(127.0.0.1:{}) {}: OK, listening again",
+                "  bind(127.0.0.1:{}) {}：成功，重新开始监听"},
+               port, story.lang() == Lang::zh ? how.zh : how.en);
     return true;
   } catch (const std::system_error& e) {
     if (e.code() != std::errc::address_in_use) throw;
@@ -97,8 +102,10 @@ bool try_rebind(const Story& story, std::uint16_t port, bool reuseaddr) {
   }
 }
 
-void restart_server(const Story& story, const HandshakeDemoOptions& o, std::uint16_t port, std::uint16_t client_port) {
-  story.line({"== 5. restarting the server on port {} ==", "== 5. 在端口 {} 上重启服务器 =="}, port);
+void restart_server(const Story& story, const HandshakeDemoOptions& o, std::uint16_t port,
+                    std::uint16_t client_port) {
+  story.line({"== 5. restarting the server on port {} ==", "== 5. 在端口 {} 上重启服务器 =="},
+             port);
   if (!o.server_closes_first) {
     story.line({"  the TIME_WAIT is on the client's side (port {}): the server's port is free",
                 "  TIME_WAIT 在客户端一侧（端口 {}）：服务器的端口是空闲的"},
@@ -107,27 +114,34 @@ void restart_server(const Story& story, const HandshakeDemoOptions& o, std::uint
     return;
   }
   if (!o.reuseaddr_at_once && !try_rebind(story, port, false)) {
-    story.line({"  the connection in TIME_WAIT still holds the port; a restarted server must set SO_REUSEADDR",
-                "  处于 TIME_WAIT 的连接仍占用着端口；重启的服务器需要设置 SO_REUSEADDR"});
+    story.line(
+        {"  the connection in TIME_WAIT still holds the port; a restarted server must set "
+         "SO_REUSEADDR",
+         "  处于 TIME_WAIT 的连接仍占用着端口；重启的服务器需要设置 SO_REUSEADDR"});
   }
   if (try_rebind(story, port, true)) {
-    story.line({"  (it works because the old listener set SO_REUSEADDR too: the TIME_WAIT keeps its setting)",
-                "  （能成功是因为旧的监听套接字也设置了 SO_REUSEADDR：TIME_WAIT 沿用它的设置）"});
+    story.line(
+        {"  (it works because the old listener set SO_REUSEADDR too: the TIME_WAIT keeps its "
+         "setting)",
+         "  （能成功是因为旧的监听套接字也设置了 SO_REUSEADDR：TIME_WAIT 沿用它的设置）"});
   }
 }
 
 }  // namespace
 
-void run_handshake_demo(const HandshakeDemoOptions& o, const std::function<void(const std::string&)>& say) {
+void run_handshake_demo(const HandshakeDemoOptions& o,
+                        const std::function<void(const std::string&)>& say) {
   const Story story(o, say);
   Socket listener = listener_on(0, true);
   const std::uint16_t port = listener.getsockname().port();
   Capture capture({o.interface, fmt::format("tcp port {}", port), 65535});
   TcpTracker tracker;
   story.line({"sockit demo handshake: a server and a client on 127.0.0.1, traced on {}",
-              "sockit demo handshake：服务器和客户端都在 127.0.0.1 上，在 {} 上抓包"}, o.interface);
-  story.line({"server: listen() on 127.0.0.1:{}, state {}", "服务器：在 127.0.0.1:{} 上 listen()，状态 {}"}, port,
-             state_text(TcpState::listen, o.lang));
+              "sockit demo handshake：服务器和客户端都在 127.0.0.1 上，在 {} 上抓包"},
+             o.interface);
+  story.line({"server: listen() on 127.0.0.1:{}, state {}",
+              "服务器：在 127.0.0.1:{} 上 listen()，状态 {}"},
+             port, state_text(TcpState::listen, o.lang));
 
   story.line({"== 1. connect(): the three-way handshake ==", "== 1. connect()：三次握手 =="});
   Socket client(AF_INET, SOCK_STREAM);
@@ -153,14 +167,16 @@ void run_handshake_demo(const HandshakeDemoOptions& o, const std::function<void(
              side_name(!by_server, o.lang));
   closer.close();
   show_segments(capture, tracker, story);
-  story.line({"  the {} reads end of file (recv returns b''), then closes", "  {}读到文件结束（recv 返回 b''），然后关闭"},
+  story.line({"  the {} reads end of file (recv returns b''), then closes",
+              "  {}读到文件结束（recv 返回 b''），然后关闭"},
              side_name(by_server, o.lang));
   if (!other.recv(64).empty()) story.line({"  (unexpected data)", "  （意外的数据）"});
   other.close();
   listener.close();
   show_segments(capture, tracker, story);
 
-  story.line({"== 4. TIME_WAIT on the {} ==", "== 4. {}进入 TIME_WAIT =="}, side_name(!by_server, o.lang));
+  story.line({"== 4. TIME_WAIT on the {} ==", "== 4. {}进入 TIME_WAIT =="},
+             side_name(!by_server, o.lang));
   show_time_wait(story, by_server ? port : client_port);
   restart_server(story, o, port, client_port);
 }

@@ -17,11 +17,17 @@ constexpr std::uint16_t ether_vlan = 0x8100;
 class Reader {
  public:
   explicit Reader(std::span<const std::byte> bytes) : bytes_(bytes) {}
-  bool has(std::size_t offset, std::size_t n) const { return offset <= bytes_.size() && n <= bytes_.size() - offset; }
+  bool has(std::size_t offset, std::size_t n) const {
+    return offset <= bytes_.size() && n <= bytes_.size() - offset;
+  }
   std::uint8_t u8(std::size_t at) const { return static_cast<std::uint8_t>(bytes_[at]); }
-  std::uint16_t u16(std::size_t at) const { return static_cast<std::uint16_t>(u8(at) << 8 | u8(at + 1)); }
+  std::uint16_t u16(std::size_t at) const {
+    return static_cast<std::uint16_t>(u8(at) << 8 | u8(at + 1));
+  }
   std::uint32_t u32(std::size_t at) const { return std::uint32_t{u16(at)} << 16 | u16(at + 2); }
-  std::span<const std::byte> from(std::size_t at) const { return bytes_.subspan(std::min(at, bytes_.size())); }
+  std::span<const std::byte> from(std::size_t at) const {
+    return bytes_.subspan(std::min(at, bytes_.size()));
+  }
   std::size_t size() const { return bytes_.size(); }
 
  private:
@@ -32,17 +38,26 @@ class Reader {
 std::optional<std::size_t> network_offset(int link, const Reader& r) {
   std::size_t ether_type_at = 0, ip_at = 0;
   switch (static_cast<LinkType>(link)) {
-    case LinkType::raw: case LinkType::raw_ip: case LinkType::ipv4: case LinkType::ipv6:
+    case LinkType::raw:
+    case LinkType::raw_ip:
+    case LinkType::ipv4:
+    case LinkType::ipv6:
       return 0;
-    case LinkType::null: case LinkType::loop:
+    case LinkType::null:
+    case LinkType::loop:
       return r.has(0, 4) ? std::optional<std::size_t>(4) : std::nullopt;  // family word, then IP
     case LinkType::ethernet:
       ether_type_at = 12, ip_at = 14;
       if (r.has(12, 2) && r.u16(12) == ether_vlan) ether_type_at = 16, ip_at = 18;
       break;
-    case LinkType::linux_sll: ether_type_at = 14, ip_at = 16; break;
-    case LinkType::linux_sll2: ether_type_at = 0, ip_at = 20; break;
-    default: return std::nullopt;
+    case LinkType::linux_sll:
+      ether_type_at = 14, ip_at = 16;
+      break;
+    case LinkType::linux_sll2:
+      ether_type_at = 0, ip_at = 20;
+      break;
+    default:
+      return std::nullopt;
   }
   if (!r.has(ether_type_at, 2)) return std::nullopt;
   const auto type = r.u16(ether_type_at);
@@ -77,7 +92,8 @@ bool decode_transport(Packet& p, int protocol, const Reader& r, std::size_t at, 
       p.src.port = r.u16(at), p.dst.port = r.u16(at + 2);
       at += 8;
       break;
-    case IPPROTO_ICMP: case IPPROTO_ICMPV6:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
       if (!r.has(at, 4)) return false;
       p.kind = protocol == IPPROTO_ICMP ? Packet::Kind::icmp : Packet::Kind::icmp6;
       p.icmp_type = r.u8(at), p.icmp_code = r.u8(at + 1);
@@ -118,7 +134,8 @@ std::optional<Packet> decode_packet(int link, std::span<const std::byte> frame,
     const std::size_t header = static_cast<std::size_t>(r.u8(at) & 0x0f) << 2;
     const std::size_t total = r.u16(at + 2);
     if (header < 20 || total < header) return std::nullopt;
-    if ((r.u16(at + 6) & 0x1fff) != 0) return std::nullopt;  // a later fragment: no transport header
+    if ((r.u16(at + 6) & 0x1fff) != 0)
+      return std::nullopt;  // a later fragment: no transport header
     protocol = r.u8(at + 9);
     copy_address(p.src, AF_INET, r, at + 12);
     copy_address(p.dst, AF_INET, r, at + 16);
@@ -126,7 +143,8 @@ std::optional<Packet> decode_packet(int link, std::span<const std::byte> frame,
     at += header;
   } else if (version == 6) {
     if (!r.has(at, 40)) return std::nullopt;
-    protocol = r.u8(at + 6);  // extension headers are not followed: trace reads plain TCP/UDP/ICMPv6
+    protocol =
+        r.u8(at + 6);  // extension headers are not followed: trace reads plain TCP/UDP/ICMPv6
     copy_address(p.src, AF_INET6, r, at + 8);
     copy_address(p.dst, AF_INET6, r, at + 24);
     end = at + 40 + r.u16(at + 4);
@@ -140,7 +158,8 @@ std::optional<Packet> decode_packet(int link, std::span<const std::byte> frame,
 
 std::vector<std::string_view> tcp_flag_list(std::uint8_t flags) {
   static constexpr std::pair<std::uint8_t, std::string_view> names[] = {
-      {tcp_syn, "SYN"}, {tcp_fin, "FIN"}, {tcp_rst, "RST"}, {tcp_psh, "PSH"}, {tcp_ack, "ACK"}, {tcp_urg, "URG"}};
+      {tcp_syn, "SYN"}, {tcp_fin, "FIN"}, {tcp_rst, "RST"},
+      {tcp_psh, "PSH"}, {tcp_ack, "ACK"}, {tcp_urg, "URG"}};
   std::vector<std::string_view> out;
   for (const auto& [bit, name] : names) {
     if ((flags & bit) != 0) out.push_back(name);

@@ -23,22 +23,37 @@ namespace {
 // The kernel's TCP state numbers (include/net/tcp_states.h) in our names.
 TcpState from_kernel(int state) {
   switch (state) {
-    case 1: return TcpState::established;
-    case 2: return TcpState::syn_sent;
-    case 3: case 12: return TcpState::syn_recv;  // 12: a request socket (NEW_SYN_RECV)
-    case 4: return TcpState::fin_wait_1;
-    case 5: return TcpState::fin_wait_2;
-    case 6: return TcpState::time_wait;
-    case 7: return TcpState::closed;
-    case 8: return TcpState::close_wait;
-    case 9: return TcpState::last_ack;
-    case 10: return TcpState::listen;
-    case 11: return TcpState::closing;
-    default: return TcpState::unknown;
+    case 1:
+      return TcpState::established;
+    case 2:
+      return TcpState::syn_sent;
+    case 3:
+    case 12:
+      return TcpState::syn_recv;  // 12: a request socket (NEW_SYN_RECV)
+    case 4:
+      return TcpState::fin_wait_1;
+    case 5:
+      return TcpState::fin_wait_2;
+    case 6:
+      return TcpState::time_wait;
+    case 7:
+      return TcpState::closed;
+    case 8:
+      return TcpState::close_wait;
+    case 9:
+      return TcpState::last_ack;
+    case 10:
+      return TcpState::listen;
+    case 11:
+      return TcpState::closing;
+    default:
+      return TcpState::unknown;
   }
 }
 
-[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void fail(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
 
 IpPort endpoint(int family, const std::uint32_t* addr, std::uint16_t port_be) {
   IpPort out;
@@ -61,7 +76,8 @@ void send_dump_request(int fd, int family) {
   message.request.idiag_states = ~0u;  // every state, TIME_WAIT and listeners included
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (::sendto(fd, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+  if (::sendto(fd, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof kernel) < 0) {
     fail("sock_diag request");
   }
 }
@@ -131,7 +147,8 @@ void owned_inodes(const std::filesystem::path& proc, std::vector<std::uint64_t>&
   for (; !ec && it != end; it.increment(ec)) {
     std::error_code link_ec;
     const auto target = std::filesystem::read_symlink(it->path(), link_ec).string();
-    if (!link_ec && target.starts_with("socket:[")) out.push_back(std::strtoull(target.c_str() + 8, nullptr, 10));
+    if (!link_ec && target.starts_with("socket:["))
+      out.push_back(std::strtoull(target.c_str() + 8, nullptr, 10));
   }
 }
 

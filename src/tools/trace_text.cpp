@@ -16,7 +16,8 @@ struct Words {
 constexpr Words step_words[] = {
     {"", ""},
     {"1st handshake: the {} asks to connect (SYN)", "第一次握手：{}发送 SYN，请求建立连接"},
-    {"2nd handshake: the {} agrees and asks back (SYN+ACK)", "第二次握手：{}回复 SYN+ACK，确认并同意连接"},
+    {"2nd handshake: the {} agrees and asks back (SYN+ACK)",
+     "第二次握手：{}回复 SYN+ACK，确认并同意连接"},
     {"3rd handshake: the {} confirms (ACK), the connection is established",
      "第三次握手：{}回复 ACK，连接建立"},
     {"data from the {}", "{}发送数据"},
@@ -43,7 +44,8 @@ constexpr Words state_words[] = {
     {"open: data flows both ways", "连接已建立，可以双向传输数据"},
     {"FIN sent, waiting for its ACK", "已发送 FIN，等待对方确认"},
     {"its FIN acknowledged, waiting for the peer's FIN", "FIN 已被确认，等待对方的 FIN"},
-    {"the peer closed; waiting for this side's application to close", "对方已关闭，等待本方应用程序关闭"},
+    {"the peer closed; waiting for this side's application to close",
+     "对方已关闭，等待本方应用程序关闭"},
     {"both sent FIN at once, waiting for the ACK", "双方同时关闭，等待 ACK"},
     {"FIN sent after the peer's, waiting for the last ACK", "已发送 FIN，等待最后的 ACK"},
     {"closed, waiting 2MSL so late segments die out; the port stays taken",
@@ -57,7 +59,8 @@ std::string icmp_text(const Packet& p) {
   if ((!v6 && type == 0) || (v6 && type == 129)) return "echo reply";
   if (!v6 && type == 3 && p.icmp_code == 3) return "port unreachable";
   if (v6 && type == 1 && p.icmp_code == 4) return "port unreachable";
-  if ((!v6 && type == 3) || (v6 && type == 1)) return fmt::format("destination unreachable (code {})", p.icmp_code);
+  if ((!v6 && type == 3) || (v6 && type == 1))
+    return fmt::format("destination unreachable (code {})", p.icmp_code);
   if ((!v6 && type == 11) || (v6 && type == 3)) return "time exceeded";
   return fmt::format("type {} code {}", type, p.icmp_code);
 }
@@ -86,7 +89,8 @@ std::string state_text(TcpState state, Lang lang) {
 }
 
 std::string clock_micros(std::chrono::system_clock::time_point time) {
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
   std::tm tm{};
   ::localtime_r(&seconds, &tm);
@@ -111,13 +115,15 @@ std::string states_text(const TcpEvent& e, Lang lang) {
   if (e.step == TcpStep::none || e.step == TcpStep::data) return {};
   const auto client = e.from_client ? e.src_state : e.dst_state;
   const auto server = e.from_client ? e.dst_state : e.src_state;
-  return fmt::format("{} {}{}{} {}", side_name(true, lang), state_text(client, lang), lang == Lang::zh ? "；" : "; ",
-                     side_name(false, lang), state_text(server, lang));
+  return fmt::format("{} {}{}{} {}", side_name(true, lang), state_text(client, lang),
+                     lang == Lang::zh ? "；" : "; ", side_name(false, lang),
+                     state_text(server, lang));
 }
 
 std::string datagram_line(const Packet& p) {
   if (p.kind == Packet::Kind::udp) {
-    return fmt::format("{} {} > {} UDP len={}", clock_micros(p.time), p.src.to_string(), p.dst.to_string(), p.length);
+    return fmt::format("{} {} > {} UDP len={}", clock_micros(p.time), p.src.to_string(),
+                       p.dst.to_string(), p.length);
   }
   return fmt::format("{} {} > {} {} {}", clock_micros(p.time), p.src.to_string(), p.dst.to_string(),
                      p.kind == Packet::Kind::icmp ? "ICMP" : "ICMPv6", icmp_text(p));

@@ -55,7 +55,9 @@ std::string line_with(const std::string& text, const std::string& needle) {
   return text.substr(begin, text.find('\n', at) - begin);
 }
 
-std::string port_text(std::uint16_t port) { return std::to_string(port); }
+std::string port_text(std::uint16_t port) {
+  return std::to_string(port);
+}
 
 Child start_trace(std::uint16_t port, std::vector<std::string> more = {}) {
   std::vector<std::string> args{"trace", "-i", "lo", "--port", port_text(port), "--json"};
@@ -86,18 +88,22 @@ TEST(Trace, AConnectionsWholeLifeWithItsStepsAndStates) {
   trace.signal(SIGINT);
   ASSERT_EQ(trace.wait(), 0);
   const auto out = trace.drain_out();
-  EXPECT_EQ(steps_of(out), (std::vector<std::string>{"handshake_1", "handshake_2", "handshake_3", "data", "wave_1",
-                                                      "wave_2", "wave_3", "wave_4"}))
+  EXPECT_EQ(steps_of(out),
+            (std::vector<std::string>{"handshake_1", "handshake_2", "handshake_3", "data", "wave_1",
+                                      "wave_2", "wave_3", "wave_4"}))
       << out;
   const auto syn = line_with(out, R"("step":"handshake_1")");
   EXPECT_NE(syn.find(R"("flags":["SYN"])"), std::string::npos) << syn;
-  EXPECT_NE(syn.find(R"("client_state":"SYN_SENT","server_state":"SYN_RECV")"), std::string::npos) << syn;
-  EXPECT_NE(syn.find(R"("dst":"127.0.0.1:)" + port_text(listener.port) + "\""), std::string::npos) << syn;
+  EXPECT_NE(syn.find(R"("client_state":"SYN_SENT","server_state":"SYN_RECV")"), std::string::npos)
+      << syn;
+  EXPECT_NE(syn.find(R"("dst":"127.0.0.1:)" + port_text(listener.port) + "\""), std::string::npos)
+      << syn;
   const auto data = line_with(out, R"("step":"data")");
   EXPECT_NE(data.find(R"("len":6)"), std::string::npos) << data;
   EXPECT_NE(data.find(R"("seq":1,"ack":1)"), std::string::npos) << data;
   const auto last = line_with(out, R"("step":"wave_4")");
-  EXPECT_NE(last.find(R"("client_state":"TIME_WAIT","server_state":"CLOSED")"), std::string::npos) << last;
+  EXPECT_NE(last.find(R"("client_state":"TIME_WAIT","server_state":"CLOSED")"), std::string::npos)
+      << last;
   EXPECT_NE(trace.drain_err().find("1 handshakes, 1 teardowns completed"), std::string::npos);
 }
 
@@ -117,10 +123,12 @@ TEST(Trace, ARstExplainsThatNothingListens) {
     return child.drain_out();
   }();
   EXPECT_NE(trace.find("[SYN] seq=0"), std::string::npos) << trace;
-  EXPECT_NE(trace.find("1st handshake: the client asks to connect (SYN)"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("1st handshake: the client asks to connect (SYN)"), std::string::npos)
+      << trace;
   EXPECT_NE(trace.find("[RST,ACK] seq=0 ack=1"), std::string::npos) << trace;
-  EXPECT_NE(trace.find("RST from the server: nothing listens on that port, the connection is refused"),
-            std::string::npos)
+  EXPECT_NE(
+      trace.find("RST from the server: nothing listens on that port, the connection is refused"),
+      std::string::npos)
       << trace;
   EXPECT_NE(trace.find("client CLOSED, server CLOSED"), std::string::npos) << trace;
   EXPECT_NE(trace.find("2 packets; TCP: 1 connections"), std::string::npos) << trace;
@@ -132,10 +140,12 @@ TEST(Trace, Ipv6LoopbackAndUdpToo) {
   Socket udp(AF_INET6, SOCK_DGRAM);
   udp.bind(Address::loopback6(0));
   const auto port = udp.getsockname().port();
-  Child trace(sockit_argv({"trace", "-i", "lo", "--host", "::1", "--port", port_text(port), "-c", "3"}));
+  Child trace(
+      sockit_argv({"trace", "-i", "lo", "--host", "::1", "--port", port_text(port), "-c", "3"}));
   ASSERT_TRUE(trace.read_err_line_containing("capturing on lo"));
   Socket client(AF_INET6, SOCK_STREAM);
-  EXPECT_EQ(client.connect_ex(Address::loopback6(port)), std::errc::connection_refused);  // no TCP listener
+  EXPECT_EQ(client.connect_ex(Address::loopback6(port)),
+            std::errc::connection_refused);  // no TCP listener
   Socket sender(AF_INET6, SOCK_DGRAM);
   sender.sendto("ping", Address::loopback6(port));
   ASSERT_EQ(trace.wait(), 0);
@@ -151,10 +161,12 @@ TEST(Trace, WithoutTheCapabilityTheErrorNamesIt) {
   if (::geteuid() == 0) {
     if (!has_tool("setpriv")) GTEST_SKIP() << "no setpriv to drop root's capabilities";
     namespace fs = std::filesystem;
-    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    fs::permissions(dir.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     argv[0] = (dir.path() / "sockit").string();
     fs::copy_file(sockit_binary(), argv[0]);
-    argv.insert(argv.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
+    argv.insert(argv.begin(),
+                {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
   }
   const auto r = run(argv, {}, 10s);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -174,12 +186,15 @@ TEST(Trace, BadFiltersAndLanguagesAreClearErrors) {
 
 TEST(Ss, ListsAListenerWithItsProcessAndATimeWaitAfterAClose) {
   Listener listener;
-  const auto listening = run_sockit({"ss", "--listening", "--port", port_text(listener.port), "--json"});
+  const auto listening =
+      run_sockit({"ss", "--listening", "--port", port_text(listener.port), "--json"});
   ASSERT_EQ(listening.exit_code, 0) << listening.err;
-  EXPECT_NE(listening.out.find(R"("state":"LISTEN","local":"127.0.0.1:)" + port_text(listener.port)),
-            std::string::npos)
+  EXPECT_NE(
+      listening.out.find(R"("state":"LISTEN","local":"127.0.0.1:)" + port_text(listener.port)),
+      std::string::npos)
       << listening.out;
-  EXPECT_NE(listening.out.find(R"("process":"sockit_cli_test)"), std::string::npos) << listening.out;
+  EXPECT_NE(listening.out.find(R"("process":"sockit_cli_test)"), std::string::npos)
+      << listening.out;
   std::uint16_t client_port = 0;
   {
     Socket client(AF_INET, SOCK_STREAM);
@@ -196,13 +211,15 @@ TEST(Ss, ListsAListenerWithItsProcessAndATimeWaitAfterAClose) {
   const auto row = line_with(table.out, "127.0.0.1:" + port_text(client_port));
   EXPECT_EQ(row.rfind("TIME_WAIT", 0), 0u) << table.out;
   EXPECT_NE(row.find("127.0.0.1:" + port_text(listener.port)), std::string::npos) << row;
-  EXPECT_TRUE(std::regex_search(row, std::regex(R"( (5\d|60)s )"))) << row;  // the 60 s timer running
+  EXPECT_TRUE(std::regex_search(row, std::regex(R"( (5\d|60)s )")))
+      << row;  // the 60 s timer running
   EXPECT_EQ(run_sockit({"ss", "--state", "OPEN"}).exit_code, 2);
 }
 
 TEST(Ss, WatchShowsAConnectionComeAndTurnIntoTimeWait) {
   Listener listener;
-  Child watch(sockit_argv({"ss", "--port", port_text(listener.port), "--watch", "--interval", "0.05"}));
+  Child watch(
+      sockit_argv({"ss", "--port", port_text(listener.port), "--watch", "--interval", "0.05"}));
   ASSERT_TRUE(watch.read_err_line_containing("watching"));
   ASSERT_TRUE(watch.read_until("+ LISTEN"));
   {
@@ -221,7 +238,8 @@ TEST(Ss, WatchShowsAConnectionComeAndTurnIntoTimeWait) {
 }
 
 // The lines of `text` that contain the needles, in order; the first one missing if any.
-std::string first_missing_in_order(const std::string& text, const std::vector<std::string>& needles) {
+std::string first_missing_in_order(const std::string& text,
+                                   const std::vector<std::string>& needles) {
   std::size_t at = 0;
   for (const auto& needle : needles) {
     const auto found = text.find(needle, at);
@@ -235,24 +253,27 @@ TEST(DemoHandshake, TellsTheWholeLifeInOrder) {
   SKIP_WITHOUT_CAPTURE();
   const auto r = run_sockit({"demo", "handshake"}, {}, 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(first_missing_in_order(r.out, {"LISTEN (waiting for connections)", "three-way handshake",
-                                           "1st handshake", "2nd handshake", "3rd handshake",
-                                           "server received b'hello\\n'", "client received b'hi\\n'",
-                                           "the client closes first", "1st wave: the client", "2nd wave: the server",
-                                           "3rd wave: the server", "4th wave: the client", "TIME_WAIT on the client",
-                                           "TIME_WAIT (closed, waiting 2MSL", "without SO_REUSEADDR: OK"}),
+  EXPECT_EQ(first_missing_in_order(
+                r.out, {"LISTEN (waiting for connections)", "three-way handshake", "1st handshake",
+                        "2nd handshake", "3rd handshake", "server received b'hello\\n'",
+                        "client received b'hi\\n'", "the client closes first",
+                        "1st wave: the client", "2nd wave: the server", "3rd wave: the server",
+                        "4th wave: the client", "TIME_WAIT on the client",
+                        "TIME_WAIT (closed, waiting 2MSL", "without SO_REUSEADDR: OK"}),
             "")
       << r.out;
 }
 
 TEST(DemoHandshake, TheServerClosingFirstCannotRebindWithoutReuseaddrInChinese) {
   SKIP_WITHOUT_CAPTURE();
-  const auto r = run_sockit({"demo", "handshake", "--close-first", "server", "--lang", "zh"}, {}, 30s);
+  const auto r =
+      run_sockit({"demo", "handshake", "--close-first", "server", "--lang", "zh"}, {}, 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(first_missing_in_order(r.out, {"第一次握手", "第二次握手", "第三次握手", "服务器先关闭：四次挥手",
-                                           "第一次挥手：服务器", "第二次挥手：客户端", "第三次挥手：客户端",
-                                           "第四次挥手：服务器", "服务器进入 TIME_WAIT",
-                                           "不设置 SO_REUSEADDR：EADDRINUSE", "设置 SO_REUSEADDR 后：成功"}),
+  EXPECT_EQ(first_missing_in_order(
+                r.out, {"第一次握手", "第二次握手", "第三次握手", "服务器先关闭：四次挥手",
+                        "第一次挥手：服务器", "第二次挥手：客户端", "第三次挥手：客户端",
+                        "第四次挥手：服务器", "服务器进入 TIME_WAIT",
+                        "不设置 SO_REUSEADDR：EADDRINUSE", "设置 SO_REUSEADDR 后：成功"}),
             "")
       << r.out;
 }

@@ -22,7 +22,8 @@ IpPort loopback(std::uint16_t port) {
 
 constexpr std::uint16_t client_port = 40000, server_port = 8000;
 
-Packet segment(bool from_client, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack, std::size_t len = 0) {
+Packet segment(bool from_client, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+               std::size_t len = 0) {
   Packet p;
   p.src = loopback(from_client ? client_port : server_port);
   p.dst = loopback(from_client ? server_port : client_port);
@@ -37,7 +38,8 @@ struct Seen {
 
 Seen feed(TcpTracker& t, const Packet& p) {
   const auto e = t.on_segment(p);
-  return {e.step, e.from_client ? e.src_state : e.dst_state, e.from_client ? e.dst_state : e.src_state};
+  return {e.step, e.from_client ? e.src_state : e.dst_state,
+          e.from_client ? e.dst_state : e.src_state};
 }
 
 void expect(const Seen& seen, TcpStep step, TcpState client, TcpState server) {
@@ -52,7 +54,8 @@ using T = TcpStep;
 
 void handshake(TcpTracker& t) {
   expect(feed(t, segment(true, syn, 1000, 0)), T::handshake_1, S::syn_sent, S::syn_recv);
-  expect(feed(t, segment(false, syn | ack, 5000, 1001)), T::handshake_2, S::established, S::syn_recv);
+  expect(feed(t, segment(false, syn | ack, 5000, 1001)), T::handshake_2, S::established,
+         S::syn_recv);
   expect(feed(t, segment(true, ack, 1001, 5001)), T::handshake_3, S::established, S::established);
 }
 
@@ -168,8 +171,10 @@ std::vector<std::byte> frame(bool ethernet, std::size_t cut = 0) {
   } else {
     b.insert(b.end(), {2, 0, 0, 0});
   }
-  const unsigned char ip[] = {0x45, 0, 0, 42, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1};
-  const unsigned char tcp[] = {0x9c, 0x40, 0x1f, 0x40, 1, 2, 3, 4, 0, 0, 0, 5, 0x50, 0x18, 2, 0, 0, 0, 0, 0};
+  const unsigned char ip[] = {0x45, 0, 0,   42, 0, 0, 0x40, 0, 64, 6,
+                              0,    0, 127, 0,  0, 1, 127,  0, 0,  1};
+  const unsigned char tcp[] = {0x9c, 0x40, 0x1f, 0x40, 1, 2, 3, 4, 0, 0,
+                               0,    5,    0x50, 0x18, 2, 0, 0, 0, 0, 0};
   b.insert(b.end(), std::begin(ip), std::end(ip));
   b.insert(b.end(), std::begin(tcp), std::end(tcp));
   b.insert(b.end(), {'h', 'i'});
@@ -214,7 +219,8 @@ TEST(PacketDecode, ShortOrForeignFramesAreSkipped) {
 }
 
 TEST(TraceText, StepsAndStatesInEnglishAndChinese) {
-  EXPECT_EQ(step_text(T::handshake_1, true, Lang::en), "1st handshake: the client asks to connect (SYN)");
+  EXPECT_EQ(step_text(T::handshake_1, true, Lang::en),
+            "1st handshake: the client asks to connect (SYN)");
   EXPECT_EQ(step_text(T::wave_1, false, Lang::zh), "第一次挥手：服务器发送 FIN，主动关闭连接");
   EXPECT_EQ(step_text(T::none, true, Lang::en), "");
   EXPECT_EQ(state_text(S::time_wait, Lang::en).substr(0, 11), "TIME_WAIT (");
@@ -228,7 +234,8 @@ TEST(TraceText, ASegmentLineNamesFlagsNumbersStepAndStates) {
   TcpTracker t;
   const auto p = segment(true, syn, 1000, 0);
   const auto line = segment_line(p, t.on_segment(p), Lang::en);
-  EXPECT_NE(line.find("127.0.0.1:40000 > 127.0.0.1:8000 [SYN] seq=0 win=0 len=0  1st handshake"), std::string::npos)
+  EXPECT_NE(line.find("127.0.0.1:40000 > 127.0.0.1:8000 [SYN] seq=0 win=0 len=0  1st handshake"),
+            std::string::npos)
       << line;
   EXPECT_NE(line.find("client SYN_SENT, server SYN_RECV"), std::string::npos) << line;
 }

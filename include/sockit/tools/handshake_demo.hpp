@@ -21,6 +21,7 @@ struct HandshakeDemoOptions {
 /// Runs the demo, handing each line of the story (no newline) to `say`. Throws
 /// capture_error without the capabilities to capture, std::system_error if loopback fails.
 /// Thread safe (it owns everything it uses).
-void run_handshake_demo(const HandshakeDemoOptions& options, const std::function<void(const std::string&)>& say);
+void run_handshake_demo(const HandshakeDemoOptions& options,
+                        const std::function<void(const std::string&)>& say);
 
 }  // namespace sockit

@@ -17,10 +17,11 @@ struct TcpSocketInfo {
   TcpState state = TcpState::unknown;
   IpPort local, remote;
   std::uint32_t recv_q = 0, send_q = 0;  ///< LISTEN: accept queue length and its limit
-  std::chrono::milliseconds timer{0};    ///< time left on the running timer (TIME_WAIT: until it expires)
+  std::chrono::milliseconds timer{
+      0};  ///< time left on the running timer (TIME_WAIT: until it expires)
   std::uint32_t uid = 0;
-  std::uint64_t inode = 0;               ///< 0 for TIME_WAIT and embryonic sockets: no file owns them
-  std::string process;                   ///< "sockit(1234)"; empty when not known or not readable
+  std::uint64_t inode = 0;  ///< 0 for TIME_WAIT and embryonic sockets: no file owns them
+  std::string process;      ///< "sockit(1234)"; empty when not known or not readable
 };
 
 /// Every TCP socket (IPv4 and IPv6) of this network namespace, owners not yet filled.

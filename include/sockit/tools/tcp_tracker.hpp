@@ -17,8 +17,18 @@ namespace sockit {
 
 /// The TCP states as Linux's ss names them.
 enum class TcpState {
-  unknown, closed, listen, syn_sent, syn_recv, established, fin_wait_1, fin_wait_2,
-  close_wait, closing, last_ack, time_wait
+  unknown,
+  closed,
+  listen,
+  syn_sent,
+  syn_recv,
+  established,
+  fin_wait_1,
+  fin_wait_2,
+  close_wait,
+  closing,
+  last_ack,
+  time_wait
 };
 /// "SYN_SENT", "ESTABLISHED"... ("?" for unknown). Pure.
 std::string_view state_name(TcpState state) noexcept;
@@ -48,17 +58,17 @@ std::string_view step_key(TcpStep step) noexcept;
 struct TcpEvent {
   TcpStep step = TcpStep::none;
   bool retransmission = false;
-  bool from_client = true;        ///< sent by the side that opened (or, seen mid-stream, the higher port)
-  std::uint32_t rel_seq = 0;      ///< relative to the sender's first sequence number
-  std::uint32_t rel_ack = 0;      ///< relative to the receiver's first sequence number (when known)
+  bool from_client = true;  ///< sent by the side that opened (or, seen mid-stream, the higher port)
+  std::uint32_t rel_seq = 0;  ///< relative to the sender's first sequence number
+  std::uint32_t rel_ack = 0;  ///< relative to the receiver's first sequence number (when known)
   TcpState src_state = TcpState::unknown;  ///< the sender's state after the segment
   TcpState dst_state = TcpState::unknown;  ///< the receiver's state after it
 };
 
 /// Counts over everything tracked. Value type.
 struct TcpTotals {
-  std::size_t segments = 0, connections = 0, handshakes = 0, closes = 0, resets = 0,
-              refused = 0, retransmissions = 0;
+  std::size_t segments = 0, connections = 0, handshakes = 0, closes = 0, resets = 0, refused = 0,
+              retransmissions = 0;
 };
 
 /// Follows connections by their address pairs; at most `max_connections` at once (the least
