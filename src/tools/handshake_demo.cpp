@@ -44,7 +44,7 @@ class Story {
 void show_segments(Capture& capture, TcpTracker& tracker, const Story& story) {
   const auto give_up = std::chrono::steady_clock::now() + 3s;
   while (std::chrono::steady_clock::now() < give_up) {
-    const auto packet = capture.next(300ms);
+    const auto packet = capture.next(450ms);
     if (!packet) return;
     if (packet->kind != Packet::Kind::tcp) continue;
     const auto event = tracker.on_segment(*packet);

@@ -221,10 +221,15 @@ class Checker:
 
 
 class Publisher(threading.Thread):
-    """Sends COUNT messages to room "load" with req, at most WINDOW unacknowledged."""
+    """Sends COUNT messages to room "load" with req, at most WINDOW unacknowledged. With HOLD
+    it goes on sending past COUNT until `release` is set (a test that must see it still
+    publishing at some later moment, however fast the node is)."""
 
-    def __init__(self, node, name, count, window=20):
+    def __init__(self, node, name, count, window=20, hold=False):
         super().__init__(daemon=True)
+        self.release = threading.Event()
+        if not hold:
+            self.release.set()
         self.client = user(node, name)
         request(self.client, 0, type="join", room="load")
         self.name, self.count, self.window = name, count, window
@@ -238,8 +243,11 @@ class Publisher(threading.Thread):
         try:
             sent = 0
             outstanding = 0
-            while sent < self.count or outstanding > 0:
-                while sent < self.count and outstanding < self.window:
+            def more():
+                return sent < self.count or not self.release.is_set()
+
+            while more() or outstanding > 0:
+                while more() and outstanding < self.window:
                     sent += 1
                     self.client.send(type="broadcast", room="load", message="%s-%d" % (self.name, sent),
                                      req=sent)
@@ -384,7 +392,7 @@ def redis_restart():
     a, b = Node([r.url], "a"), Node([r.url], "b")
     reader = Checker(user(b, "reader", ws=True), "reader")
     request(reader.client, 0, type="join", room="load")
-    pub = Publisher(a, "pub", 3000, window=5)
+    pub = Publisher(a, "pub", 3000, window=5, hold=True)
     pub.start()
     time.sleep(0.5)
     # First only node b's connections drop (Redis stays up, node a goes on publishing): what
@@ -409,6 +417,7 @@ def redis_restart():
     check(refused_during > 0, "requests while Redis was down were refused (cluster_unavailable)")
     r.start()
     wait_until(lambda: a.health() == 200 and b.health() == 200, 15, "the nodes to reconnect")
+    pub.release.set()
     pub.join(timeout=120)
     check(pub.failure is None and not pub.is_alive(), pub.failure or "publisher hung")
     last = max(pub.acked.values())

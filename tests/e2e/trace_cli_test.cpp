@@ -78,9 +78,9 @@ TEST(Trace, AConnectionsWholeLifeWithItsStepsAndStates) {
     server.settimeout(std::chrono::seconds(5));
     client.sendall("hello\n");
     EXPECT_EQ(server.recv(64), "hello\n");
-    std::this_thread::sleep_for(300ms);  // the server's ACK goes out on its own
+    std::this_thread::sleep_for(500ms);  // the server's ACK goes out on its own
     client.close();                      // the client closes first
-    std::this_thread::sleep_for(300ms);  // the ACK of its FIN, not delayed into the server's FIN
+    std::this_thread::sleep_for(500ms);  // the ACK of its FIN, not delayed into the server's FIN
     EXPECT_EQ(server.recv(64), "");
     server.close();
     std::this_thread::sleep_for(300ms);
