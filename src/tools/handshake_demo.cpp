@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "sockit/socket/address.hpp"
+#include "sockit/socket/factories.hpp"
 #include "sockit/socket/socket.hpp"
 #include "sockit/tools/capture.hpp"
 #include "sockit/tools/sockets.hpp"
@@ -62,11 +63,9 @@ std::string quoted(const std::string& text) {
 }
 
 Socket listener_on(std::uint16_t port, bool reuseaddr) {
-  Socket s(AF_INET, SOCK_STREAM);
-  if (reuseaddr) s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-  s.bind(Address::loopback4(port));
-  s.listen();
-  return s;
+  ServerOptions options;
+  options.reuse_address = reuseaddr;
+  return create_server(fmt::format("127.0.0.1:{}", port), options);
 }
 
 void show_time_wait(const Story& story, std::uint16_t local_port) {

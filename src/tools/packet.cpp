@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include <fmt/core.h>
+
 namespace sockit {
 namespace {
 
@@ -115,8 +117,7 @@ std::string IpPort::to_string() const {
   char text[INET6_ADDRSTRLEN] = {};
   if (::inet_ntop(family, addr.data(), text, sizeof text) == nullptr) return "?";
   if (port == 0) return text;
-  return family == AF_INET6 ? "[" + std::string(text) + "]:" + std::to_string(port)
-                            : std::string(text) + ":" + std::to_string(port);
+  return family == AF_INET6 ? fmt::format("[{}]:{}", text, port) : fmt::format("{}:{}", text, port);
 }
 
 std::optional<Packet> decode_packet(int link, std::span<const std::byte> frame,

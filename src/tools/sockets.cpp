@@ -1,5 +1,6 @@
 #include "sockit/tools/sockets.hpp"
 
+#include "sockit/core/error.hpp"
 #include "sockit/socket/socket.hpp"
 
 #include <linux/inet_diag.h>
@@ -51,10 +52,6 @@ TcpState from_kernel(int state) {
   }
 }
 
-[[noreturn]] void fail(const char* what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
 IpPort endpoint(int family, const std::uint32_t* addr, std::uint16_t port_be) {
   IpPort out;
   out.family = family;
@@ -78,7 +75,7 @@ void send_dump_request(int fd, int family) {
   kernel.nl_family = AF_NETLINK;
   if (::sendto(fd, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof kernel) < 0) {
-    fail("sock_diag request");
+    throw_errno("sock_diag request");
   }
 }
 
@@ -89,7 +86,9 @@ void read_dump(int fd, std::vector<TcpSocketInfo>& out) {
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail(errno == EAGAIN ? "sock_diag: no answer from the kernel within 2 s" : "sock_diag");
+      if (errno == EAGAIN)
+        throw_error(ETIMEDOUT, "sock_diag: no answer from the kernel within 2 s");
+      throw_errno("sock_diag");
     }
     constexpr std::size_t header = NLMSG_ALIGN(sizeof(nlmsghdr));
     for (std::size_t at = 0; at + header <= static_cast<std::size_t>(n);) {
@@ -99,8 +98,7 @@ void read_dump(int fd, std::vector<TcpSocketInfo>& out) {
       at += NLMSG_ALIGN(h->nlmsg_len);
       if (h->nlmsg_type == NLMSG_DONE) return;
       if (h->nlmsg_type == NLMSG_ERROR) {
-        errno = -reinterpret_cast<const nlmsgerr*>(body)->error;
-        fail("sock_diag");
+        throw_error(-reinterpret_cast<const nlmsgerr*>(body)->error, "sock_diag");
       }
       if (h->nlmsg_len < header + sizeof(inet_diag_msg)) continue;
       const auto* m = reinterpret_cast<const inet_diag_msg*>(body);
