@@ -7,7 +7,9 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
                   libhiredis-dev libedit-dev libpcap-dev
 # `make package` (and so `make test`, which builds and installs the package) and `make docs`.
-PACKAGE_PACKAGES := help2man dpkg-dev
+# dpkg-shlibdeps (cpack) calls `file`; tools/check-package's `systemd-analyze verify` runs
+# `man` for the unit's Documentation= (systemd itself comes with chromium).
+PACKAGE_PACKAGES := help2man dpkg-dev file man-db
 DOCS_PACKAGES := doxygen
 TEST_PACKAGES := python3 ncat socat openssl nginx libnginx-mod-stream redis-server libgtest-dev libgmock-dev libbenchmark-dev \
                  clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei tmux \
