@@ -28,6 +28,7 @@ run: release
 # The chat tests run again under ThreadSanitizer, without address randomisation where the
 # system allows (TSan's shadow memory needs a fixed layout on some kernels).
 test: test-deps browser-deps
+	tools/check-thread-safety
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)

@@ -314,7 +314,7 @@ void Cluster::fetch(const std::string& room, std::int64_t after) {
 
 void Cluster::deliver(Relay& r, const RoomMessage& m) {
   const ConnId except = m.node == node_ ? m.conn : 0;  // not back to its sender
-  std::lock_guard lock(r.room->mu);
+  MutexLock lock(r.room->mu);
   r.room->last_seq = m.seq;
   hub_.fan_out(r.room, encode_for_clients(m), except);
 }
@@ -324,7 +324,7 @@ void Cluster::apply(Relay& r, const Marker& marker) {
   if (it == conns_.end() || it->second.dropped) return;
   auto& c = it->second;
   const auto& name = r.room->name;
-  std::lock_guard lock(r.room->mu);
+  MutexLock lock(r.room->mu);
   if (marker.join) {
     if (!c.local.insert(name).second) return;
     r.room->count(c.shard, 1);
@@ -635,7 +635,7 @@ void Cluster::clean_up(ConnId conn) {
     if (r == relays_.end()) continue;
     r->second.order.forget(conn);
     if (c.local.count(room)) {
-      std::lock_guard lock(r->second.room->mu);
+      MutexLock lock(r->second.room->mu);
       r->second.room->count(c.shard, -1);
       --r->second.local;
     }

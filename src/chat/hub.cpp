@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <thread>
 
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
@@ -31,9 +32,11 @@ Hub::Hub(const ChatLimits& limits, ChatStore* store)
     : limits_(limits),
       store_(store),
       system_key_(nickname_key("System")),
-      budget_(limits.max_queue_total) {
+      budget_(limits.max_queue_total),
+      hashing_(HashingPool::Limits{std::max(1U, std::thread::hardware_concurrency())}) {
   if (!store_) return;
   seq_floor_ = store_->seq_floor();
+  MutexLock lock(mu_);
   for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = std::max(seq, seq_floor_);
 }
 
@@ -41,7 +44,7 @@ Hub::~Hub() { stop_background(); }
 
 Shard& Hub::shard_for(const boost::asio::any_io_executor& executor) {
   const void* context = &boost::asio::query(executor, boost::asio::execution::context);
-  std::lock_guard lock(shards_mu_);
+  MutexLock lock(shards_mu_);
   auto& shard = shards_[context];
   if (!shard) shard = std::make_unique<Shard>(executor);
   return *shard;
@@ -56,6 +59,7 @@ bool Hub::attach(Member& m, Outbox& out, const boost::asio::any_io_executor& exe
   m.shard_ = &shard_for(executor);
   m.out_ = &out;
   m.conn_ = next_conn_.fetch_add(1, std::memory_order_relaxed);
+  m.alive_ = std::make_shared<const int>(0);
   m.shard_->attach(m.conn_, out);
   return true;
 }
@@ -63,11 +67,12 @@ bool Hub::attach(Member& m, Outbox& out, const boost::asio::any_io_executor& exe
 void Hub::detach(Member& m) {
   if (!m.shard_) return;
   m.waiting_.clear();
+  m.alive_.reset();  // queued password checks of this connection are dropped
   if (cluster_) {
     cluster_->drop(m);
     m.rooms_.clear();
   } else {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     while (!m.rooms_.empty()) exit_locked(m, m.rooms_.begin()->first);
     if (m.id_ != 0) by_key_.erase(m.key_);
   }
@@ -89,7 +94,7 @@ std::shared_ptr<Room> Hub::room_locked(const std::string& name) {
 
 void Hub::enter_locked(Member& m, const std::string& name) {
   auto room = room_locked(name);
-  std::lock_guard lock(room->mu);
+  MutexLock lock(room->mu);
   room->members[m.id_] = Room::Seat{m.nickname_, m.shard_, m.conn_};
   room->count(m.shard_, 1);
   m.shard_->post_join(room, m.conn_);
@@ -102,14 +107,26 @@ void Hub::exit_locked(Member& m, const std::string& name, const std::string& why
   if (it == m.rooms_.end()) return;
   const auto room = it->second;
   m.rooms_.erase(it);
-  std::lock_guard lock(room->mu);
-  room->members.erase(m.id_);
-  room->count(m.shard_, -1);
-  m.shard_->post_leave(room, m.conn_);
-  notify(room, label(m) + " " + why);
-  if (!room->members.empty()) return;
-  seqs_[room->name] = room->last_seq;  // numbering goes on if the room is used again
-  rooms_.erase(room->name);  // (`name` may have gone with m.rooms_'s entry)
+  unseat_locked(room, m.id_, m.conn_, m.shard_, label(m) + " " + why);
+}
+
+// The cut: under the room's mutex the seat goes, the member's shard is told to stop
+// delivering (post_leave, behind every message numbered so far) and the notice takes the next
+// seq. Whatever is numbered later reaches the shard after the leave: never this member.
+bool Hub::unseat_locked(const std::shared_ptr<Room>& room, std::int64_t id, ConnId conn,
+                        Shard* shard, const std::string& text) {
+  MutexLock lock(room->mu);
+  const auto seat = room->members.find(id);
+  if (seat == room->members.end() || seat->second.conn != conn) return false;
+  room->members.erase(seat);
+  room->count(shard, -1);
+  shard->post_leave(room, conn);
+  notify(room, text);
+  if (room->members.empty()) {
+    seqs_[room->name] = room->last_seq;  // numbering goes on if the room is used again
+    rooms_.erase(room->name);
+  }
+  return true;
 }
 
 // ---- Numbering: the caller holds room.mu. ----
@@ -160,10 +177,10 @@ void Hub::refuse(Member& m, Errc code, const std::string& message, const std::st
   answer(m, encode_error(code, message, req));
 }
 
-void Hub::defer(Member& m, std::function<void()> request) {
+void Hub::defer(Member& m, std::function<void()> request, const std::string& req) {
   if (m.waiting_.size() >= kMaxWaiting) {
     stats_.dropped(DropReason::rate_limited);
-    return refuse(m, Errc::rate_limited, "too many requests while the last one is under way", {});
+    return refuse(m, Errc::rate_limited, "too many requests while the last one is under way", req);
   }
   m.waiting_.push_back(std::move(request));
 }
@@ -189,64 +206,102 @@ void Hub::login(Member& m, const Login& login, const std::string& req) {
   admit(m, nickname, std::move(key), req, {});
 }
 
-void Hub::off_loop(Member& m, std::function<OnLoop()> work) {
+void Hub::off_loop(Member& m, Work work) {
   m.busy_ = true;
-  boost::asio::post(background_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
-    OnLoop then;
-    try {
-      then = work();
-    } catch (const std::exception& e) {
-      log_error("background work of a request: {}", e.what());
-      then = [this](Member& member) {
-        refuse(member, Errc::store_unavailable, "the request could not be done now", {});
-      };
-    }
-    shard->post_call(conn, [this, mp, then = std::move(then)] {
-      then(*mp);
-      resume(*mp);
-    });
+  boost::asio::post(store_pool_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
+    back_on_loop(shard, conn, mp, work);
   });
 }
 
-// Checks the password or token on the background thread (scrypt is slow on purpose), then
-// admits the member on its loop. Failures count towards the throttle.
-void Hub::login_with_account(Member& m, const Login& login, std::string key, const std::string& req) {
-  off_loop(m, [this, login, key = std::move(key), req, source = m.source_]() -> OnLoop {
-    auto deny = [this, req](Errc code, std::string message) -> OnLoop {
-      return [this, code, message, req](Member& member) { refuse(member, code, message, req); };
+bool Hub::off_loop_hashing(Member& m, Work work, const std::string& req) {
+  const auto submitted = hashing_.submit(
+      m.source_, m.alive_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
+        back_on_loop(shard, conn, mp, work);
+      });
+  if (submitted == HashingPool::Submitted::queued) {
+    m.busy_ = true;
+    return true;
+  }
+  stats_.dropped(DropReason::rate_limited);
+  refuse(m, Errc::rate_limited,
+         submitted == HashingPool::Submitted::source_full
+             ? "too many logins from your address are being checked; try again"
+             : "too many logins are being checked; try again",
+         req);
+  return false;
+}
+
+// Off the loop: runs `work`, then what it returns on the member's loop (if the connection is
+// still there), then the requests that waited meanwhile.
+void Hub::back_on_loop(Shard* shard, ConnId conn, Member* m, const Work& work) {
+  OnLoop then;
+  try {
+    then = work();
+  } catch (const std::exception& e) {
+    log_error("background work of a request: {}", e.what());
+    then = [this](Member& member) {
+      refuse(member, Errc::store_unavailable, "the request could not be done now", {});
     };
-    const auto now = LoginThrottle::Clock::now();
-    {
-      std::lock_guard lock(throttle_mu_);
-      if (const auto wait = throttle_.wait(source, key, now)) {
-        stats_.dropped(DropReason::rate_limited);
-        return deny(Errc::rate_limited, fmt::format("too many failed logins; try again in {} s",
-                                                    wait->count()));
-      }
-    }
-    std::string token;
-    try {
-      const auto registered = accounts_->registered(login.nickname);
-      const bool ok = registered && ((login.token && accounts_->check_token(login.nickname, *login.token)) ||
-                                     (login.password && accounts_->check_password(login.nickname, *login.password)));
-      if (registered && ok) token = accounts_->issue_token(login.nickname, token_ttl_);
-      if (!ok && (registered || no_guests_)) {
-        std::lock_guard lock(throttle_mu_);
-        throttle_.failed(source, key, now);
-        return deny(Errc::auth_failed, registered ? "wrong password or token for '" + login.nickname + "'"
-                                                  : "only registered users may log in here");
-      }
-    } catch (const account_error& e) {
-      log_error("login of '{}': {}", login.nickname, e.what());
-      return deny(Errc::store_unavailable, "the accounts cannot be read now");
-    }
-    return [this, nickname = login.nickname, key, req, token](Member& member) { admit(member, nickname, key, req, token); };
+  }
+  shard->post_call(conn, [this, m, then = std::move(then)] {
+    then(*m);
+    resume(*m);
   });
+}
+
+// A password costs a scrypt: checked on the hashing pool. A token or a guest's nickname costs
+// a look-up: on the store pool, never behind password checks.
+void Hub::login_with_account(Member& m, const Login& login, std::string key, const std::string& req) {
+  Work work = [this, login, key = std::move(key), req, source = m.source_] {
+    return check_account(login, key, req, source);
+  };
+  if (login.password && !login.token) {
+    off_loop_hashing(m, std::move(work), req);
+  } else {
+    off_loop(m, std::move(work));
+  }
+}
+
+// Failures count towards the throttle.
+Hub::OnLoop Hub::check_account(const Login& login, const std::string& key, const std::string& req,
+                               const std::string& source) {
+  auto deny = [this, req](Errc code, std::string message) -> OnLoop {
+    return [this, code, message, req](Member& member) { refuse(member, code, message, req); };
+  };
+  const auto now = LoginThrottle::Clock::now();
+  {
+    MutexLock lock(throttle_mu_);
+    if (const auto wait = throttle_.wait(source, key, now)) {
+      stats_.dropped(DropReason::rate_limited);
+      return deny(Errc::rate_limited,
+                  fmt::format("too many failed logins; try again in {} s", wait->count()));
+    }
+  }
+  std::string token;
+  try {
+    const auto registered = accounts_->registered(login.nickname);
+    const bool ok =
+        registered && ((login.token && accounts_->check_token(login.nickname, *login.token)) ||
+                       (login.password && accounts_->check_password(login.nickname, *login.password)));
+    if (registered && ok) token = accounts_->issue_token(login.nickname, token_ttl_);
+    if (!ok && (registered || no_guests_)) {
+      MutexLock lock(throttle_mu_);
+      throttle_.failed(source, key, now);
+      return deny(Errc::auth_failed, registered ? "wrong password or token for '" + login.nickname + "'"
+                                                : "only registered users may log in here");
+    }
+  } catch (const account_error& e) {
+    log_error("login of '{}': {}", login.nickname, e.what());
+    return deny(Errc::store_unavailable, "the accounts cannot be read now");
+  }
+  return [this, nickname = login.nickname, key, req, token](Member& member) {
+    admit(member, nickname, key, req, token);
+  };
 }
 
 void Hub::admit(Member& m, const std::string& nickname, std::string key, const std::string& req,
                 const std::string& token) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (const auto it = by_key_.find(key); it != by_key_.end()) {
     const auto& holder = it->second.nickname;
     return refuse(m, Errc::nickname_taken,
@@ -258,7 +313,7 @@ void Hub::admit(Member& m, const std::string& nickname, std::string key, const s
   m.nickname_ = nickname;
   m.key_ = key;
   m.registered_ = !token.empty();  // a token is issued to registered users only
-  by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_, &m});
+  by_key_.emplace(std::move(key), Holder{nickname, m.shard_, m.conn_, m.id_, &m});
   answer(m, encode_login_ok(m.id_, nickname, req, token));
   enter_locked(m, kLobby);
 }
@@ -271,7 +326,10 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
   if (cluster_) return cluster_->broadcast(m, b, req);
   const auto& room = it->second;
   const auto ts = unix_time_ms();
-  std::lock_guard lock(room->mu);
+  MutexLock lock(room->mu);
+  if (!room->members.count(m.id_)) {  // removed (a kick) before its own loop heard of it
+    return refuse(m, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
+  }
   const auto seq = room->last_seq + 1;
   {
     std::function<void()> ack;
@@ -298,7 +356,7 @@ void Hub::direct(Member& m, const Direct& d, const std::string& req) {
   if (cluster_) return cluster_->direct(m, d, key, req);
   Holder to;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto it = by_key_.find(key);
     if (it == by_key_.end()) return refuse(m, Errc::no_such_user, "no user '" + d.to + "'", req);
     to = it->second;
@@ -316,7 +374,7 @@ void Hub::join(Member& m, const Join& join, const std::string& req) {
   if (cluster_) return cluster_->join(m, room, req);
   if (!may_see(m, room, req)) return;
   answer(m, encode_room_ok(RoomAction::join, room, req));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   enter_locked(m, room);
 }
 
@@ -326,7 +384,7 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
   }
   if (cluster_) return cluster_->leave(m, room, req);
   answer(m, encode_room_ok(RoomAction::leave, room, req));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   exit_locked(m, room);
 }
 
@@ -335,12 +393,12 @@ void Hub::who(Member& m, const std::string& room, const std::string& req) {
   if (!may_see(m, room, req)) return;
   std::shared_ptr<Room> r;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (const auto it = rooms_.find(room); it != rooms_.end()) r = it->second;
   }
   std::vector<std::pair<std::int64_t, std::string>> users;
   if (r) {
-    std::lock_guard lock(r->mu);
+    MutexLock lock(r->mu);
     for (const auto& [id, seat] : r->members) users.emplace_back(id, seat.nickname);
   }
   answer(m, encode_who(room, users, req));
@@ -350,23 +408,23 @@ void Hub::rooms(Member& m, const std::string& req) {
   if (cluster_) return cluster_->rooms(m, req);
   std::vector<RoomListing> list;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [name, room] : rooms_) {
       const auto access = access_of(m, name);
       if (access == RoomAccess::outsider) continue;
-      std::lock_guard room_lock(room->mu);
+      MutexLock room_lock(room->mu);
       list.push_back({name, room->members.size(), access != RoomAccess::open});
     }
   }
   answer(m, encode_rooms(list, req));
 }
 
-// Read on the hub's background thread; the answer comes back through the member's shard.
+// Read on the store pool; the answer comes back through the member's shard.
 void Hub::history(Member& m, const History& h, const std::string& req) {
   if (cluster_) return cluster_->history(m, h, req);
   if (!may_see(m, h.room, req)) return;
   if (!store_) return answer(m, encode_history(h.room, {}, req, false));
-  boost::asio::post(background_, [this, shard = m.shard_, conn = m.conn_, h, req] {
+  boost::asio::post(store_pool_, [this, shard = m.shard_, conn = m.conn_, h, req] {
     std::vector<std::string> encoded;
     try {
       for (const auto& s : store_->history(h.room, h.limit, h.before)) {
@@ -384,7 +442,7 @@ void Hub::history(Member& m, const History& h, const std::string& req) {
   });
 }
 
-// ---- Private rooms (--auth accounts): their lists change on the background thread. ----
+// ---- Private rooms (--auth accounts): their lists change on the store pool. ----
 
 // A private room's list names registered users: a guest who took a listed nickname (say,
 // after its account was removed) is an outsider.
@@ -413,7 +471,7 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
     return refuse(m, Errc::forbidden, "private rooms are for registered users (--auth accounts)", req);
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto access = access_of(m, room);
     if (access == RoomAccess::owner || access == RoomAccess::member) {
       answer(m, encode_room_ok(RoomAction::join, room, req));
@@ -442,7 +500,7 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
     log_info("private room '{}' created by {}", room, owner);
     return [this, room, req](Member& member) {
       answer(member, encode_room_ok(RoomAction::join, room, req));
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       enter_locked(member, room);
     };
   });
@@ -490,26 +548,31 @@ void Hub::kick(Member& m, const Kick& k, const std::string& req) {
       return [this, req](Member& member) { refuse(member, Errc::store_unavailable, "the change cannot be saved now", req); };
     }
     return [this, k, key, req](Member& member) {
+      expel(key, k.room, member.nickname_);  // the cut, then the owner's answer
       answer(member, encode_member_ok(MemberAction::kick, k.room, k.nickname, req));
-      expel(key, k.room, member.nickname_);
     };
   });
 }
 
 void Hub::tell(const std::string& key, const std::string& text) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto it = by_key_.find(key);
   if (it != by_key_.end()) it->second.shard->post_one(it->second.conn, budget_.share(text));
 }
 
 void Hub::expel(const std::string& key, const std::string& room, const std::string& by) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto it = by_key_.find(key);
   if (it == by_key_.end()) return;
-  it->second.shard->post_call(it->second.conn, [this, member = it->second.member, room, by] {
+  const Holder& h = it->second;
+  if (const auto r = rooms_.find(room); r != rooms_.end()) {
+    const auto seated = r->second;  // (the entry goes if the room empties)
+    unseat_locked(seated, h.id, h.conn, h.shard, fmt::format("{}({}) was removed by {}", h.nickname, h.id, by));
+  }
+  // Its own loop forgets the room and hears why, after every message numbered before the cut.
+  h.shard->post_call(h.conn, [this, member = h.member, room, by] {
+    member->rooms_.erase(room);
     answer(*member, encode_member_notice(MemberAction::kick, room, by));
-    std::lock_guard hub_lock(mu_);
-    exit_locked(*member, room, "was removed by " + by);
   });
 }
 
@@ -519,24 +582,25 @@ void Hub::shutdown() {
 }
 
 void Hub::close_all(Errc code, const std::string& message) {
-  std::lock_guard lock(shards_mu_);
+  MutexLock lock(shards_mu_);
   for (const auto& [context, shard] : shards_) shard->post_close_all(code, message);
 }
 
 void Hub::stop_background() {
-  background_.join();
-  std::lock_guard lock(shards_mu_);
+  hashing_.stop();
+  store_pool_.join();
+  MutexLock lock(shards_mu_);
   for (const auto& [context, shard] : shards_) shard->stop();
 }
 
 std::size_t Hub::room_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return rooms_.size();
 }
 
 std::uint64_t Hub::deliveries() const {
   std::uint64_t n = stats_.direct_deliveries.load(std::memory_order_relaxed);
-  std::lock_guard lock(shards_mu_);
+  MutexLock lock(shards_mu_);
   for (const auto& [context, shard] : shards_) n += shard->deliveries();
   return n;
 }

@@ -6,12 +6,19 @@
 // by one mutex that logins, joins, leaves, `who`, `rooms` and `direct` take; a room message
 // takes only its room's mutex (see shard.hpp for why members see seq order). Answers to a
 // request go to the caller's outbox at once; room messages, acks and direct messages to
-// other connections go through their shard's inbox.
+// other connections go through their shard's inbox. Lock order (docs/architecture.md, checked
+// by clang's thread-safety analysis): Hub::mu_ before Room::mu before Shard::inbox_mu_.
+//
+// Membership: joining, leaving, a kick and a disconnect each take effect at one seq of the
+// room, under Room::mu: the member gets exactly the room's messages numbered between them.
+//
+// Blocking work runs off the loops, by kind: password checks on the HashingPool, everything
+// else that waits for a disk (history, token and guest look-ups, private-room writes) on the
+// hub's store pool — so a flood of password checks never delays the rest.
 //
 // Durability: a room message is numbered only once the store has queued it
 // (ChatStore::try_append), so every seq a client sees is on its way to the store; the ack of
-// a broadcast is sent when the store has committed it. History is read on a thread of the
-// hub's own, never on a loop.
+// a broadcast is sent when the store has committed it.
 #pragma once
 
 #include <atomic>
@@ -28,6 +35,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "hashing_pool.hpp"
 #include "login_throttle.hpp"
 #include "outbox.hpp"
 #include "queue_budget.hpp"
@@ -35,6 +43,7 @@
 #include "shard.hpp"
 #include "sockit/chat/limits.hpp"
 #include "sockit/chat/protocol.hpp"
+#include "sockit/core/mutex.hpp"
 #include "stats.hpp"
 
 namespace sockit::chat {
@@ -67,6 +76,7 @@ class Member {
                        // leave, is on its way
   bool registered_ = false;  // logged in with a password or token (--auth accounts)
   std::deque<std::function<void()>> waiting_;  // requests that came meanwhile, in order
+  std::shared_ptr<const int> alive_;  // from attach to detach: work off the loop checks it
   Shard* shard_ = nullptr;
   Outbox* out_ = nullptr;
   ConnId conn_ = 0;
@@ -110,8 +120,8 @@ class Hub {
   void answer(Member& m, std::string text);
   /// In a cluster, while a login, join or leave of the member is on its way to Redis
   /// (m.busy()), its next requests wait here: `request` runs, in order, once the member is
-  /// free; past kMaxWaiting it is refused with rate_limited. On its loop.
-  void defer(Member& m, std::function<void()> request);
+  /// free; past kMaxWaiting it is refused with rate_limited (and `req`). On its loop.
+  void defer(Member& m, std::function<void()> request, const std::string& req);
   /// The member's cluster request has been answered: runs what waited. On its loop.
   void resume(Member& m);
   static constexpr std::size_t kMaxWaiting = 256;
@@ -125,8 +135,9 @@ class Hub {
   void close_all(Errc code, const std::string& message);
 
   /// Registered nicknames (--auth accounts): they log in only with their password or a resume
-  /// token (valid `token_ttl`); with `no_guests` nobody else logs in. Checked on the hub's
-  /// background thread. Call before the first connection; `book` must outlive the hub.
+  /// token (valid `token_ttl`); with `no_guests` nobody else logs in. Passwords are checked on
+  /// the hashing pool, tokens on the store pool. Call before the first connection; `book` must
+  /// outlive the hub.
   void use_accounts(AccountBook* book, bool no_guests, std::chrono::seconds token_ttl) noexcept {
     accounts_ = book;
     no_guests_ = no_guests;
@@ -144,9 +155,10 @@ class Hub {
   const cluster::Cluster* cluster() const noexcept { return cluster_; }
   /// Hands `encoded` to every shard with members of `room` except the connection `except`.
   /// The caller holds room->mu (which orders the room's messages).
-  void fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except);
-  /// Waits for history reads in progress and stops taking more. Call once the loops have
-  /// stopped, before the store closes. Thread safe.
+  void fan_out(const std::shared_ptr<Room>& room, std::string encoded, ConnId except)
+      SOCKIT_REQUIRES(room->mu);
+  /// Waits for the blocking work in progress (history reads, password checks) and stops
+  /// taking more. Call once the loops have stopped, before the store closes. Thread safe.
   void stop_background();
 
   /// Thread safe.
@@ -163,29 +175,43 @@ class Hub {
  private:
   Shard& shard_for(const boost::asio::any_io_executor& executor);
   void admit(Member& m, const std::string& nickname, std::string key, const std::string& req,
-             const std::string& token);
+             const std::string& token) SOCKIT_EXCLUDES(mu_);
   void login_with_account(Member& m, const Login& login, std::string key, const std::string& req);
-  // Runs `work` on the background thread while the member's later requests wait (busy); what
-  // it returns then runs on the member's loop, before the requests that waited.
+  // Runs `work` on the store pool while the member's later requests wait (busy); what it
+  // returns then runs on the member's loop, before the requests that waited.
   using OnLoop = std::function<void(Member&)>;
-  void off_loop(Member& m, std::function<OnLoop()> work);
+  using Work = std::function<OnLoop()>;
+  void off_loop(Member& m, Work work);
+  // The same on the hashing pool; false (the member is answered rate_limited) when it is full.
+  bool off_loop_hashing(Member& m, Work work, const std::string& req);
+  void back_on_loop(Shard* shard, ConnId conn, Member* m, const Work& work);
+  OnLoop check_account(const Login& login, const std::string& key, const std::string& req,
+                       const std::string& source);
   // Private rooms: refuse and return false unless `m` may see `room` / owns it.
   RoomAccess access_of(const Member& m, const std::string& room) const;
   bool may_see(Member& m, const std::string& room, const std::string& req);
   bool owns(Member& m, const std::string& room, const std::string& req);
   void create_private(Member& m, const std::string& room, const std::string& req);
-  // Sends `key`'s connection, if logged in, `text`; and with `room`, takes it out of the room.
-  void tell(const std::string& key, const std::string& text);
-  void expel(const std::string& key, const std::string& room, const std::string& by);
-  // The caller holds mu_.
-  std::shared_ptr<Room> room_locked(const std::string& name);
-  void enter_locked(Member& m, const std::string& name);
-  void exit_locked(Member& m, const std::string& name, const std::string& why = "left");
-  // The caller holds room.mu. Numbers `text` as a notice of `room` and posts it to the room's
-  // shards; dropped (and counted) when the store refuses it.
-  void notify(const std::shared_ptr<Room>& room, const std::string& text);
+  // Sends `key`'s connection, if logged in, `text`.
+  void tell(const std::string& key, const std::string& text) SOCKIT_EXCLUDES(mu_);
+  // Takes `key`'s connection, if logged in, out of `room` at the room's next seq (now, from
+  // the caller's loop), then tells it so on its own loop.
+  void expel(const std::string& key, const std::string& room, const std::string& by)
+      SOCKIT_EXCLUDES(mu_);
+  std::shared_ptr<Room> room_locked(const std::string& name) SOCKIT_REQUIRES(mu_);
+  void enter_locked(Member& m, const std::string& name) SOCKIT_REQUIRES(mu_);
+  void exit_locked(Member& m, const std::string& name, const std::string& why = "left")
+      SOCKIT_REQUIRES(mu_);
+  // The seat of `conn` (user `id`, on `shard`) leaves `room` at the room's next seq, which is
+  // the notice `text`; false when it had no seat there (a kick took it already).
+  bool unseat_locked(const std::shared_ptr<Room>& room, std::int64_t id, ConnId conn,
+                     Shard* shard, const std::string& text) SOCKIT_REQUIRES(mu_);
+  // Numbers `text` as a notice of `room` and posts it to the room's shards; dropped (and
+  // counted) when the store refuses it.
+  void notify(const std::shared_ptr<Room>& room, const std::string& text) SOCKIT_REQUIRES(room->mu);
   bool store_append(Room& room, std::int64_t seq, std::int64_t ts, const Member* sender,
-                    const std::string& text, std::function<void()> on_commit);
+                    const std::string& text, std::function<void()> on_commit)
+      SOCKIT_REQUIRES(room.mu);
 
   const ChatLimits& limits_;
   ChatStore* store_;
@@ -194,8 +220,8 @@ class Hub {
   PrivateRooms* private_ = nullptr;
   bool no_guests_ = false;
   std::chrono::seconds token_ttl_{86400};
-  std::mutex throttle_mu_;  // guards throttle_
-  LoginThrottle throttle_;
+  Mutex throttle_mu_;  // a leaf: nothing is taken under it
+  LoginThrottle throttle_ SOCKIT_GUARDED_BY(throttle_mu_);
   const std::string system_key_;  // nobody may look like "System"
   std::int64_t seq_floor_ = 0;    // a room's first seq in this run is above it (ChatStore)
   QueueBudget budget_;            // before the shards: their inboxes hold its messages
@@ -204,22 +230,31 @@ class Hub {
   std::atomic<ConnId> next_conn_{1};
   std::atomic<bool> shutting_down_{false};
 
-  mutable std::mutex shards_mu_;  // guards shards_
-  std::map<const void*, std::unique_ptr<Shard>> shards_;  // by execution context
+  // Before Shard::inbox_mu_ (close_all posts under it); never together with mu_.
+  mutable Mutex shards_mu_;
+  std::map<const void*, std::unique_ptr<Shard>> shards_ SOCKIT_GUARDED_BY(shards_mu_);
 
-  mutable std::mutex mu_;  // guards everything below
+  // Before every Room::mu and Shard::inbox_mu_. It never nests with the hub's other two
+  // mutexes today; should it ever, the order is declared here for the compiler.
+  mutable Mutex mu_ SOCKIT_ACQUIRED_BEFORE(shards_mu_, throttle_mu_);
   struct Holder {
     std::string nickname;
     Shard* shard;
     ConnId conn;
+    std::int64_t id;
     Member* member;  // valid on its loop while `conn` is attached (Shard::post_call)
   };
-  std::map<std::string, Holder, std::less<>> by_key_;  // logged-in users by nickname_key()
-  std::map<std::string, std::shared_ptr<Room>, std::less<>> rooms_;  // with members
-  std::map<std::string, std::int64_t, std::less<>> seqs_;  // last seq of rooms that emptied
-  std::int64_t next_id_ = 1;
+  // Logged-in users by nickname_key().
+  std::map<std::string, Holder, std::less<>> by_key_ SOCKIT_GUARDED_BY(mu_);
+  // Rooms with members.
+  std::map<std::string, std::shared_ptr<Room>, std::less<>> rooms_ SOCKIT_GUARDED_BY(mu_);
+  // The last seq of rooms that emptied.
+  std::map<std::string, std::int64_t, std::less<>> seqs_ SOCKIT_GUARDED_BY(mu_);
+  std::int64_t next_id_ SOCKIT_GUARDED_BY(mu_) = 1;
 
-  boost::asio::thread_pool background_{1};  // history reads
+  // History reads, token and guest look-ups, private-room writes: work that waits for a disk.
+  boost::asio::thread_pool store_pool_{2};
+  HashingPool hashing_;  // password checks
 };
 
 }  // namespace sockit::chat

@@ -38,7 +38,7 @@ struct PrivateRooms::Db {
 };
 
 PrivateRooms::PrivateRooms(const std::filesystem::path& data_dir) {
-  acl_guarded([&] {
+  acl_guarded([&]() SOCKIT_NO_THREAD_SAFETY_ANALYSIS {  // (no other thread sees it yet)
     db_ = std::make_unique<Db>(data_dir / "chat.db");
     sqlite::Statement rooms(db_->db.get(), "SELECT room, owner_key FROM private_rooms");
     for (sqlite::Cursor c(rooms); c.step();) lists_[c.text(0)].owner_key = c.text(1);
@@ -52,7 +52,7 @@ PrivateRooms::PrivateRooms(const std::filesystem::path& data_dir) {
 PrivateRooms::~PrivateRooms() = default;
 
 RoomAccess PrivateRooms::access(const std::string& room, const std::string& key) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto it = lists_.find(room);
   if (it == lists_.end()) return RoomAccess::open;
   if (it->second.owner_key == key) return RoomAccess::owner;
@@ -60,23 +60,24 @@ RoomAccess PrivateRooms::access(const std::string& room, const std::string& key)
 }
 
 bool PrivateRooms::is_private(const std::string& room) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return lists_.count(room) != 0;
 }
 
 bool PrivateRooms::reserve(const std::string& room, const std::string& owner_key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return lists_.try_emplace(room, List{owner_key, {}}).second;
 }
 
 void PrivateRooms::release(const std::string& room) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   lists_.erase(room);
 }
 
 void PrivateRooms::create(const std::string& room, const std::string& owner, const std::string& owner_key) {
-  std::lock_guard lock(db_mu_);
+  MutexLock lock(db_mu_);
   acl_guarded([&] {
+    db_mu_.assert_held();  // (taken around the call)
     sqlite::Statement insert(db_->db.get(),
                              "INSERT INTO private_rooms (room, owner, owner_key, created_ms) VALUES (?, ?, ?, ?)");
     sqlite::Cursor c(insert);
@@ -90,8 +91,9 @@ void PrivateRooms::create(const std::string& room, const std::string& owner, con
 
 void PrivateRooms::invite(const std::string& room, const std::string& nickname, const std::string& key) {
   {
-    std::lock_guard lock(db_mu_);
+    MutexLock lock(db_mu_);
     acl_guarded([&] {
+      db_mu_.assert_held();  // (taken around the call)
       sqlite::Statement insert(db_->db.get(),
                                "INSERT OR IGNORE INTO private_room_members (room, key, nickname) VALUES (?, ?, ?)");
       sqlite::Cursor c(insert);
@@ -101,14 +103,15 @@ void PrivateRooms::invite(const std::string& room, const std::string& nickname, 
       c.step();
     });
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (const auto it = lists_.find(room); it != lists_.end()) it->second.keys.insert(key);
 }
 
 void PrivateRooms::remove(const std::string& room, const std::string& key) {
   {
-    std::lock_guard lock(db_mu_);
+    MutexLock lock(db_mu_);
     acl_guarded([&] {
+      db_mu_.assert_held();  // (taken around the call)
       sqlite::Statement del(db_->db.get(), "DELETE FROM private_room_members WHERE room = ? AND key = ?");
       sqlite::Cursor c(del);
       c.bind(1, room);
@@ -116,7 +119,7 @@ void PrivateRooms::remove(const std::string& room, const std::string& key) {
       c.step();
     });
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (const auto it = lists_.find(room); it != lists_.end()) it->second.keys.erase(key);
 }
 

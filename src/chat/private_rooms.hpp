@@ -12,10 +12,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+
+#include "sockit/core/mutex.hpp"
 
 namespace sockit::chat {
 
@@ -60,10 +61,12 @@ class PrivateRooms {
     std::set<std::string, std::less<>> keys;  // invited members, not the owner
   };
   struct Db;
-  mutable std::mutex mu_;  // guards lists_
-  std::map<std::string, List, std::less<>> lists_;
-  std::mutex db_mu_;  // guards db_
-  std::unique_ptr<Db> db_;
+  // Both are leaves (nothing is taken under them) and never nest: the database is written
+  // first, then the lists. The hub reads lists_ under its own mutex (Hub::mu_ before mu_).
+  mutable Mutex mu_;
+  std::map<std::string, List, std::less<>> lists_ SOCKIT_GUARDED_BY(mu_);
+  Mutex db_mu_;
+  std::unique_ptr<Db> db_ SOCKIT_PT_GUARDED_BY(db_mu_);
 };
 
 }  // namespace sockit::chat

@@ -4,10 +4,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "sockit/core/mutex.hpp"
 
 namespace sockit::chat {
 
@@ -28,13 +29,16 @@ struct Room {
   Room(std::string room_name, std::int64_t seq) : name(std::move(room_name)), last_seq(seq) {}
 
   const std::string name;
-  std::mutex mu;
-  std::int64_t last_seq;                   ///< the last seq handed out
-  std::map<std::int64_t, Seat> members;    ///< by user id: a stable order for `who`
-  std::vector<std::pair<Shard*, std::size_t>> shards;  ///< members per shard, none at 0
+  /// After Hub::mu_, before Shard::inbox_mu_ (a message is posted to shards under it).
+  Mutex mu;
+  std::int64_t last_seq SOCKIT_GUARDED_BY(mu);  ///< the last seq handed out
+  /// By user id: a stable order for `who`.
+  std::map<std::int64_t, Seat> members SOCKIT_GUARDED_BY(mu);
+  /// Members per shard, none at 0.
+  std::vector<std::pair<Shard*, std::size_t>> shards SOCKIT_GUARDED_BY(mu);
 
-  /// Counts one more (`delta` 1) or one fewer (-1) member on `shard`. Caller holds mu.
-  void count(Shard* shard, int delta);
+  /// Counts one more (`delta` 1) or one fewer (-1) member on `shard`.
+  void count(Shard* shard, int delta) SOCKIT_REQUIRES(mu);
 };
 
 inline void Room::count(Shard* shard, int delta) {

@@ -327,21 +327,29 @@ void Session::on_input(Inbound& in) {
   }
 }
 
+// The frame is parsed before the rate limit is applied, so that a refusal carries the request's
+// `req` like every other answer (a frame is bounded by the frame limit, and parsing it costs
+// the sender's own loop far less than what the limit protects: a fan-out to every member). A
+// ping spends no token: it is answered to the sender alone, and a client checking the link
+// after a legal burst must get its pong.
 void Session::on_frame(const std::string& frame) {
-  if (!rate_.allow()) {
-    hub_.stats().dropped(DropReason::rate_limited);
-    return hub_.refuse(member_, Errc::rate_limited, "slow down", {});
-  }
   Limits limits;
   limits.max_message_bytes = limits_.max_message_bytes;
   const Parsed parsed = parse_request(frame, limits);
+  const bool ping = !parsed.error && std::holds_alternative<Ping>(*parsed.request);
+  if (!ping && !rate_.allow()) {
+    hub_.stats().dropped(DropReason::rate_limited);
+    return hub_.refuse(member_, Errc::rate_limited, "slow down", parsed.req);
+  }
   if (parsed.error) return hub_.refuse(member_, *parsed.error, parsed.error_message, parsed.req);
   dispatch(*parsed.request, parsed.req);
 }
 
 void Session::dispatch(const Request& request, const std::string& req) {
   // (the Hub runs a deferred request on this loop while the connection is attached)
-  if (member_.busy()) return hub_.defer(member_, [this, request, req] { dispatch(request, req); });
+  if (member_.busy()) {
+    return hub_.defer(member_, [this, request, req] { dispatch(request, req); }, req);
+  }
   if (std::holds_alternative<Ping>(request)) return hub_.answer(member_, encode_pong(req));
   if (const auto* login = std::get_if<Login>(&request)) {
     const bool first = member_.id() == 0;

@@ -1,14 +1,13 @@
 #include "shard.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include <boost/asio/post.hpp>
 
 namespace sockit::chat {
 
 Shard::Shard(boost::asio::any_io_executor executor)
-    : executor_(std::move(executor)), loop_thread_(std::this_thread::get_id()) {}
+    : executor_(std::move(executor)) {}
 
 void Shard::post_room(const std::shared_ptr<Room>& room, Encoded message, ConnId except) {
   post({Entry::Kind::room, room, std::move(message), except});
@@ -37,22 +36,12 @@ void Shard::post_call(ConnId conn, std::function<void()> fn) {
   post(std::move(e));
 }
 
-// From another thread: one asio::post per batch (entries that arrive before the loop takes
-// the inbox ride along). On the loop itself the entry is applied at once, after what the inbox
-// holds: the caller holds the room's mutex, so the room's earlier entries are all in there —
-// unless the loop is applying entries already (an entry's own work posts more: a `call` that
-// logs a member in and joins it to the lobby): then it queues behind them, which keeps the
-// order and never re-enters the hub's locks that the running entry holds.
+// Appends, and posts one drain per batch (entries that arrive before the loop takes the inbox
+// ride along). Never runs an entry here, not even on the loop itself: the caller may hold the
+// hub's or a room's mutex, and an entry may take them (see docs/architecture.md).
 void Shard::post(Entry entry) {
-  if (std::this_thread::get_id() == loop_thread_ && !applying_) {
-    applying_ = true;
-    apply_inbox();
-    apply(entry);
-    applying_ = false;
-    return schedule_flush();
-  }
   {
-    std::lock_guard lock(inbox_mu_);
+    MutexLock lock(inbox_mu_);
     inbox_.push_back(std::move(entry));
     if (drain_due_) return;
     drain_due_ = true;
@@ -60,26 +49,17 @@ void Shard::post(Entry entry) {
   boost::asio::post(executor_, [this] { drain(); });
 }
 
+// The loop's one point for queued work: what the inbox holds now is applied in order, with no
+// lock held. What those entries post lands in the inbox again and runs in the next drain.
 void Shard::drain() {
+  std::vector<Entry> work;
   {
-    std::lock_guard lock(inbox_mu_);
+    MutexLock lock(inbox_mu_);
     drain_due_ = false;  // entries from now on post a drain of their own
+    work.swap(inbox_);
   }
-  apply_inbox();
+  for (const Entry& e : work) apply(e);
   schedule_flush();
-}
-
-void Shard::apply_inbox() {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (inbox_.empty()) return;
-    work_.swap(inbox_);
-  }
-  const bool outer = !applying_;
-  applying_ = true;
-  for (std::size_t i = 0; i < work_.size(); ++i) apply(work_[i]);  // (may post: see post())
-  work_.clear();
-  if (outer) applying_ = false;
 }
 
 void Shard::apply(const Entry& e) {

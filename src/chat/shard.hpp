@@ -8,6 +8,10 @@
 // order. Joins and leaves go through the same inbox (post_join/post_leave), so a member gets
 // exactly the messages numbered after its join and before its leave.
 //
+// Posting never runs work inline, on the loop itself neither: it appends to the inbox, and the
+// loop applies its inbox at one point (a drain handler) with no lock held. So a caller may
+// post while holding the hub's or a room's mutex, and an entry may take them.
+//
 // Cost: a room message costs one inbox entry per shard (a mutex and, when the loop was not
 // already due to drain, one asio::post), then a loop over the shard's local members with no
 // lock and no shared atomic. Outboxes pushed to in a turn are flushed once at its end, so
@@ -20,8 +24,6 @@
 #include <optional>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +32,7 @@
 
 #include "outbox.hpp"
 #include "room.hpp"
+#include "sockit/core/mutex.hpp"
 
 namespace sockit::chat {
 
@@ -39,8 +42,7 @@ class Shard {
   /// Under load, deliveries are written at most once per kPace (see schedule_flush()).
   static constexpr std::chrono::microseconds kPace{500};
 
-  /// `executor` runs one thread (an io_context run by one thread): the shard's loop. Construct
-  /// on that thread.
+  /// `executor` runs one thread (an io_context run by one thread): the shard's loop.
   explicit Shard(boost::asio::any_io_executor executor);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -98,9 +100,8 @@ class Shard {
     Outbox* out;
   };
 
-  void post(Entry entry);
-  void drain();
-  void apply_inbox();
+  void post(Entry entry) SOCKIT_EXCLUDES(inbox_mu_);
+  void drain() SOCKIT_EXCLUDES(inbox_mu_);
   void apply(const Entry& e);
   void deliver_room(const Entry& e);
   void join_local(const Room* room, ConnId conn);
@@ -115,15 +116,13 @@ class Shard {
   }
 
   const boost::asio::any_io_executor executor_;
-  const std::thread::id loop_thread_;
 
-  std::mutex inbox_mu_;          // guards inbox_ and drain_due_
-  std::vector<Entry> inbox_;
-  bool drain_due_ = false;       // a drain is posted and has not run yet
+  // The last lock of every order (docs/architecture.md): nothing is taken or run under it.
+  Mutex inbox_mu_;
+  std::vector<Entry> inbox_ SOCKIT_GUARDED_BY(inbox_mu_);
+  bool drain_due_ SOCKIT_GUARDED_BY(inbox_mu_) = false;  // a drain is posted, not run yet
 
   // The loop's own state: no lock.
-  std::vector<Entry> work_;      // the inbox being applied
-  bool applying_ = false;        // entries are being applied: new ones from this loop queue
   std::unordered_map<ConnId, Conn> conns_;
   std::unordered_map<const Room*, std::vector<Local>> rooms_;
   std::vector<Outbox*> marked_;  // deliveries pushed: flushed at the end of the turn, or paced

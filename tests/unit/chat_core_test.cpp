@@ -2,110 +2,18 @@
 // outboxes that record. One loop is driven by the test's own thread (poll); the sharding
 // tests run two loops on two threads, as `--threads 2` does.
 #include <atomic>
-#include <future>
-#include <regex>
+#include <mutex>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
-#include "chat/hub.hpp"
+#include "support/chat_core.hpp"
 
 namespace sockit::chat {
 namespace {
 
+using namespace test;  // NOLINT(google-build-using-namespace): the fixture of these tests
 namespace asio = boost::asio;
-
-// Records what the core queues and when it flushes. On its shard's thread only, like a Session.
-class FakeOutbox : public Outbox {
- public:
-  void push(const Encoded& message) override { lines.push_back(*message); }
-  void flush() override { ++flushes; }
-  void close_with(Errc code, std::string_view) override { closed = code; }
-
-  // The seqs of the room messages received, in order of arrival.
-  std::vector<std::int64_t> seqs(const std::string& type = "broadcast") const {
-    static const std::regex seq(R"("seq":(\d+))");
-    std::vector<std::int64_t> out;
-    for (const auto& l : lines) {
-      std::smatch m;
-      if (l.find("\"type\":\"" + type + "\"") != std::string::npos && std::regex_search(l, m, seq)) {
-        out.push_back(std::stoll(m[1]));
-      }
-    }
-    return out;
-  }
-  std::size_t count(const std::string& text) const {
-    std::size_t n = 0;
-    for (const auto& l : lines) n += l.find(text) != std::string::npos;
-    return n;
-  }
-
-  std::vector<std::string> lines;
-  int flushes = 0;
-  std::optional<Errc> closed;
-};
-
-struct Client {
-  Member member;
-  FakeOutbox out;
-};
-
-// The seq of a room message line; -1 for a line without one (answers).
-std::int64_t seq_of(const std::string& line) {
-  static const std::regex seq(R"("seq":(\d+))");
-  std::smatch m;
-  return std::regex_search(line, m, seq) ? std::stoll(m[1]) : -1;
-}
-
-Broadcast say(const std::string& room, const std::string& text) {
-  Broadcast b;
-  b.room = room;
-  b.message = text;
-  return b;
-}
-
-// A loop on a thread of its own; `run(f)` runs f on it and waits.
-class Loop {
- public:
-  Loop() : work_(asio::make_work_guard(ctx_)), thread_([this] { ctx_.run(); }) {}
-  ~Loop() { join(); }
-  void join() {  // runs what is queued (paced flushes included), then stops
-    work_.reset();
-    if (thread_.joinable()) thread_.join();
-  }
-  template <class F>
-  void run(F f) {
-    std::promise<void> done;
-    asio::post(ctx_, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  void settle() {  // what other threads posted here has been applied
-    for (int i = 0; i < 3; ++i) run([] {});
-  }
-  asio::any_io_executor executor() { return ctx_.get_executor(); }
-
- private:
-  asio::io_context ctx_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
-
-// Ends a sharded test in the only safe order: the loops finish what is queued and stop, then
-// the hub drops its shards' timers — before the loops' io_contexts and the hub are destroyed.
-struct StopFirst {
-  Loop (&loops)[2];
-  Hub& hub;
-  ~StopFirst() {
-    for (auto& l : loops) l.join();
-    hub.stop_background();
-  }
-};
 
 class ChatCore : public ::testing::Test {
  protected:
@@ -368,6 +276,35 @@ TEST(ChatShard, WorkPostedFromAnEntryRunsAfterItNotInsideIt) {
   other.join();
   loop.settle();
   EXPECT_EQ(order, (std::vector<int>{1, 3, 2}));
+  loop.run([&] {
+    shard->detach(1);
+    shard->stop();
+  });
+  loop.join();
+}
+
+// The deadlock this rule prevents: on the loop, a caller holding a lock posts an entry that
+// takes the same lock (a login admitted under the hub's mutex, a kick's expel). Posting only
+// appends; the entry runs in the loop's next drain, with nothing held.
+TEST(ChatShard, PostingUnderALockTheEntryTakesRunsItLaterOnTheSameLoop) {
+  Loop loop;
+  FakeOutbox out;
+  std::unique_ptr<Shard> shard;
+  Mutex mu;
+  bool ran_inside = false, ran = false;
+  loop.run([&] {
+    shard = std::make_unique<Shard>(loop.executor());
+    shard->attach(1, out);
+    MutexLock lock(mu);
+    shard->post_call(1, [&] {
+      MutexLock again(mu);  // deadlocks if run inside post_call
+      ran = true;
+    });
+    ran_inside = ran;
+  });
+  loop.settle();
+  EXPECT_FALSE(ran_inside);
+  EXPECT_TRUE(ran);
   loop.run([&] {
     shard->detach(1);
     shard->stop();
