@@ -25,6 +25,11 @@ constexpr std::chrono::milliseconds kSlowConsumerLinger{1000};
 constexpr std::chrono::milliseconds kStalled{1000};
 constexpr std::size_t kSoftShare = 4;
 constexpr std::size_t kKeptQueue = 8;  // queue capacity a session keeps between turns, in messages
+// The writer takes whole messages up to this many bytes at a time (at least one message): what
+// is queued behind them is not yet handed to the transport, so a slow consumer's cut can drop
+// it and put its slow_consumer error next. A TLS or WebSocket write cannot be taken back once
+// started: without a bound the whole backlog went in flight and the error never got through.
+constexpr std::size_t kWriterChunk = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
@@ -221,11 +226,8 @@ awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
   std::vector<Encoded> batch;
   bool failed = false;
   while (head_ < out_.size() && !finished_) {
-    batch.assign(std::make_move_iterator(out_.begin() + static_cast<std::ptrdiff_t>(head_)),
-                 std::make_move_iterator(out_.end()));
     const auto offset = offset_;
-    out_.clear();
-    head_ = offset_ = 0;
+    take_chunk(batch);
     in_flight_ = batch.size();
     const auto [ec, n] = co_await transport_.write(batch, offset);
     owed_bytes_ -= std::min(owed_bytes_, n);
@@ -249,6 +251,29 @@ awaitable<void> Session::writer(std::shared_ptr<Session> /*keeps it alive*/) {
   }
   writing_ = false;
   if (writer_done_) writer_done_->cancel();
+}
+
+// Moves the next whole messages, up to kWriterChunk bytes (at least one), from the queue to
+// `batch`; `offset_` bytes of the first were written before (try_write).
+void Session::take_chunk(std::vector<Encoded>& batch) {
+  std::size_t bytes = 0;
+  auto end = head_;
+  while (end < out_.size() && (end == head_ || bytes + out_[end]->size() <= kWriterChunk)) {
+    bytes += out_[end]->size();
+    ++end;
+  }
+  const auto first = out_.begin() + static_cast<std::ptrdiff_t>(head_);
+  batch.assign(std::make_move_iterator(first),
+               std::make_move_iterator(out_.begin() + static_cast<std::ptrdiff_t>(end)));
+  head_ = end;
+  offset_ = 0;
+  if (head_ == out_.size()) {
+    out_.clear();
+    head_ = 0;
+  } else if (head_ >= kKeptQueue && 2 * head_ >= out_.size()) {  // a backlog that never empties
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 // `n` bytes of the owed messages were written: they leave the queue.

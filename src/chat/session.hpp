@@ -68,6 +68,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void dispatch(const Request& request, const std::string& req);
   void end_with(DisconnectReason why);
   void start_writer();
+  void take_chunk(std::vector<Encoded>& batch);
   void write_now();
   void took(std::size_t bytes);
   void drained();

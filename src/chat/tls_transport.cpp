@@ -14,6 +14,11 @@ using server::tuple_awaitable;
 
 namespace {
 constexpr std::chrono::seconds kCloseNotifyLimit{1};
+// What Asio's TLS stream copies from a buffer sequence into one SSL_write.
+constexpr std::size_t kRecordRun = 8192;
+static_assert(kRecordRun == asio::detail::buffer_sequence_adapter<
+                                asio::const_buffer,
+                                std::vector<asio::const_buffer>>::linearisation_storage_size);
 }  // namespace
 
 TlsTransport::TlsTransport(server::AsyncStream& socket, std::shared_ptr<asio::ssl::context> context,
@@ -54,16 +59,27 @@ awaitable<std::tuple<boost::system::error_code>> TlsTransport::readable() {
   co_return Result{arrived_.empty() ? ended_ : boost::system::error_code{}};
 }
 
+// TLS records end where messages end: each write hands the stream whole messages of at most
+// kRecordRun bytes (Asio copies such a run into one record), and a longer message alone. So a
+// connection cut mid-write (a slow consumer's close) leaves the peer whole lines only: the
+// record it got half of is never decrypted.
 awaitable<std::pair<boost::system::error_code, std::size_t>> TlsTransport::write(
     const std::vector<Encoded>& batch, std::size_t offset) {
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(batch.size());
-  for (const auto& m : batch) {
-    buffers.emplace_back(asio::buffer(*m) + offset);
-    offset = 0;
+  std::vector<asio::const_buffer> run;
+  std::size_t run_bytes = 0, written = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto buffer = asio::buffer(*batch[i]) + (i == 0 ? offset : 0);
+    run.push_back(buffer);
+    run_bytes += buffer.size();
+    const bool last = i + 1 == batch.size();
+    if (!last && run_bytes + batch[i + 1]->size() <= kRecordRun) continue;
+    const auto [ec, n] = co_await asio::async_write(tls_, run, tuple_awaitable);
+    written += n;
+    if (ec) co_return std::pair{ec, written};
+    run.clear();
+    run_bytes = 0;
   }
-  const auto [ec, n] = co_await asio::async_write(tls_, buffers, tuple_awaitable);
-  co_return std::pair{ec, n};
+  co_return std::pair{boost::system::error_code{}, written};
 }
 
 // Our close_notify (bounded: a peer that does not read gets no more time), then the socket.

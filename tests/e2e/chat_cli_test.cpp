@@ -146,10 +146,10 @@ print(a.recv_type('error')['code'], a.closed())
 b = Client(port)
 print(b.recv_type('error')['code'], b.closed())   # no login in time
 c = Client(port); c.login('c'); c.recv_type('system')   # its own joined notice
-for i in range(6):
-    c.send(type='ping')
+for i in range(6):                  # a ping spends no token: broadcasts do
+    c.send(type='broadcast', message='m', req=i)
 codes = [c.recv()['type'] for _ in range(6)]
-print(codes.count('pong'), codes.count('error'))
+print(codes.count('ack'), codes.count('error'))
 d = Client(port); e = Client(port)
 for x in (d, e):                    # admitted for sure (two event loops accept in any order)
     x.send(type='ping'); x.recv_type('pong')

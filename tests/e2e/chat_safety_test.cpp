@@ -182,22 +182,22 @@ for i, s in enumerate(senders): s.login('sender%d' % i)
 got, cut = [], []
 def read_all():
     try:
-        while len(got) < 400:
+        while len(got) < 390:
             m = reader.recv()
             if m['type'] == 'broadcast': got.append(m['message'])
             if m['type'] == 'error': cut.append(m['code'])
     except Exception as e:
         cut.append(repr(e))
 t = threading.Thread(target=read_all); t.start()
-time.sleep(0.2)  # the login took a token; at 20/s the bucket is full (40) again
-# Every sender spends its whole burst at once: 40 messages of 4 KB, all legal.
+# Every sender spends what is left of its burst at once, whatever the time: the bucket started
+# full (40) and the login took one token, so 39 messages of 4 KB are legal.
 for i, s in enumerate(senders):
     s.send_raw(b''.join((json.dumps({'type': 'broadcast', 'message': '%d-%d-' % (i, k) + 'z' * 4000}) + '\n').encode()
-                        for k in range(40)))
+                        for k in range(39)))
 t.join(60)
 print(len(got), len(set(got)), cut)
 errors = []
-for s in senders:  # senders who also read were not cut either
+for s in senders:  # senders who also read were not cut either; a ping spends no token
     s.send(type='ping', req='p')
     while True:
         m = s.recv()
@@ -205,7 +205,35 @@ for s in senders:  # senders who also read were not cut either
         if m.get('req') == 'p': break
 print(errors)
 )");
-  EXPECT_EQ(r.out, "400 400 []\n[]\n") << r.err;
+  EXPECT_EQ(r.out, "390 390 []\n[]\n") << r.err;
+  EXPECT_EQ(chat.server().stop(), 0);
+}
+
+// Every answer carries its request's req, the rate limit's refusal too: a client that waits for
+// the answer to a request must get it, whatever it is.
+TEST(ChatSafety, ARateLimitRefusalCarriesItsReqAndAPingIsNeverRefused) {
+  WebChat chat({"--rate", "1", "--burst", "3"});
+  const auto r = chat.python(R"(
+c = Client(port); c.login('quick')   # one token of three
+for k in range(4):
+    c.send(type='broadcast', message='m%d' % k, req='b%d' % k)
+answers = {}
+while len(answers) < 4:
+    m = c.recv()
+    if 'req' in m: answers[m['req']] = m.get('code', m['type'])
+print(sorted(answers.items()))
+for k in range(20):
+    c.send(type='ping', req='p%d' % k)
+pongs = 0
+while pongs < 20:
+    m = c.recv()
+    assert m['type'] == 'pong', m
+    pongs += 1
+print(pongs)
+)");
+  EXPECT_EQ(r.out,
+            "[('b0', 'ack'), ('b1', 'ack'), ('b2', 'rate_limited'), ('b3', 'rate_limited')]\n20\n")
+      << r.err;
   EXPECT_EQ(chat.server().stop(), 0);
 }
 
