@@ -11,8 +11,11 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
 # `man` for the unit's Documentation= (systemd itself comes with chromium).
 PACKAGE_PACKAGES := help2man dpkg-dev file man-db
 DOCS_PACKAGES := doxygen
+# (iproute2: `ip netns` for the two-host nc test, which skips without it; curl: a reference
+# HTTP client the http tests compare against.)
 TEST_PACKAGES := python3 ncat socat openssl nginx libnginx-mod-stream redis-server libgtest-dev libgmock-dev libbenchmark-dev \
                  clang libclang-rt-14-dev nodejs npm:npm chromium fonts-dejavu-core fonts-wqy-microhei tmux \
+                 iproute2 curl \
                  $(PACKAGE_PACKAGES) $(DOCS_PACKAGES)
 
 JOBS ?= $(shell nproc)
@@ -20,7 +23,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECS ?= 300
 SOAK_SECS ?= 600
 
-.PHONY: run test deps test-deps browser-deps release debug package docs bench fuzz soak clean
+.PHONY: run test deps test-deps browser-deps release debug package docs bench fuzz soak stress print-packages print-build-packages print-test-packages clean
 
 run: release
 	./build/release/apps/sockit/sockit chat serve --tcp :8000 --http :8080 --data ./sockit-data
@@ -28,6 +31,7 @@ run: release
 # The chat tests run again under ThreadSanitizer, without address randomisation where the
 # system allows (TSan's shadow memory needs a fixed layout on some kernels).
 test: test-deps browser-deps
+	tools/check-tool-lists
 	tools/check-thread-safety
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
@@ -83,9 +87,21 @@ soak: debug
 	ASAN_OPTIONS=quarantine_size_mb=64 bench/soak.py build/asan/apps/sockit/sockit build/soak $(SOAK_SECS)
 	cp build/soak/soak.svg docs/soak.svg
 
+# The tests that guard a race, STRESS_RUNS times each, two at a time (not part of test).
+STRESS_RUNS ?= 300
+stress: debug
+	ctest --preset asan -R '^(ChatSafety\.ALegalBurst|ChatMembership\.|ChatTls\.)' -j 2 --repeat until-fail:$(STRESS_RUNS)
+
 # Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
 bench: test-deps
 	bench/run
+
+# Every package list, one name a line (tools/check-tool-lists reads them).
+print-packages: print-build-packages print-test-packages
+print-build-packages:
+	@printf '%s\n' $(BUILD_PACKAGES)
+print-test-packages:
+	@printf '%s\n' $(TEST_PACKAGES)
 
 clean:
 	rm -rf build
