@@ -100,11 +100,17 @@ std::string http_date(std::int64_t unix_seconds) {
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) {
-  std::tm tm{};
+  // IMF-fixdate, then RFC 850's "Sunday, 06-Nov-94 08:49:37 GMT" and asctime's
+  // "Sun Nov  6 08:49:37 1994" (strptime skips the padding space).
+  constexpr const char* kForms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                    "%a %b %e %H:%M:%S %Y"};
   const std::string s(text);
-  const char* end = ::strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return static_cast<std::int64_t>(::timegm(&tm));
+  for (const char* form : kForms) {
+    std::tm tm{};
+    const char* end = ::strptime(s.c_str(), form, &tm);
+    if (end && *end == '\0') return static_cast<std::int64_t>(::timegm(&tm));
+  }
+  return std::nullopt;
 }
 
 std::string html_escape(std::string_view text) {

@@ -57,7 +57,8 @@ std::string make_etag(std::uint64_t size, std::int64_t mtime_ns);
 /// Whether an If-None-Match header matches `etag` ("*" or a list). Pure.
 bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
-/// RFC 9110 IMF-fixdate ("Sun, 22 Nov 2026 04:57:01 GMT") and back (nullopt if bad). Pure.
+/// RFC 9110 IMF-fixdate ("Sun, 22 Nov 2026 04:57:01 GMT"), and back from it or from the two
+/// obsolete forms a recipient must accept (§5.6.7: RFC 850, asctime); nullopt if bad. Pure.
 std::string http_date(std::int64_t unix_seconds);
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 
