@@ -28,6 +28,9 @@ print(status, h['Content-Type'], b'<html' in body.lower(), b'app.js' in body)
 print("script-src 'self'" in h['Content-Security-Policy'], h['Cache-Control'], h['X-Content-Type-Options'])
 etag = h['ETag']
 print(get('/', {'If-None-Match': etag})[0], get('/index.html')[1]['ETag'] == etag)
+status, h, body = get('/', {'If-None-Match': 'W/' + etag})
+print(status, h['Content-Type'], h['ETag'] == etag)
+print(get('/', {'If-Match': '"other"'})[0], get('/', {'If-Match': etag})[0])
 status, h, body = get('/app.js')
 print(status, h['Content-Type'], len(body) > 1000)
 print(get('/style.css')[1]['Content-Type'])
@@ -41,6 +44,8 @@ print(status, h['Content-Length'] != '0', body)
             "200 text/html; charset=utf-8 True True\n"
             "True no-cache nosniff\n"
             "304 True\n"
+            "304 None True\n"
+            "412 200\n"
             "200 text/javascript; charset=utf-8 True\n"
             "text/css; charset=utf-8\n"
             "200 b'ok\\n'\n"
