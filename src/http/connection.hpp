@@ -95,9 +95,14 @@ namespace detail {
 using server::tuple_awaitable;
 
 const std::string& current_http_date();
-void access_log(const Address& peer, const Request& req, const Reply& r);
+/// One line for each answer; `req` is null when the request could not be parsed.
+void access_log(const Address& peer, const Request* req, const Reply& r);
 bool framing_acceptable(const Request& req);
 void start_reply(Reply& r, unsigned version);
+/// The answer to a request that could not be read whole (`ec`), with `head` its request line
+/// and fields if they were read: 431, 405 (a method no web port takes; before its body's
+/// size is looked at), 413 or 400.
+void refuse(Reply& r, const boost::system::error_code& ec, const Request* head);
 
 template <class Stream>
 inline constexpr bool kPlainSocket = std::is_same_v<Stream, server::AsyncStream>;
@@ -259,13 +264,9 @@ boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address
     if (ec) {
       Reply r;
       start_reply(r, 11);
-      if (ec == bhttp::error::header_limit) {
-        plain(r, bhttp::status::request_header_fields_too_large, "request header too large\n");
-      } else if (ec == bhttp::error::body_limit) {
-        plain(r, bhttp::status::payload_too_large, "request bodies are not accepted\n");
-      } else {
-        plain(r, bhttp::status::bad_request, "bad request\n");
-      }
+      const Request* head = parser.is_header_done() ? &parser.get() : nullptr;
+      refuse(r, ec, head);
+      if (c.options.access_log) access_log(peer, head, r);
       co_await send(c, r, false, false);
       co_await linger(c);
       co_return;
@@ -283,7 +284,7 @@ boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address
       routes.answer(req, r);
     }
     const bool keep = req.keep_alive() && !r.close;
-    if (c.options.access_log) access_log(peer, req, r);
+    if (c.options.access_log) access_log(peer, &req, r);
     if (!co_await send(c, r, req.method() == bhttp::verb::head, keep) || !keep) co_return;
   }
 }

@@ -1,6 +1,7 @@
 // `sockit http serve` and RFC 9110's conditional and range requests, driven by curl and by
 // Python's http.client: If-Range on a resumed download after the file changed, If-Match and
-// If-Unmodified-Since (412), 304 without Content-Type, multipart/byteranges.
+// If-Unmodified-Since (412), 304 without Content-Type, multipart/byteranges, 405 before the
+// body's size, and an access-log line for every answer.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -192,6 +193,39 @@ print(resp.status, resp.getheader('Content-Range'))
             "200 20\n"
             "416 bytes */20\n")
       << r.err;
+}
+
+TEST_F(HttpServeConditions, OtherMethodsGet405BeforeTheirBodyAndEveryAnswerIsLogged) {
+  const auto r = py(R"(
+def raw(payload):
+    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+    s.sendall(payload)
+    data = b''
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    head = data.split(b'\r\n\r\n')[0].split(b'\r\n')
+    allow = [h for h in head if h.lower().startswith(b'allow:')]
+    return head[0].decode(), allow
+print(*raw(b'PUT /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'))
+print(*raw(b'POST /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'))
+print(*raw(b'DELETE /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+print(*raw(b'GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'))
+print(*raw(b'NONSENSE\r\n\r\n'))
+)");
+  EXPECT_EQ(r.out,
+            "HTTP/1.1 405 Method Not Allowed [b'Allow: GET, HEAD']\n"
+            "HTTP/1.1 405 Method Not Allowed [b'Allow: GET, HEAD']\n"
+            "HTTP/1.1 405 Method Not Allowed [b'Allow: GET, HEAD']\n"
+            "HTTP/1.1 413 Payload Too Large []\n"
+            "HTTP/1.1 400 Bad Request []\n")
+      << r.err;
+  EXPECT_TRUE(logged("\"PUT /small.txt HTTP/1.1\" 405"));
+  EXPECT_TRUE(logged("\"POST /small.txt HTTP/1.1\" 405"));
+  EXPECT_TRUE(logged("\"DELETE /small.txt HTTP/1.1\" 405"));
+  EXPECT_TRUE(logged("\"GET /small.txt HTTP/1.1\" 413"));
+  EXPECT_TRUE(logged("\"-\" 400"));
 }
 
 }  // namespace
