@@ -79,7 +79,9 @@ void add_http_get(CLI::App& http_cmd, Action& action) {
   auto args = std::make_shared<GetArgs>();
   auto& o = args->options;
   cmd->add_option("URL", args->url, "http:// or https:// URL")->required();
-  cmd->add_option("-o,--output", o.output, "write the body to FILE (saved only when complete)");
+  cmd->add_option("-o,--output", o.output,
+                  "write the body to FILE ('-': stdout); a file is replaced only when complete, a "
+                  "device or FIFO written through");
   cmd->add_flag("-I,--head", o.head_only, "print the status line and headers (HEAD)");
   cmd->add_flag("-L,--location", o.follow, "follow redirects (up to 10)");
   cmd->add_option("--timeout", args->timeout_s, "seconds for each request")

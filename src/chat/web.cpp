@@ -13,14 +13,15 @@
 
 #include "cluster.hpp"
 #include "http/connection.hpp"
+#include "http/request_conditions.hpp"
 #include "hub.hpp"
 #include "metrics.hpp"
 #include "origin.hpp"
+#include "server/tls_certs.hpp"
 #include "session.hpp"
 #include "sockit/core/log.hpp"
-#include "sockit/http/files.hpp"
+#include "sockit/http/preconditions.hpp"
 #include "sockit/server/with_timeout.hpp"
-#include "server/tls_certs.hpp"
 #include "web_assets.hpp"
 #include "ws_transport.hpp"
 
@@ -56,14 +57,22 @@ void text_reply(Reply& r, bhttp::status status, std::string text) {
   r.head.set(bhttp::field::cache_control, "no-store");
 }
 
+// An embedded file: its ETag is its only validator (no Last-Modified, no ranges), checked
+// as `sockit http serve` checks a file's (If-Match 412, If-None-Match 304; no Content-Type).
 void asset(Reply& r, const HttpRequest& req, const WebAsset& file) {
   r.head.set(bhttp::field::etag, file.etag);
   // Revalidate every time (a cheap 304): a new binary must never meet an old cached page.
   r.head.set(bhttp::field::cache_control, "no-cache");
   r.head.set("X-Content-Type-Options", "nosniff");
-  if (http::etag_matches(req[bhttp::field::if_none_match], file.etag)) {
-    r.head.result(bhttp::status::not_modified);
-    return;
+  switch (http::evaluate_preconditions(http::conditions_of(req),
+                                       http::Validators{file.etag, std::nullopt})) {
+    case http::Verdict::not_modified:
+      return r.head.result(bhttp::status::not_modified);
+    case http::Verdict::precondition_failed:
+      return text_reply(r, bhttp::status::precondition_failed, "precondition failed\n");
+    case http::Verdict::proceed:
+    case http::Verdict::ignore_range:
+      break;
   }
   r.head.set(bhttp::field::content_type, file.content_type);
   if (file.content_type.starts_with("text/html")) {
@@ -108,7 +117,7 @@ void answer(const HttpRequest& req, Reply& r, const WebContext& ctx) {
   if (path.empty()) return text_reply(r, bhttp::status::bad_request, "bad request target\n");
   if (!ctx.metrics_only && beast::websocket::is_upgrade(req)) return refuse_upgrade(r, req, ctx, path);
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-    r.head.set(bhttp::field::allow, "GET, HEAD");
+    r.head.set(bhttp::field::allow, http::kAllowedMethods);
     return text_reply(r, bhttp::status::method_not_allowed, "method not allowed\n");
   }
   if (path == "/healthz") {

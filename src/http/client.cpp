@@ -1,6 +1,5 @@
 #include "sockit/http/client.hpp"
 
-#include <filesystem>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +17,7 @@
 #include <boost/url/url.hpp>
 #include <fmt/core.h>
 
+#include "output_sink.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/version.hpp"
 #include "url_target.hpp"
@@ -26,7 +26,6 @@ namespace sockit::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-namespace fs = std::filesystem;
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
@@ -36,47 +35,6 @@ namespace {
 // One line on stderr and exit 1: the shape of every failure.
 struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-// Where the body goes: stdout, or a temporary file renamed into place on success.
-class Sink {
- public:
-  Sink(const std::string& output, std::FILE* out) : target_(output), out_(out) {
-    if (output.empty()) return;
-    temp_ = fs::path(output).parent_path() / ("." + fs::path(output).filename().string() +
-                                              fmt::format(".sockit-{}", ::getpid()));
-    file_ = std::fopen(temp_.c_str(), "wb");
-    if (!file_) throw Failure(fmt::format("cannot write {}: {}", temp_.string(), std::strerror(errno)));
-    out_ = file_;
-  }
-  ~Sink() {
-    if (file_) {
-      std::fclose(file_);
-      std::error_code ec;
-      fs::remove(temp_, ec);  // not committed: leave nothing half-written behind
-    }
-  }
-  void write(const char* data, std::size_t n) {
-    if (std::fwrite(data, 1, n, out_) != n) throw Failure("write failed: " + std::string(std::strerror(errno)));
-    written_ += n;
-  }
-  void commit() {
-    if (!file_) return void(std::fflush(out_));
-    const bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!ok || std::rename(temp_.c_str(), target_.c_str()) != 0) {
-      throw Failure(fmt::format("cannot save {}: {}", target_, std::strerror(errno)));
-    }
-  }
-  std::uint64_t written() const { return written_; }
-  bool to_file() const { return file_ != nullptr; }
-
- private:
-  std::string target_;
-  fs::path temp_;
-  std::FILE* file_ = nullptr;
-  std::FILE* out_;
-  std::uint64_t written_ = 0;
 };
 
 void progress(std::uint64_t done, std::optional<std::uint64_t> total) {
@@ -98,7 +56,7 @@ struct Answer {
 
 class Fetch {
  public:
-  Fetch(const GetOptions& o, Sink& sink, std::FILE* out) : o_(o), sink_(sink), out_(out) {}
+  Fetch(const GetOptions& o, OutputSink& sink, std::FILE* out) : o_(o), sink_(sink), out_(out) {}
 
   awaitable<Answer> once(const boost::urls::url_view& url) {
     const auto [tls, host, port, target, authority] = url_target(url);
@@ -203,12 +161,12 @@ class Fetch {
   }
 
   const GetOptions& o_;
-  Sink& sink_;
+  OutputSink& sink_;
   std::FILE* out_;
 };
 
 int fetch_following(boost::urls::url url, const GetOptions& o, std::FILE* out) {
-  Sink sink(o.output, out);
+  OutputSink sink(o.output, out);
   Fetch fetch(o, sink, out);
   for (int hop = 0;; ++hop) {
     asio::io_context io;
@@ -222,7 +180,7 @@ int fetch_following(boost::urls::url url, const GetOptions& o, std::FILE* out) {
       continue;
     }
     if (a.status < 200 || a.status >= 300) {
-      if (o.output.empty()) sink.commit();  // the error page still shows; a -o file is not made
+      if (!sink.to_file()) sink.commit();  // the error page still shows; a -o file is not made
       std::fprintf(stderr, "sockit: HTTP %u %s\n", a.status, a.reason.c_str());
       return 1;
     }
@@ -249,6 +207,9 @@ int get(const std::string& url, const GetOptions& options, std::FILE* out) {
     return run_get(url, options, out);
   } catch (const Failure& f) {
     std::fprintf(stderr, "sockit: %s\n", f.what());
+    return 1;
+  } catch (const OutputError& e) {
+    std::fprintf(stderr, "sockit: %s\n", e.what());
     return 1;
   }
 }

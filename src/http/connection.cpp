@@ -3,6 +3,8 @@
 #include <ctime>
 #include <vector>
 
+#include <fmt/core.h>
+
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
 #include "sockit/server/with_timeout.hpp"
@@ -36,16 +38,35 @@ void start_reply(Reply& r, unsigned version) {
   r.head.result(bhttp::status::ok);
 }
 
-// Common Log Format: host ident user [date] "request" status bytes.
-void access_log(const Address& peer, const Request& req, const Reply& r) {
+// Common Log Format: host ident user [date] "request" status bytes; "-" for a request that
+// could not be parsed, as nginx writes it.
+void access_log(const Address& peer, const Request* req, const Reply& r) {
   const auto bytes = r.fd >= 0 || r.cached ? r.length : r.body.size();
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char date[64];
   std::strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  log_info("{} - - [{}] \"{} {} HTTP/{}.{}\" {} {}", peer.host(), date, std::string(req.method_string()),
-           std::string(req.target()), req.version() / 10, req.version() % 10, r.head.result_int(), bytes);
+  const auto line =
+      req ? fmt::format("{} {} HTTP/{}.{}", std::string_view(req->method_string()),
+                        std::string_view(req->target()), req->version() / 10, req->version() % 10)
+          : std::string("-");
+  log_info("{} - - [{}] \"{}\" {} {}", peer.host(), date, line, r.head.result_int(), bytes);
+}
+
+void refuse(Reply& r, const boost::system::error_code& ec, const Request* head) {
+  if (ec == bhttp::error::header_limit) {
+    return plain(r, bhttp::status::request_header_fields_too_large, "request header too large\n");
+  }
+  const bool readable = head && ec != bhttp::error::bad_transfer_encoding;
+  if (readable && head->method() != bhttp::verb::get && head->method() != bhttp::verb::head) {
+    r.head.set(bhttp::field::allow, kAllowedMethods);
+    return plain(r, bhttp::status::method_not_allowed, "method not allowed\n");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return plain(r, bhttp::status::payload_too_large, "request bodies are not accepted\n");
+  }
+  plain(r, bhttp::status::bad_request, "bad request\n");
 }
 
 // RFC 9112 §6.1-6.3: no transfer coding is decoded but chunked, so a request with

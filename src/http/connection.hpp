@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 
@@ -30,6 +31,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 
+#include "sockit/http/ranges.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/reusable.hpp"
 #include "sockit/server/with_timeout.hpp"
@@ -41,8 +43,9 @@ using Request = bhttp::request<bhttp::empty_body>;
 using Head = bhttp::response<bhttp::empty_body>;
 using TlsStream = boost::asio::ssl::stream<server::AsyncStream&>;
 
-/// One answer: a generated body, the bytes of a cached file, or a byte range of an open file
-/// (closed with the Reply). Used on one connection's loop.
+/// One answer: a generated body, the bytes of a cached file, a byte range of an open file
+/// (closed with the Reply), or several ranges of it as multipart/byteranges. Used on one
+/// connection's loop.
 struct Reply {
   Reply() = default;
   Reply(const Reply&) = delete;
@@ -56,11 +59,15 @@ struct Reply {
   int fd = -1;
   std::shared_ptr<const std::string> cached;  ///< a small file's bytes, from a cache
   std::uint64_t offset = 0, length = 0;       ///< the range of `fd` or `cached` to send
+  Byteranges multipart;                       ///< parts of `fd` to send (length: all of it)
   bool close = false;                         ///< end the connection after this answer
 };
 
 /// A text/plain answer.
 void plain(Reply& r, bhttp::status status, std::string text);
+
+/// The methods every web port of sockit answers (both serve files or pages, nothing more).
+inline constexpr std::string_view kAllowedMethods = "GET, HEAD";
 
 /// Value type.
 struct ConnectionOptions {
@@ -88,9 +95,14 @@ namespace detail {
 using server::tuple_awaitable;
 
 const std::string& current_http_date();
-void access_log(const Address& peer, const Request& req, const Reply& r);
+/// One line for each answer; `req` is null when the request could not be parsed.
+void access_log(const Address& peer, const Request* req, const Reply& r);
 bool framing_acceptable(const Request& req);
 void start_reply(Reply& r, unsigned version);
+/// The answer to a request that could not be read whole (`ec`), with `head` its request line
+/// and fields if they were read: 431, 405 (a method no web port takes; before its body's
+/// size is looked at), 413 or 400.
+void refuse(Reply& r, const boost::system::error_code& ec, const Request* head);
 
 template <class Stream>
 inline constexpr bool kPlainSocket = std::is_same_v<Stream, server::AsyncStream>;
@@ -112,9 +124,10 @@ struct Connection {
 // call, waiting for the socket to drain in between (flat memory whatever the size); over
 // TLS read and written in 64 KiB pieces.
 template <class Stream>
-boost::asio::awaitable<bool> send_file_range(Connection<Stream>& c, Reply& r) {
-  auto at = static_cast<off_t>(r.offset);
-  std::uint64_t left = r.length;
+boost::asio::awaitable<bool> send_file_range(Connection<Stream>& c, int fd, std::uint64_t offset,
+                                             std::uint64_t length) {
+  auto at = static_cast<off_t>(offset);
+  std::uint64_t left = length;
   if constexpr (kPlainSocket<Stream>) {
     boost::system::error_code ec;
     c.socket().native_non_blocking(true, ec);
@@ -122,7 +135,7 @@ boost::asio::awaitable<bool> send_file_range(Connection<Stream>& c, Reply& r) {
     while (left > 0) {
       c.allow(c.options.idle_timeout);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
-      const ssize_t n = ::sendfile(c.socket().native_handle(), r.fd, &at, want);
+      const ssize_t n = ::sendfile(c.socket().native_handle(), fd, &at, want);
       if (n > 0) {
         left -= static_cast<std::uint64_t>(n);
       } else if (n == 0) {
@@ -139,7 +152,7 @@ boost::asio::awaitable<bool> send_file_range(Connection<Stream>& c, Reply& r) {
     std::array<char, 65536> piece;
     while (left > 0) {
       c.allow(c.options.idle_timeout);
-      const ssize_t n = ::pread(r.fd, piece.data(), std::min<std::uint64_t>(left, piece.size()), at);
+      const ssize_t n = ::pread(fd, piece.data(), std::min<std::uint64_t>(left, piece.size()), at);
       if (n <= 0) co_return false;
       const auto [ec, written] = co_await boost::asio::async_write(
           c.stream, boost::asio::buffer(piece.data(), static_cast<std::size_t>(n)), tuple_awaitable);
@@ -149,6 +162,22 @@ boost::asio::awaitable<bool> send_file_range(Connection<Stream>& c, Reply& r) {
     }
   }
   co_return true;
+}
+
+// A multipart/byteranges body of an open file: each part's head, then its range.
+template <class Stream>
+boost::asio::awaitable<bool> send_parts(Connection<Stream>& c, Reply& r) {
+  for (const auto& part : r.multipart.parts) {
+    c.allow(c.options.idle_timeout);
+    const auto [ec, n] = co_await boost::asio::async_write(c.stream, boost::asio::buffer(part.head),
+                                                           tuple_awaitable);
+    if (ec || !co_await send_file_range(c, r.fd, part.range.first, part.range.length()))
+      co_return false;
+  }
+  c.allow(c.options.idle_timeout);
+  const auto [ec, n] = co_await boost::asio::async_write(
+      c.stream, boost::asio::buffer(r.multipart.close), tuple_awaitable);
+  co_return !ec;
 }
 
 template <class Stream>
@@ -172,7 +201,8 @@ boost::asio::awaitable<bool> send(Connection<Stream>& c, Reply& r, bool head_onl
     co_return false;
   }
   if (head_only || !has_body) co_return true;
-  co_return co_await send_file_range(c, r);
+  if (!r.multipart.parts.empty()) co_return co_await send_parts(c, r);
+  co_return co_await send_file_range(c, r.fd, r.offset, r.length);
 }
 
 // After refusing a request whose bytes we did not read: stop sending, then read and drop what
@@ -234,13 +264,9 @@ boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address
     if (ec) {
       Reply r;
       start_reply(r, 11);
-      if (ec == bhttp::error::header_limit) {
-        plain(r, bhttp::status::request_header_fields_too_large, "request header too large\n");
-      } else if (ec == bhttp::error::body_limit) {
-        plain(r, bhttp::status::payload_too_large, "request bodies are not accepted\n");
-      } else {
-        plain(r, bhttp::status::bad_request, "bad request\n");
-      }
+      const Request* head = parser.is_header_done() ? &parser.get() : nullptr;
+      refuse(r, ec, head);
+      if (c.options.access_log) access_log(peer, head, r);
       co_await send(c, r, false, false);
       co_await linger(c);
       co_return;
@@ -258,7 +284,7 @@ boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address
       routes.answer(req, r);
     }
     const bool keep = req.keep_alive() && !r.close;
-    if (c.options.access_log) access_log(peer, req, r);
+    if (c.options.access_log) access_log(peer, &req, r);
     if (!co_await send(c, r, req.method() == bhttp::verb::head, keep) || !keep) co_return;
   }
 }

@@ -1,6 +1,5 @@
-// MIME types, Range, validators, dates and listings for the static server.
+// MIME types, validators, dates and listings for the static server.
 #include <algorithm>
-#include <charconv>
 #include <ctime>
 
 #include <boost/url/encode.hpp>
@@ -34,12 +33,6 @@ constexpr Mime kMimes[] = {
     {".tar", "application/x-tar"},
 };
 
-bool parse_u64(std::string_view s, std::uint64_t& v) {
-  if (s.empty()) return false;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc{} && p == s.data() + s.size();
-}
-
 bool equal_ci(std::string_view a, std::string_view lower) {
   return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == y;
@@ -58,36 +51,8 @@ std::string_view mime_type(std::string_view filename) {
   return "application/octet-stream";
 }
 
-RangeResult parse_range(std::string_view header, std::uint64_t size) {
-  if (!header.starts_with("bytes=")) return {};
-  const auto spec = header.substr(6);
-  if (spec.find(',') != std::string_view::npos) return {};  // several ranges: whole file
-  const auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return {};
-  const auto a = spec.substr(0, dash), b = spec.substr(dash + 1);
-  std::uint64_t first = 0, last = 0;
-  if (a.empty()) {  // suffix: the last N bytes
-    if (!parse_u64(b, last) || last == 0) return {std::nullopt, !b.empty() && b == "0"};
-    if (size == 0) return {std::nullopt, true};
-    return {ByteRange{size - std::min(last, size), size - 1}, false};
-  }
-  if (!parse_u64(a, first)) return {};
-  if (b.empty()) {
-    last = size ? size - 1 : 0;
-  } else if (!parse_u64(b, last) || last < first) {
-    return {};
-  }
-  if (first >= size) return {std::nullopt, true};
-  return {ByteRange{first, std::min(last, size - 1)}, false};
-}
-
 std::string make_etag(std::uint64_t size, std::int64_t mtime_ns) {
   return fmt::format("\"{:x}-{:x}\"", size, static_cast<std::uint64_t>(mtime_ns));
-}
-
-bool etag_matches(std::string_view header, std::string_view etag) {
-  // If-None-Match compares weakly, so W/"x" matches "x": finding the quoted tag is enough.
-  return header.find('*') != std::string_view::npos || header.find(etag) != std::string_view::npos;
 }
 
 std::string http_date(std::int64_t unix_seconds) {
@@ -100,11 +65,17 @@ std::string http_date(std::int64_t unix_seconds) {
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) {
-  std::tm tm{};
+  // IMF-fixdate, then RFC 850's "Sunday, 06-Nov-94 08:49:37 GMT" and asctime's
+  // "Sun Nov  6 08:49:37 1994" (strptime skips the padding space).
+  constexpr const char* kForms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                                    "%a %b %e %H:%M:%S %Y"};
   const std::string s(text);
-  const char* end = ::strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return static_cast<std::int64_t>(::timegm(&tm));
+  for (const char* form : kForms) {
+    std::tm tm{};
+    const char* end = ::strptime(s.c_str(), form, &tm);
+    if (end && *end == '\0') return static_cast<std::int64_t>(::timegm(&tm));
+  }
+  return std::nullopt;
 }
 
 std::string html_escape(std::string_view text) {

@@ -10,12 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "connection.hpp"
 #include "file_cache.hpp"
-#include "sockit/http/files.hpp"
+#include "file_reply.hpp"
 #include "server/tls_certs.hpp"
+#include "sockit/http/files.hpp"
 #include "sockit/server/async_server.hpp"
 
 namespace sockit::http {
@@ -33,60 +32,24 @@ struct Root {
 
 namespace {
 
-// A file already open (`fd`, owned by the reply from here on) and its fstat.
-void file_reply(Reply& r, const Request& req, std::string_view name, int fd, const struct stat& st,
-                FileCache& cache) {
-  r.fd = fd;
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  const auto file = cache.get(st, fd);
-  if (file) {
-    r.cached = std::shared_ptr<const std::string>(file, &file->bytes);
-    r.head.set(bhttp::field::etag, file->etag);
-    r.head.set(bhttp::field::last_modified, file->last_modified);
-  } else {
-    r.head.set(bhttp::field::etag, make_etag(size, mtime_ns(st)));
-    r.head.set(bhttp::field::last_modified, http_date(st.st_mtim.tv_sec));
-  }
-  r.head.set(bhttp::field::accept_ranges, "bytes");
-  r.head.set(bhttp::field::content_type, mime_type(name));
-  const auto etag = r.head[bhttp::field::etag];
-  const auto inm = req[bhttp::field::if_none_match];
-  if (!inm.empty() ? etag_matches(inm, etag)
-                   : req.count(bhttp::field::if_modified_since) &&
-                         parse_http_date(req[bhttp::field::if_modified_since]) >= st.st_mtim.tv_sec) {
-    r.head.result(bhttp::status::not_modified);
-    return;
-  }
-  r.length = size;
-  if (req.count(bhttp::field::range) == 0) return;
-  const auto range = parse_range(req[bhttp::field::range], size);
-  if (range.unsatisfiable) {
-    ::close(std::exchange(r.fd, -1));  // the answer is the text below, not the file
-    r.cached.reset();
-    plain(r, bhttp::status::range_not_satisfiable, "range not satisfiable\n");
-    r.head.set(bhttp::field::content_range, fmt::format("bytes */{}", size));
-    return;
-  }
-  if (range.range) {
-    r.head.result(bhttp::status::partial_content);
-    r.offset = range.range->first;
-    r.length = range.range->last - range.range->first + 1;
-    r.head.set(bhttp::field::content_range,
-               fmt::format("bytes {}-{}/{}", range.range->first, range.range->last, size));
-  }
-}
+// What every answer needs of the server: where files are, and how to send them.
+struct Site {
+  const Root& root;
+  FileCache& cache;
+  std::size_t max_ranges;
+};
 
 // The fast way to a regular file: one openat2(2) below the root's descriptor, which the kernel
 // refuses if any step — a `..` or a symlink — would leave the root. False when it does not
 // lead to a regular file (a directory, nothing, an absolute symlink, a kernel without
 // openat2): the caller then takes the slow way, resolve_target, which decides.
-bool serve_beneath(Reply& r, const Request& req, int root_fd, const LexicalTarget& target,
-                   FileCache& cache) {
+bool serve_beneath(Reply& r, const Request& req, const Site& site, const LexicalTarget& target) {
   if (target.relative.empty() || target.decoded.ends_with('/')) return false;  // "/" and "/dir/"
   open_how how{};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // a FIFO must not block the loop
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  const int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, target.relative.c_str(), &how, sizeof how));
+  const int fd = static_cast<int>(
+      ::syscall(SYS_openat2, site.root.fd, target.relative.c_str(), &how, sizeof how));
   if (fd < 0) return false;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -96,7 +59,7 @@ bool serve_beneath(Reply& r, const Request& req, int root_fd, const LexicalTarge
   const auto slash = target.relative.rfind('/');
   const auto name = slash == std::string::npos ? std::string_view(target.relative)
                                                : std::string_view(target.relative).substr(slash + 1);
-  file_reply(r, req, name, fd, st, cache);
+  file_reply(r, req, OpenFile{fd, st, name}, site.cache, site.max_ranges);
   return true;
 }
 
@@ -126,16 +89,16 @@ void directory_reply(Reply& r, const Request& req, const TargetResult& t) {
   r.body = directory_listing(t.decoded, std::move(entries));
 }
 
-void build(Reply& r, const Request& req, const Root& root, FileCache& cache) {
+void build(Reply& r, const Request& req, const Site& site) {
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-    r.head.set(bhttp::field::allow, "GET, HEAD");
+    r.head.set(bhttp::field::allow, kAllowedMethods);
     return plain(r, bhttp::status::method_not_allowed, "method not allowed\n");
   }
   if (const auto lexical = lexical_target(req.target());
-      lexical.status == 0 && serve_beneath(r, req, root.fd, lexical, cache)) {
+      lexical.status == 0 && serve_beneath(r, req, site, lexical)) {
     return;
   }
-  auto t = resolve_target(root.path, req.target());
+  auto t = resolve_target(site.root.path, req.target());
   if (t.status == 400) return plain(r, bhttp::status::bad_request, "bad request\n");
   if (t.status == 403) return plain(r, bhttp::status::forbidden, "forbidden\n");
   if (t.status) return plain(r, bhttp::status::not_found, "not found\n");
@@ -151,7 +114,8 @@ void build(Reply& r, const Request& req, const Root& root, FileCache& cache) {
     ::close(fd);
     return plain(r, bhttp::status::not_found, "not found\n");
   }
-  file_reply(r, req, t.path.filename().string(), fd, st, cache);
+  const auto name = t.path.filename().string();
+  file_reply(r, req, OpenFile{fd, st, name}, site.cache, site.max_ranges);
 }
 
 ConnectionOptions connection_options(const StaticOptions& o) {
@@ -193,8 +157,9 @@ struct StaticServer::Impl {
         root(options.root),
         cache(options.cache_bytes, options.cache_file_bytes),
         certs(tls_certs(options)),
-        routes{[this](const Request& req, Reply& r) { build(r, req, root, cache); }, {}, {}},
-        tls_routes{[this](const Request& req, Reply& r) { build(r, req, root, cache); }, {}, {}},
+        site{root, cache, options.max_ranges},
+        routes{[this](const Request& req, Reply& r) { build(r, req, site); }, {}, {}},
+        tls_routes{[this](const Request& req, Reply& r) { build(r, req, site); }, {}, {}},
         server(endpoint,
                server::ReusableStreamCoroutine([this](server::AsyncStream& socket, const Address& peer,
                                                       server::Reusable& reusable) {
@@ -212,6 +177,7 @@ struct StaticServer::Impl {
   const Root root;
   FileCache cache;
   const std::unique_ptr<server::TlsCerts> certs;  // null: plain HTTP
+  const Site site;
   const Routes<server::AsyncStream> routes;
   const Routes<TlsStream> tls_routes;
   server::AsyncServer server;

@@ -28,6 +28,9 @@ print(status, h['Content-Type'], b'<html' in body.lower(), b'app.js' in body)
 print("script-src 'self'" in h['Content-Security-Policy'], h['Cache-Control'], h['X-Content-Type-Options'])
 etag = h['ETag']
 print(get('/', {'If-None-Match': etag})[0], get('/index.html')[1]['ETag'] == etag)
+status, h, body = get('/', {'If-None-Match': 'W/' + etag})
+print(status, h['Content-Type'], h['ETag'] == etag)
+print(get('/', {'If-Match': '"other"'})[0], get('/', {'If-Match': etag})[0])
 status, h, body = get('/app.js')
 print(status, h['Content-Type'], len(body) > 1000)
 print(get('/style.css')[1]['Content-Type'])
@@ -41,6 +44,8 @@ print(status, h['Content-Length'] != '0', body)
             "200 text/html; charset=utf-8 True True\n"
             "True no-cache nosniff\n"
             "304 True\n"
+            "304 None True\n"
+            "412 200\n"
             "200 text/javascript; charset=utf-8 True\n"
             "text/css; charset=utf-8\n"
             "200 b'ok\\n'\n"
@@ -50,7 +55,8 @@ print(status, h['Content-Length'] != '0', body)
 }
 
 // The web port runs on the same HTTP connection loop as `sockit http serve`: its Date, its
-// limits and refusals (then a lingering close), keep-alive with pipelining.
+// limits and refusals (then a lingering close; a method it never takes is 405 before its body's
+// size is looked at), keep-alive with pipelining.
 TEST(ChatWeb, TheWebPortFollowsTheHttpServersRules) {
   WebChat chat;
   const auto r = chat.python(R"(
@@ -68,11 +74,12 @@ def status(answer):
 two = exchange(b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /auth HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
 print(two.count(b'HTTP/1.1 200 OK'), b'\r\nDate: ' in two, b'{"accounts":false' in two)
 print(status(exchange(b'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')))
+print(status(exchange(b'GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')))
 print(status(exchange(b'GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + b'a' * 20000 + b'\r\n\r\n')))
 print(status(exchange(b'GET /' + b'a' * 5000 + b' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')))
 print(status(exchange(b'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n')))
 )");
-  EXPECT_EQ(r.out, "2 True True\n413\n431\n414\n400\n") << r.err;
+  EXPECT_EQ(r.out, "2 True True\n405\n413\n431\n414\n400\n") << r.err;
 }
 
 TEST(ChatWeb, WebSocketAndTcpUsersShareRoomsAndDirectMessages) {

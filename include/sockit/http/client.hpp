@@ -1,5 +1,6 @@
 // `sockit http get`: an HTTP/1.1 and HTTPS client that reads whole responses (Content-Length,
-// chunked or close-delimited), follows redirects, checks certificates, and saves atomically.
+// chunked or close-delimited), follows redirects, checks certificates, and replaces a file only
+// when the body is complete (a device or FIFO is written through, as curl does).
 #pragma once
 
 #include <chrono>
@@ -14,7 +15,8 @@ struct GetOptions {
   bool head_only = false;      ///< -I: HEAD, print the status line and headers
   bool follow = false;         ///< -L: follow up to max_redirects redirects
   int max_redirects = 10;
-  std::string output;          ///< -o FILE: the body goes there (temp file + rename)
+  std::string output;          ///< -o FILE ("-": stdout): replaced when complete; a device
+                               ///< or FIFO (/dev/null) written through
   std::chrono::milliseconds timeout{30000};  ///< the whole exchange, per request
   std::string cacert;          ///< --cacert FILE: trust these CAs instead of the system's
   bool insecure = false;       ///< -k: do not check certificates (said loudly on stderr)

@@ -1,5 +1,5 @@
 // The pure parts of the static web server: request target to file (never outside the root),
-// MIME types, Range headers, validators and the directory listing. No sockets; fuzzable.
+// MIME types, validators and the directory listing (Range: ranges.hpp). No sockets; fuzzable.
 #pragma once
 
 #include <cstdint>
@@ -39,25 +39,11 @@ TargetResult resolve_target(const std::filesystem::path& root, std::string_view 
 /// The Content-Type for a file name ("index.html" -> "text/html; charset=utf-8"). Pure.
 std::string_view mime_type(std::string_view filename);
 
-/// A single byte range [first, last] of a file of `size` bytes.
-struct ByteRange {
-  std::uint64_t first = 0;
-  std::uint64_t last = 0;
-};
-/// What a Range header asks for: nullopt to serve the whole file (absent, malformed or
-/// several ranges), or `unsatisfiable` (answer 416). Pure.
-struct RangeResult {
-  std::optional<ByteRange> range;
-  bool unsatisfiable = false;
-};
-RangeResult parse_range(std::string_view header, std::uint64_t size);
-
 /// A strong validator from size and modification time. Pure.
 std::string make_etag(std::uint64_t size, std::int64_t mtime_ns);
-/// Whether an If-None-Match header matches `etag` ("*" or a list). Pure.
-bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
-/// RFC 9110 IMF-fixdate ("Sun, 22 Nov 2026 04:57:01 GMT") and back (nullopt if bad). Pure.
+/// RFC 9110 IMF-fixdate ("Sun, 22 Nov 2026 04:57:01 GMT"), and back from it or from the two
+/// obsolete forms a recipient must accept (§5.6.7: RFC 850, asctime); nullopt if bad. Pure.
 std::string http_date(std::int64_t unix_seconds);
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 

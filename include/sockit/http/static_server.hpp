@@ -1,5 +1,6 @@
-// `sockit http serve`: a static web server on Beast — keep-alive, pipelining, HEAD, Range,
-// ETag/Last-Modified, directory listings — that never serves anything outside its root.
+// `sockit http serve`: a static web server on Beast — keep-alive, pipelining, HEAD, Range
+// (multipart too), conditional requests (RFC 9110 §13), directory listings — that never
+// serves anything outside its root.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,7 @@ struct StaticOptions {
   bool access_log = true;                  ///< one common-log-format line per request
   std::size_t cache_bytes = 64 << 20;      ///< memory for small hot files (0: no cache)
   std::size_t cache_file_bytes = 256 << 10;  ///< files up to this size are cached
+  std::size_t max_ranges = 16;  ///< a Range naming more is ignored (200), as nginx's max_ranges
   std::string tls_cert;                    ///< PEM certificate chain: HTTPS; empty: plain HTTP
   std::string tls_key;                     ///< PEM private key of tls_cert
 };
