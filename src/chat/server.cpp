@@ -104,7 +104,7 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
     i.cluster = std::make_unique<cluster::Cluster>(o.cluster, i.hub);
     i.hub.use_cluster(i.cluster.get());
   }
-  if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key);
+  if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key, o.tls->profile);
   const auto config = server_config(o);
   i.server = std::make_unique<server::AsyncServer>(
       tcp, i.certs ? tls_session_coroutine(i.hub, o.limits, *i.certs) : session_coroutine(i.hub, o.limits),

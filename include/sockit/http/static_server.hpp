@@ -12,6 +12,7 @@
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 namespace sockit::http {
 
@@ -29,6 +30,7 @@ struct StaticOptions {
   std::size_t cache_file_bytes = 256 << 10;  ///< files up to this size are cached
   std::string tls_cert;                    ///< PEM certificate chain: HTTPS; empty: plain HTTP
   std::string tls_key;                     ///< PEM private key of tls_cert
+  TlsProfile tls_profile = TlsProfile::intermediate;  ///< HTTPS versions and ciphers
 };
 
 /// The static server, embeddable: bound when constructed, serving `options.root` on its own
