@@ -59,7 +59,9 @@ server::ServerConfig server_config(const ChatOptions& options) {
   server::ServerConfig config;
   config.model = server::Model::async;
   config.threads = options.threads;
-  config.max_connections = options.limits.max_clients + 64;  // room to answer server_full
+  // The hub answers server_full past max_clients; these 64 more sockets are the room to say
+  // so. Never more than max_clients + 64 are open, on all the ports together.
+  config.max_connections = options.limits.max_clients + 64;
   config.grace = options.limits.grace;
   return config;
 }
