@@ -1,8 +1,9 @@
 # `make package`: the Debian package (CPack DEB) from the release build: /usr/bin/sockit with
 # its man page (help2man over --help) and bash completion, the sockit-chat service with its
 # /etc/default settings, and the library's headers, archives, CMake package and pkg-config
-# file. The release preset installs to /usr and sets SOCKIT_PACKAGE, which adds the files
-# under /etc; other builds install only below their prefix.
+# file. The release preset installs to /usr and sets SOCKIT_PACKAGE, which adds the service
+# and its settings (under /etc for the prefix /usr, else below the prefix); other builds
+# install only the command and the library.
 option(SOCKIT_PACKAGE "Install the service and its /etc settings too (the Debian package)" OFF)
 
 find_program(HELP2MAN_PROGRAM help2man)
@@ -22,8 +23,18 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/sockit.bash-completion
 if(SOCKIT_PACKAGE)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/sockit-chat.service DESTINATION lib/systemd/system
           COMPONENT runtime)
-  install(FILES ${PROJECT_SOURCE_DIR}/packaging/sockit-chat.default
-          DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/default RENAME sockit-chat COMPONENT runtime)
+  # /etc/default/sockit-chat for the prefix /usr, PREFIX/etc/default otherwise (GNUInstallDirs'
+  # rule), decided when installing: `cmake --install --prefix DIR` writes nothing outside DIR
+  # (CMAKE_INSTALL_FULL_SYSCONFDIR would be the configured prefix's, /etc for the package).
+  # file(INSTALL) puts DESTDIR (CPack's staging directory) in front by itself.
+  install(CODE "
+    set(CMAKE_INSTALL_SYSCONFDIR \"${CMAKE_INSTALL_SYSCONFDIR}\")
+    set(CMAKE_INSTALL_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")  # known: GNUInstallDirs need not guess it
+    include(GNUInstallDirs)
+    GNUInstallDirs_get_absolute_install_dir(sockit_sysconfdir CMAKE_INSTALL_SYSCONFDIR SYSCONFDIR)
+    file(INSTALL DESTINATION \"\${sockit_sysconfdir}/default\" TYPE FILE
+         RENAME sockit-chat FILES \"${PROJECT_SOURCE_DIR}/packaging/sockit-chat.default\")"
+    COMPONENT runtime)
 endif()
 
 set(CPACK_GENERATOR DEB)
@@ -40,6 +51,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Building against the library (find_package, pkg-config) needs these headers too.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, pkg-config, libboost1.81-dev, libboost-json1.81-dev, \
 libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, libedit-dev, libpcap-dev")
-set(CPACK_SET_DESTDIR ON)  # /etc/default/sockit-chat is an absolute destination
+set(CPACK_SET_DESTDIR ON)  # /etc/default/sockit-chat lies outside the prefix /usr
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/conffiles)
 include(CPack)

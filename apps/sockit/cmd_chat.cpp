@@ -105,7 +105,7 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
                   "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"
                   " (repeatable: rooms are spread over the instances)")
       ->excludes(data);
-  add_tls_options(*cmd, args->tls.cert, args->tls.key,
+  add_tls_options(*cmd, args->tls.cert, args->tls.key, args->tls.profile,
                   "PEM certificate chain: both ports speak TLS (protocol v1 over TLS, HTTPS and "
                   "wss://); SIGHUP loads it again");
   auto* auth = cmd->add_option("--auth", args->auth,

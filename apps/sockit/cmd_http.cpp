@@ -53,7 +53,7 @@ void add_http_serve(CLI::App& http_cmd, Action& action) {
   cmd->add_option("DIR", args->dir, "directory to serve")->capture_default_str();
   cmd->add_option("--listen", args->listen, "where to listen")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "no access log");
-  add_tls_options(*cmd, args->options.tls_cert, args->options.tls_key,
+  add_tls_options(*cmd, args->options.tls_cert, args->options.tls_key, args->options.tls_profile,
                   "PEM certificate chain: serve HTTPS; SIGHUP loads it again");
   cmd->add_option("--max-clients", args->options.max_connections, "connections at once")
       ->capture_default_str();

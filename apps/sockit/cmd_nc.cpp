@@ -72,6 +72,7 @@ void add_nc_command(CLI::App& root, Action& action) {
   cmd->add_flag("--ssl", o.ssl, "TLS (a listener without --ssl-cert makes a temporary certificate)");
   cmd->add_option("--ssl-cert", o.ssl_cert, "server certificate (PEM)");
   cmd->add_option("--ssl-key", o.ssl_key, "server private key (PEM)");
+  add_tls_profile_option(*cmd, o.tls_profile);
   cmd->add_flag("--ssl-verify", o.ssl_verify, "client: verify the server's certificate and name");
   cmd->add_option("--ssl-trustfile", o.ssl_trustfile, "CA certificates (PEM) to verify against");
   cmd->add_option("-w,--wait", a->wait_s, "connect timeout, seconds")->check(CLI::NonNegativeNumber);

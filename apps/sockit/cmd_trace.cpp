@@ -1,5 +1,8 @@
 // `sockit trace`: live TCP segments with the handshake/teardown step and both endpoints'
 // states; UDP and ICMP as plain lines. libpcap captures and compiles the filter.
+#include <cstdio>
+#include <stdexcept>
+
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -74,15 +77,16 @@ void print_packet(const Packet& p, TcpTracker& tracker, const TraceOptions& o, L
   if (o.json) {
     auto object = packet_json(p, o.hex);
     if (event) add_tcp_fields(object, p, *event, lang);
-    return print_json(object);
+    print_json(object);
+  } else {
+    fmt::print("{}\n", event ? segment_line(p, *event, lang) : datagram_line(p));
+    if (event) {
+      if (const auto states = states_text(*event, lang); !states.empty())
+        fmt::print("    {}\n", states);
+    }
+    if (o.hex && !p.payload.empty()) fmt::print("{}", nc::hex_dump(p.payload, ' ', 0));
   }
-  fmt::print("{}\n", event ? segment_line(p, *event, lang) : datagram_line(p));
-  if (event) {
-    if (const auto states = states_text(*event, lang); !states.empty())
-      fmt::print("    {}\n", states);
-  }
-  if (o.hex && !p.payload.empty()) fmt::print("{}", nc::hex_dump(p.payload, ' ', 0));
-  std::fflush(stdout);
+  std::fflush(stdout);  // a packet is out before the next one is waited for
 }
 
 void print_summary(std::size_t packets, const TcpTotals& t, unsigned dropped, Lang lang,
@@ -108,6 +112,9 @@ int run_trace(const TraceOptions& o) {
   const auto filter = filter_of(o);
   Capture capture({o.interface, filter, 65535});
   const auto& interrupted = stop_flag_on_interrupt();
+  // A line at a time into a pipe or file too (tcpdump -l), not a block of 4 KiB at a time:
+  // `sockit trace --json | jq` shows each packet as it is seen.
+  if (std::setvbuf(stdout, nullptr, _IOLBF, 0) != 0) throw std::runtime_error("setvbuf(stdout)");
   fmt::print(stderr, "sockit trace: capturing on {}{}; Ctrl-C stops\n", o.interface,
              filter.empty() ? "" : " (" + filter + ")");
   std::fflush(stderr);

@@ -19,10 +19,24 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, const std::string& cert_help) {
+CLI::Option* add_tls_profile_option(CLI::App& cmd, TlsProfile& profile) {
+  return cmd
+      .add_option_function<std::string>(
+          "--tls-profile",
+          [&profile](const std::string& name) { profile = parse_tls_profile(name); },
+          "intermediate (default): TLS 1.2 with ECDHE and AEAD ciphers, and TLS 1.3; "
+          "modern: TLS 1.3 only (Mozilla's server-side TLS profiles)")
+      ->check(CLI::IsMember({"intermediate", "modern"}));
+}
+
+void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, TlsProfile& profile,
+                     const std::string& cert_help) {
   auto* cert_option = cmd.add_option("--tls-cert", cert, cert_help)->check(CLI::ExistingFile);
-  cmd.add_option("--tls-key", key, "PEM private key of --tls-cert")->check(CLI::ExistingFile)->needs(cert_option);
+  cmd.add_option("--tls-key", key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile)
+      ->needs(cert_option);
   cert_option->needs("--tls-key");
+  add_tls_profile_option(cmd, profile)->needs(cert_option);
 }
 
 void add_model_option(CLI::App& cmd, std::string& model) {

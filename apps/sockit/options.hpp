@@ -9,10 +9,12 @@
 #include "sockit/server/config.hpp"
 #include "sockit/server/message_reader.hpp"
 #include "sockit/socket/endpoint.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace sockit::app {
 
@@ -22,8 +24,13 @@ Endpoint parse_endpoint(const std::string& text, std::optional<std::uint16_t> de
 /// Seconds from the command line (fractions allowed) as milliseconds.
 std::chrono::milliseconds seconds_to_ms(double seconds);
 
-/// --tls-cert (described by `cert_help`) and --tls-key: each needs the other, both must exist.
-void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, const std::string& cert_help);
+/// --tls-cert (described by `cert_help`) and --tls-key: each needs the other, both must exist;
+/// --tls-profile intermediate|modern with them.
+void add_tls_options(CLI::App& cmd, std::string& cert, std::string& key, TlsProfile& profile,
+                     const std::string& cert_help);
+
+/// --tls-profile intermediate|modern into `profile`; returns the option (for needs()).
+CLI::Option* add_tls_profile_option(CLI::App& cmd, TlsProfile& profile);
 
 /// --model sequential|threading|forking|async.
 void add_model_option(CLI::App& cmd, std::string& model);

@@ -59,7 +59,9 @@ server::ServerConfig server_config(const ChatOptions& options) {
   server::ServerConfig config;
   config.model = server::Model::async;
   config.threads = options.threads;
-  config.max_connections = options.limits.max_clients + 64;  // room to answer server_full
+  // The hub answers server_full past max_clients; these 64 more sockets are the room to say
+  // so. Never more than max_clients + 64 are open, on all the ports together.
+  config.max_connections = options.limits.max_clients + 64;
   config.grace = options.limits.grace;
   return config;
 }
@@ -104,7 +106,7 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
     i.cluster = std::make_unique<cluster::Cluster>(o.cluster, i.hub);
     i.hub.use_cluster(i.cluster.get());
   }
-  if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key);
+  if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key, o.tls->profile);
   const auto config = server_config(o);
   i.server = std::make_unique<server::AsyncServer>(
       tcp, i.certs ? tls_session_coroutine(i.hub, o.limits, *i.certs) : session_coroutine(i.hub, o.limits),

@@ -144,7 +144,7 @@ std::unique_ptr<server::TlsCerts> tls_certs(const StaticOptions& o) {
   if (o.tls_cert.empty() && o.tls_key.empty()) return nullptr;
   if (o.tls_cert.empty() || o.tls_key.empty()) throw std::invalid_argument("HTTPS needs a certificate and its key");
   try {
-    return std::make_unique<server::TlsCerts>(o.tls_cert, o.tls_key);
+    return std::make_unique<server::TlsCerts>(o.tls_cert, o.tls_key, o.tls_profile);
   } catch (const std::runtime_error& e) {
     throw std::invalid_argument(e.what());
   }

@@ -32,7 +32,7 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 std::optional<TlsContext> make_tls(const NcOptions& o) {
   if (!o.ssl) return std::nullopt;
   if (o.udp) throw parse_error("--ssl works over streams only (no DTLS)");
-  return o.listen ? TlsContext::server(o.ssl_cert, o.ssl_key)
+  return o.listen ? TlsContext::server(o.ssl_cert, o.ssl_key, o.tls_profile)
                   : TlsContext::client(o.ssl_verify, o.ssl_trustfile);
 }
 

@@ -8,23 +8,25 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fcntl.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
+#include "connection_slots.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/log.hpp"
-#include "sockit/socket/factories.hpp"
 #include "sockit/server/with_timeout.hpp"
+#include "sockit/socket/factories.hpp"
 
 namespace sockit::server {
 namespace asio = boost::asio;
@@ -63,6 +65,9 @@ using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
 // Connections taken at once after one accept, before the loop serves others again.
 constexpr int accept_batch = 64;
+// How long an accept loop at the limit waits before it looks for a free slot again, should a
+// wake-up (posted when a slot is given back) be lost.
+constexpr std::chrono::milliseconds room_recheck{50};
 
 // A stream listener: the main one, or one more (AsyncServer::listen).
 struct Listener {
@@ -77,7 +82,8 @@ struct AsyncWorker {
   std::vector<std::unique_ptr<Acceptor>> acceptors;  // one a stream listener
   std::optional<AsyncDatagram> datagram;
   std::set<AsyncStream*> sessions;
-  ReusablePool reusable;  // its sessions waiting for a request
+  std::set<asio::steady_timer*> waiting_for_room;  // accept loops at the connection limit
+  ReusablePool reusable;                           // its sessions waiting for a request
   std::optional<asio::steady_timer> grace;
   bool stopping = false;
 };
@@ -92,6 +98,7 @@ struct AsyncServer::Impl {
   std::vector<std::unique_ptr<AsyncWorker>> workers;
   std::vector<ReusablePool*> pools;  // the workers', for evictions across them
   std::atomic<std::size_t> sessions{0};
+  std::optional<ConnectionSlots> slots;  // config.max_connections, taken before each accept
   std::function<void()> on_stop;
   std::once_flag stop_once;
   std::atomic<bool> serving{false};
@@ -102,11 +109,20 @@ struct AsyncServer::Impl {
   Socket bind(const Endpoint& endpoint, int type) const;
   void start(AsyncWorker& w);
   awaitable<void> accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l);
-  // Starts a session for a new connection, or closes it over the connection limit.
+  enum class Accepted { yes, none, failed };
+  // Accepts one queued connection into `slot` and starts its session. With none queued, or
+  // when accept fails (logged), the slot goes back.
+  Accepted accept_one(AsyncWorker& w, Acceptor& acceptor, const Listener& l, ConnectionSlot slot);
+  // A free slot, once one is; empty when the worker stops first.
+  awaitable<ConnectionSlot> take_slot(AsyncWorker& w, Acceptor& acceptor);
+  void wake_for_room();
+  // Starts a session for a new connection, which holds `slot`.
   void admit(AsyncWorker& w, AsyncStream socket,
-             const asio::generic::stream_protocol::endpoint& from, const Listener& l);
+             const asio::generic::stream_protocol::endpoint& from, const Listener& l,
+             ConnectionSlot slot);
   bool make_room();
-  awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer, const Listener& l);
+  awaitable<void> session(AsyncWorker& w, AsyncStream socket, Address peer, const Listener& l,
+                          ConnectionSlot slot);
   awaitable<void> datagram_loop(AsyncWorker& w);
   awaitable<void> watch_stop(AsyncWorker& w);
   void stop_worker(AsyncWorker& w);
@@ -133,6 +149,17 @@ void AsyncServer::Impl::open(const Endpoint& endpoint, int type) {
     workers.push_back(std::make_unique<AsyncWorker>());
     pools.push_back(&workers.back()->reusable);
   }
+  slots.emplace(config.max_connections);
+  slots->on_free([this] { wake_for_room(); });
+}
+
+// A slot was given back (on any thread): every worker's accept loops waiting for one look again.
+void AsyncServer::Impl::wake_for_room() {
+  for (auto& w : workers) {
+    asio::post(w->ctx, [&w = *w] {
+      for (asio::steady_timer* t : w.waiting_for_room) t->cancel();
+    });
+  }
 }
 
 void AsyncServer::Impl::start(AsyncWorker& w) {
@@ -152,42 +179,94 @@ void AsyncServer::Impl::start(AsyncWorker& w) {
   asio::co_spawn(w.ctx, watch_stop(w), LogFailure{"stop"});
 }
 
-awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& acceptor, const Listener& l) {
+// Takes a slot, and only then accepts: the count is right before the connection exists here.
+// The acceptor is waited on only once accept has found the queue empty: Asio's epoll reactor
+// is edge-triggered and its async_wait does not look first, so a wait begun while
+// connections are already queued could sleep until yet another one arrives.
+awaitable<void> AsyncServer::Impl::accept_loop(AsyncWorker& w, Acceptor& acceptor,
+                                               const Listener& l) {
   for (;;) {
-    asio::generic::stream_protocol::endpoint from;  // filled by accept: no getpeername
-    auto [ec, socket] = co_await acceptor.async_accept(from, tuple_awaitable);
-    if (w.stopping || ec == asio::error::operation_aborted) co_return;
-    if (ec) {
-      log_error("accept on {}: {}", l.address.to_string(), ec.message());
+    auto slot = co_await take_slot(w, acceptor);
+    if (!slot || w.stopping) co_return;
+    const Accepted first = accept_one(w, acceptor, l, std::move(slot));
+    if (first == Accepted::yes) {
+      // Those queued behind it are taken now, a bounded batch, each with a slot of its own:
+      // one accept a turn of the loop's queue left the last of a burst of 1,000 connections
+      // waiting a second for their first byte.
+      for (int more = 0; more < accept_batch && !w.stopping; ++more) {
+        auto next = slots->try_take();
+        if (!next || accept_one(w, acceptor, l, std::move(next)) != Accepted::yes) break;
+      }
+      continue;
+    }
+    if (first == Accepted::failed) {
       asio::steady_timer pause(w.ctx, std::chrono::milliseconds(100));
       co_await pause.async_wait(tuple_awaitable);  // e.g. out of descriptors: let some close
       continue;
     }
-    admit(w, std::move(socket), from, l);
-    // Those queued behind it are taken now, a bounded batch: one accept a turn of the loop's
-    // queue left the last of a burst of 1,000 connections waiting a second for their first byte.
-    for (int more = 0; more < accept_batch && !w.stopping; ++more) {
-      auto next = acceptor.accept(from, ec);  // the acceptor is non-blocking: would_block when none
-      if (ec) break;  // any other error is the next async_accept's to report
-      admit(w, std::move(next), from, l);
+    auto [ec] = co_await acceptor.async_wait(Acceptor::wait_read, tuple_awaitable);
+    if (w.stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) log_error("waiting for connections on {}: {}", l.address.to_string(), ec.message());
+  }
+}
+
+AsyncServer::Impl::Accepted AsyncServer::Impl::accept_one(AsyncWorker& w, Acceptor& acceptor,
+                                                          const Listener& l, ConnectionSlot slot) {
+  asio::generic::stream_protocol::endpoint from;  // filled by accept: no getpeername
+  boost::system::error_code ec;
+  auto socket = acceptor.accept(from, ec);  // the acceptor is non-blocking
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return Accepted::none;
+  if (ec == asio::error::connection_aborted) return Accepted::yes;  // gone already; go on
+  if (ec) {
+    log_error("accept on {}: {}", l.address.to_string(), ec.message());
+    return Accepted::failed;
+  }
+  admit(w, std::move(socket), from, l, std::move(slot));
+  return Accepted::yes;
+}
+
+namespace {
+// Whether a connection waits in the listen queue. Thread safe.
+bool connection_queued(Acceptor& acceptor) {
+  pollfd p{acceptor.native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+}  // namespace
+
+// At the limit, with a connection queued: the longest-idle connection (on any worker) is shut
+// down, and this loop waits until a slot is given back — by that connection's session once
+// its socket is closed, or by any other. The client meanwhile waits in the listen queue.
+// With none queued it only waits, and looks again every room_recheck.
+awaitable<ConnectionSlot> AsyncServer::Impl::take_slot(AsyncWorker& w, Acceptor& acceptor) {
+  asio::steady_timer room(w.ctx);
+  for (;;) {
+    if (w.stopping) co_return ConnectionSlot();
+    if (auto slot = slots->try_take()) co_return slot;
+    if (connection_queued(acceptor)) make_room();
+    slots->begin_wait();
+    if (auto slot = slots->try_take()) {  // given back between the look and the wait
+      slots->end_wait();
+      co_return slot;
     }
+    w.waiting_for_room.insert(&room);
+    room.expires_after(room_recheck);
+    co_await room.async_wait(tuple_awaitable);  // cancelled by wake_for_room or stop_worker
+    w.waiting_for_room.erase(&room);
+    slots->end_wait();
   }
 }
 
 void AsyncServer::Impl::admit(AsyncWorker& w, AsyncStream socket,
                               const asio::generic::stream_protocol::endpoint& from,
-                              const Listener& l) {
-  if (sessions.load() >= config.max_connections && !make_room()) {
-    log_warn("connection limit {} reached; closing a new connection", config.max_connections);
-    return;  // `socket` closes here
-  }
+                              const Listener& l, ConnectionSlot slot) {
   if (config.no_delay && (l.socket.family() == AF_INET || l.socket.family() == AF_INET6)) {
     boost::system::error_code ignored;  // a socket that refuses keeps Nagle: slower, not wrong
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
   Address peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
-  ++sessions;  // counted now, not when the session starts: the limit holds within a batch
-  asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l), LogFailure{"session"});
+  ++sessions;
+  asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l, std::move(slot)),
+                 LogFailure{"session"});
 }
 
 // Full: the session idle longest, on any worker, is shut down; its own worker ends it.
@@ -199,7 +278,7 @@ bool AsyncServer::Impl::make_room() {
 }
 
 awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, Address peer,
-                                           const Listener& l) {
+                                           const Listener& l, ConnectionSlot slot) {
   w.sessions.insert(&socket);
   {
     Reusable reusable(&w.reusable, socket.native_handle());  // leaves before the socket closes
@@ -210,6 +289,9 @@ awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, A
     }
   }
   w.sessions.erase(&socket);
+  boost::system::error_code ignored;  // the handler may have closed it already
+  socket.close(ignored);
+  slot.release();  // only now: the descriptor is gone
   --sessions;
   if (w.stopping && w.sessions.empty() && w.grace) w.grace->cancel();
 }
@@ -247,6 +329,7 @@ void AsyncServer::Impl::stop_worker(AsyncWorker& w) {
   w.reusable.close();  // the sockets are closed below, on this thread; no eviction may race
   boost::system::error_code ignored;  // closing a socket that is already closed is fine
   for (auto& acceptor : w.acceptors) acceptor->close(ignored);
+  for (asio::steady_timer* t : w.waiting_for_room) t->cancel();
   if (w.datagram) w.datagram->close(ignored);
   if (w.sessions.empty()) return;
   w.grace.emplace(w.ctx, config.grace);
@@ -315,6 +398,7 @@ void AsyncServer::serve_forever() {
   }
   impl_->workers[0]->ctx.run();
   for (auto& t : threads) t.join();
+  impl_->slots->clear_wake();  // sessions destroyed with the io_contexts post no wake-ups
   impl_->listener.close();
   for (auto& l : impl_->listeners) l->socket.close();
   {

@@ -150,6 +150,7 @@ void BaseServer::process_one() {
 }
 
 void BaseServer::process_stream() {
+  if (!dispatcher_->wait_for_room()) return;  // the limit is kept before accept, not after
   auto [connection, client] = socket_.accept();
   if (!verify_request(client)) {
     log_debug("refused {}", client.to_string());

@@ -24,18 +24,23 @@ class ForkingDispatcher final : public Dispatcher {
   ~ForkingDispatcher() override { stop(0ms); }
 
   bool dispatch(Job job) override {
-    reap();
-    while (children_.size() >= max_) {
-      if (interrupted()) return false;
-      std::this_thread::sleep_for(5ms);
-      reap();
-    }
+    if (!wait_for_room()) return false;
     const pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) run_child(job);
     children_.insert(pid);
     count_ = children_.size();
     return true;  // the parent's copy of the connection closes with `job`
+  }
+
+  bool wait_for_room() override {
+    reap();
+    while (children_.size() >= max_) {
+      if (interrupted()) return false;
+      std::this_thread::sleep_for(5ms);
+      reap();
+    }
+    return true;
   }
 
   void reap() override {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace sockit::server {
@@ -41,10 +42,22 @@ void ReusablePool::unlink(Reusable& r) noexcept {
   --count_;
 }
 
+namespace {
+// Bytes of a request have arrived but are not read yet: the wait is about to end, so the
+// connection is not idle (a burst's newcomers sit like this for a moment after accept).
+bool input_waiting(int fd) noexcept {
+  int n = 0;
+  return ::ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+}  // namespace
+
 bool ReusablePool::evict_oldest() noexcept {
   std::lock_guard lock(mu_);
-  if (!head_ || closed_) return false;
-  Reusable& oldest = *head_;
+  if (closed_) return false;
+  Reusable* candidate = head_;
+  while (candidate && input_waiting(candidate->fd_)) candidate = candidate->next_;
+  if (!candidate) return false;
+  Reusable& oldest = *candidate;
   unlink(oldest);
   oldest.evicted_ = true;
   // Under the lock: the connection cannot leave the pool and close its socket meanwhile.

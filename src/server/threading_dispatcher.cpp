@@ -22,16 +22,17 @@ class ThreadingDispatcher final : public Dispatcher {
 
   bool dispatch(Job job) override {
     std::unique_lock lock(mu_);
-    while (fds_.size() >= max_) {
-      if (interrupted()) return false;
-      make_room();  // an idle connection's thread, shut down, finishes and frees its slot
-      cv_.wait_for(lock, 50ms);
-    }
+    if (!wait_locked(lock)) return false;
     join_finished(lock);
     const auto id = next_id_++;
     fds_[id] = job.connection.fileno();
     threads_.emplace(id, std::thread(&ThreadingDispatcher::run, this, id, std::move(job)));
     return true;
+  }
+
+  bool wait_for_room() override {
+    std::unique_lock lock(mu_);
+    return wait_locked(lock);
   }
 
   void reap() override {
@@ -72,6 +73,16 @@ class ThreadingDispatcher final : public Dispatcher {
     fds_.erase(id);
     finished_.push_back(id);
     cv_.notify_all();
+  }
+
+  // Until fewer than max_ requests run (a slot is freed after its connection is closed).
+  bool wait_locked(std::unique_lock<std::mutex>& lock) {
+    while (fds_.size() >= max_) {
+      if (interrupted()) return false;
+      make_room();  // an idle connection's thread, shut down, finishes and frees its slot
+      cv_.wait_for(lock, 50ms);
+    }
+    return true;
   }
 
   void join_finished(std::unique_lock<std::mutex>& lock) {

@@ -1,9 +1,10 @@
 #include "tls_certs.hpp"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <stdexcept>
+
+#include "sockit/socket/tls.hpp"
 
 namespace sockit::server {
 namespace ssl = boost::asio::ssl;
@@ -25,24 +26,18 @@ int select_http(SSL*, const unsigned char** out, unsigned char* out_len, const u
 
 }  // namespace
 
-TlsCerts::TlsCerts(std::string cert, std::string key)
-    : cert_(std::move(cert)), key_(std::move(key)), current_(load()) {}
+TlsCerts::TlsCerts(std::string cert, std::string key, TlsProfile profile)
+    : cert_(std::move(cert)), key_(std::move(key)), profile_(profile), current_(load()) {}
 
+// The context every TLS server builds (TlsContext::server), handed to Asio, which frees it.
 std::shared_ptr<ssl::context> TlsCerts::load() const {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-  SSL_CTX* native = ctx->native_handle();
-  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_alpn_select_cb(native, select_http, nullptr);
-  boost::system::error_code ec;
-  ctx->use_certificate_chain_file(cert_, ec);
-  if (ec) throw std::runtime_error("--tls-cert " + cert_ + ": " + ec.message());
-  ctx->use_private_key_file(key_, ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("--tls-key " + key_ + ": " + ec.message());
-  if (SSL_CTX_check_private_key(native) != 1) {
-    ERR_clear_error();
-    throw std::runtime_error("--tls-key " + key_ + " does not match --tls-cert " + cert_);
+  try {
+    auto ctx = std::make_shared<ssl::context>(TlsContext::server(cert_, key_, profile_).release());
+    SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_http, nullptr);
+    return ctx;
+  } catch (const std::runtime_error& e) {  // also boost::system::system_error from Asio
+    throw std::runtime_error(std::string("--tls-cert/--tls-key: ") + e.what());
   }
-  return ctx;
 }
 
 std::optional<std::string> TlsCerts::reload() {

@@ -10,15 +10,17 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "sockit/socket/tls_profile.hpp"
+
 namespace sockit::server {
 
 /// Thread safe.
 class TlsCerts {
  public:
-  /// Loads `cert` (PEM, the chain) and `key` (PEM). Throws std::runtime_error naming the file
-  /// and OpenSSL's reason. TLS 1.2 or newer, OpenSSL's default ciphers; ALPN "http/1.1" is
-  /// chosen when a client offers it (browsers on the web port).
-  TlsCerts(std::string cert, std::string key);
+  /// Loads `cert` (PEM, the chain) and `key` (PEM) into a context with `profile`
+  /// (TlsContext::server builds it). Throws std::runtime_error naming the file and OpenSSL's
+  /// reason. ALPN "http/1.1" is chosen when a client offers it (browsers on the web port).
+  TlsCerts(std::string cert, std::string key, TlsProfile profile = TlsProfile::intermediate);
   /// Loads the files again. On failure the current certificate stays and the reason is
   /// returned.
   std::optional<std::string> reload();
@@ -30,6 +32,7 @@ class TlsCerts {
 
   const std::string cert_;
   const std::string key_;
+  const TlsProfile profile_;
   mutable std::mutex mu_;  // guards current_
   std::shared_ptr<boost::asio::ssl::context> current_;
 };

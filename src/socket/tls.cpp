@@ -1,19 +1,20 @@
 #include "sockit/socket/tls.hpp"
 
+#include "tls_internal.hpp"
+
 #include <chrono>
 #include <stdexcept>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 
 namespace sockit {
-namespace {
+namespace detail {
 
-[[noreturn]] void fail(const std::string& what) {
+void tls_fail(const std::string& what) {
   const unsigned long code = ERR_get_error();
   char reason[256] = "unknown error";
   if (code) ERR_error_string_n(code, reason, sizeof reason);
@@ -21,34 +22,20 @@ namespace {
   throw std::runtime_error("TLS: " + what + ": " + reason);
 }
 
-SSL_CTX* new_context(const SSL_METHOD* method) {
+SSL_CTX* new_tls_context(const SSL_METHOD* method) {
   SSL_CTX* ctx = SSL_CTX_new(method);
-  if (!ctx) fail("cannot create a context");
+  if (!ctx) tls_fail("cannot create a context");
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a peer that just closes has ended
   return ctx;
 }
 
-// A throwaway self-signed certificate for a server given no keys (ncat does the same).
-void use_self_signed(SSL_CTX* ctx) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  if (!key || !cert) fail("cannot make a temporary key");
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 60L * 60 * 24 * 365);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("sockit nc"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  const bool ok = X509_sign(cert, key, EVP_sha256()) > 0 && SSL_CTX_use_certificate(ctx, cert) == 1 &&
-                  SSL_CTX_use_PrivateKey(ctx, key) == 1;
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  if (!ok) fail("cannot use the temporary certificate");
-}
+}  // namespace detail
+
+namespace {
+
+using detail::tls_fail;
 
 // Waits until the socket is ready for what OpenSSL asked, or the deadline passes.
 void wait_for(int fd, int ssl_error, std::chrono::steady_clock::time_point deadline) {
@@ -63,29 +50,14 @@ void wait_for(int fd, int ssl_error, std::chrono::steady_clock::time_point deadl
 }  // namespace
 
 TlsContext TlsContext::client(bool verify, const std::string& trustfile) {
-  SSL_CTX* ctx = new_context(TLS_client_method());
+  SSL_CTX* ctx = detail::new_tls_context(TLS_client_method());
   TlsContext out(ctx, verify);
   if (verify) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     const int ok = trustfile.empty() ? SSL_CTX_set_default_verify_paths(ctx)
                                      : SSL_CTX_load_verify_locations(ctx, trustfile.c_str(), nullptr);
-    if (ok != 1) fail("cannot load trusted certificates " + trustfile);
+    if (ok != 1) tls_fail("cannot load trusted certificates " + trustfile);
   }
-  return out;
-}
-
-TlsContext TlsContext::server(const std::string& cert, const std::string& key) {
-  SSL_CTX* ctx = new_context(TLS_server_method());
-  TlsContext out(ctx, false);
-  if (cert.empty() && key.empty()) {
-    use_self_signed(ctx);
-    return out;
-  }
-  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) fail("cannot load " + cert);
-  if (SSL_CTX_use_PrivateKey_file(ctx, (key.empty() ? cert : key).c_str(), SSL_FILETYPE_PEM) != 1) {
-    fail("cannot load the key " + key);
-  }
-  if (SSL_CTX_check_private_key(ctx) != 1) fail("the key does not match the certificate");
   return out;
 }
 
@@ -102,7 +74,7 @@ TlsContext& TlsContext::operator=(TlsContext&& o) noexcept {
 TlsStream::TlsStream(const TlsContext& context, Socket& socket, bool server,
                      const std::string& host, std::chrono::milliseconds timeout) {
   ssl_ = SSL_new(context.native());
-  if (!ssl_ || SSL_set_fd(ssl_, socket.fileno()) != 1) fail("cannot start a connection");
+  if (!ssl_ || SSL_set_fd(ssl_, socket.fileno()) != 1) tls_fail("cannot start a connection");
   if (!server && !host.empty()) {
     // SNI (what the SSL_set_tlsext_host_name macro expands to, without its C cast).
     SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -110,7 +82,8 @@ TlsStream::TlsStream(const TlsContext& context, Socket& socket, bool server,
     // An address is checked against the certificate's IP names, a host name against its DNS names.
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
     const bool is_ip = X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
-    if (context.verify() && !is_ip && SSL_set1_host(ssl_, host.c_str()) != 1) fail("bad host name");
+    if (context.verify() && !is_ip && SSL_set1_host(ssl_, host.c_str()) != 1)
+      tls_fail("bad host name");
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -124,7 +97,7 @@ TlsStream::TlsStream(const TlsContext& context, Socket& socket, bool server,
         throw std::runtime_error(std::string("TLS: certificate check failed: ") +
                                  X509_verify_cert_error_string(verify));
       }
-      fail("handshake failed");
+      tls_fail("handshake failed");
     }
     wait_for(socket.fileno(), e, deadline);
   }
@@ -142,7 +115,7 @@ TlsStream::Io TlsStream::outcome(int result, const char* operation) {
     ERR_clear_error();
     return Io::closed;  // close_notify, or the peer just went away
   }
-  fail(operation);
+  tls_fail(operation);
 }
 
 TlsStream::Io TlsStream::read(std::span<char> buffer, std::size_t& n) {

@@ -405,8 +405,13 @@ TEST(Server, AsyncConnectionLimit) {
   b.sendall("b\n");
   EXPECT_EQ(a.recv(10), "a\n");
   EXPECT_EQ(b.recv(10), "b\n");
-  auto third = connect_to(s.address());
-  EXPECT_EQ(third.recv(10), "");  // closed at once
+  auto third = connect_to(s.address());  // waits in the listen queue, not accepted
+  third.sendall("c\n");
+  third.settimeout(std::chrono::milliseconds(300));
+  EXPECT_THROW(third.recv(10), timeout_error);
+  a.close();  // its slot comes back once the server has closed its end
+  third.settimeout(std::chrono::seconds(5));
+  EXPECT_EQ(third.recv(10), "c\n");
 }
 
 }  // namespace

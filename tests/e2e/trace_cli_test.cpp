@@ -134,6 +134,29 @@ TEST(Trace, ARstExplainsThatNothingListens) {
   EXPECT_NE(trace.find("2 packets; TCP: 1 connections"), std::string::npos) << trace;
 }
 
+TEST(Trace, EachPacketComesThroughAPipeAsItIsSeen) {
+  // stdout is a pipe here: a line must arrive while trace runs, not in a block at exit.
+  SKIP_WITHOUT_CAPTURE();
+  std::uint16_t closed_port = 0;
+  {
+    Listener gone;
+    closed_port = gone.port;
+  }
+  for (const bool json : {false, true}) {
+    std::vector<std::string> args{"trace", "-i", "lo", "--port", port_text(closed_port)};
+    if (json) args.push_back("--json");
+    Child child(sockit_argv(args));
+    ASSERT_TRUE(child.read_err_line_containing("capturing on lo"));
+    Socket client(AF_INET, SOCK_STREAM);
+    EXPECT_EQ(client.connect_ex(Address::loopback4(closed_port)), std::errc::connection_refused);
+    const auto line = child.read_line(5s);  // still running: no exit flushes it
+    ASSERT_TRUE(line) << (json ? "--json" : "text") << ": nothing before exit";
+    EXPECT_NE(line->find(json ? R"("step":"handshake_1")" : "[SYN]"), std::string::npos) << *line;
+    child.signal(SIGINT);
+    EXPECT_EQ(child.wait(), 0);
+  }
+}
+
 TEST(Trace, Ipv6LoopbackAndUdpToo) {
   SKIP_WITHOUT_CAPTURE();
   if (!ipv6_loopback_available()) GTEST_SKIP() << "no ::1 here";

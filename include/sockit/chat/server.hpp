@@ -16,6 +16,7 @@
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 namespace sockit::chat {
 
@@ -29,8 +30,9 @@ struct ClusterOptions {
 
 /// TLS on both chat ports. Value type.
 struct TlsOptions {
-  std::string cert;  ///< PEM: the certificate chain
-  std::string key;   ///< PEM: its private key
+  std::string cert;                               ///< PEM: the certificate chain
+  std::string key;                                ///< PEM: its private key
+  TlsProfile profile = TlsProfile::intermediate;  ///< versions and ciphers accepted
 };
 
 /// Who may log in. Value type.

@@ -13,6 +13,7 @@
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 namespace sockit::http {
 
@@ -31,6 +32,7 @@ struct StaticOptions {
   std::size_t max_ranges = 16;  ///< a Range naming more is ignored (200), as nginx's max_ranges
   std::string tls_cert;                    ///< PEM certificate chain: HTTPS; empty: plain HTTP
   std::string tls_key;                     ///< PEM private key of tls_cert
+  TlsProfile tls_profile = TlsProfile::intermediate;  ///< HTTPS versions and ciphers
 };
 
 /// The static server, embeddable: bound when constructed, serving `options.root` on its own

@@ -10,6 +10,7 @@
 
 #include "sockit/socket/endpoint.hpp"
 #include "sockit/socket/socket.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 namespace sockit::nc {
 
@@ -39,6 +40,7 @@ struct NcOptions {
   bool broadcast = false;    ///< --broadcast (UDP)
   bool ssl = false;          ///< --ssl (TCP and Unix streams)
   std::string ssl_cert, ssl_key;  ///< --ssl-cert / --ssl-key (server; none: self-signed)
+  TlsProfile tls_profile = TlsProfile::intermediate;  ///< --tls-profile (server)
   bool ssl_verify = false;   ///< --ssl-verify (client: check the chain and the host name)
   std::string ssl_trustfile; ///< --ssl-trustfile (PEM CAs instead of the system's)
   Timeout connect_timeout;   ///< -w

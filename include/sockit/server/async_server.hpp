@@ -47,10 +47,11 @@ struct LogFailure {
 };
 
 /// Binds in the constructor; serve_forever() runs config.threads io_contexts (0: one per
-/// core), each accepting on the same listening socket. At config.max_connections a new
-/// connection closes the longest-idle reusable one (see ReusableStreamCoroutine) and is
-/// served; with none idle, it is closed at once. The sessions being closed to make room
-/// may overlap the newcomers' start for a moment.
+/// core), each accepting on the same listening socket. At no instant are more than
+/// config.max_connections connections open (all ports together): a slot is taken before
+/// accept and given back once the session's socket is closed. At the limit, new connections
+/// wait in the listen queue; while one waits there, the longest-idle reusable connection (see
+/// ReusableStreamCoroutine) is closed to make room, and the newcomer is accepted once it is.
 class AsyncServer : public Stoppable {
  public:
   AsyncServer(const Endpoint& endpoint, StreamCoroutine handler, ServerConfig config = {});

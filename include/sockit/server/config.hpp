@@ -28,7 +28,7 @@ struct ServerConfig {
   Model model = Model::threading;
   std::size_t max_threads = 256;   ///< threading: requests served at once
   std::size_t max_children = 64;   ///< forking: children alive at once
-  std::size_t max_connections = 1024;  ///< async: sessions at once (more are closed at once)
+  std::size_t max_connections = 1024;  ///< async: open at once (more wait in the listen queue)
   std::size_t threads = 0;         ///< async: io_context threads; 0 = one per core
   Timeout timeout;                 ///< handle_request(): how long to wait; then handle_timeout()
   std::chrono::milliseconds grace{2000};  ///< on stop, in-flight requests get this long

@@ -25,6 +25,10 @@ class Dispatcher {
   /// Runs `job` by this model. May block while the model is at its limit; returns false
   /// (dropping the job) if stop was requested meanwhile.
   virtual bool dispatch(Job job) = 0;
+  /// Blocks until a request could start at once (making room meanwhile, see on_full); false
+  /// if stop was requested first. The server calls it before accepting a connection, so no
+  /// connection is ever accepted over the limit to wait for a slot.
+  virtual bool wait_for_room() { return true; }
   /// Reaps finished threads or children. Called on every turn of the serving loop.
   virtual void reap() {}
   /// Lets in-flight requests finish within `grace`, then cuts them off (shutting their

@@ -69,7 +69,8 @@ class ReusablePool {
   ReusablePool(const ReusablePool&) = delete;
   ReusablePool& operator=(const ReusablePool&) = delete;
 
-  /// Shuts down the socket of the connection idle longest; false if none is idle.
+  /// Shuts down the socket of the connection idle longest, passing over those whose request
+  /// has begun to arrive (unread bytes); false if none is idle.
   bool evict_oldest() noexcept;
   /// When the longest-idle connection began to wait; nullopt if none is idle.
   std::optional<std::chrono::steady_clock::time_point> oldest_idle_since() const;

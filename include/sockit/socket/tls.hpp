@@ -5,8 +5,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "sockit/socket/socket.hpp"
+#include "sockit/socket/tls_profile.hpp"
 
 struct ssl_ctx_st;
 struct ssl_st;
@@ -19,14 +21,22 @@ class TlsContext {
   /// A client: with `verify`, the peer's certificate must chain to `trustfile` (or, when
   /// empty, the system's CA store) and match the host name.
   static TlsContext client(bool verify, const std::string& trustfile);
-  /// A server with `cert`/`key` (PEM); with both empty, a fresh self-signed certificate, as
-  /// ncat does.
-  static TlsContext server(const std::string& cert, const std::string& key);
+  /// A server: `profile`'s versions and ciphers, no compression, no renegotiation, the
+  /// client's cipher preference, buffers released while a connection is idle; `cert` (PEM,
+  /// the chain) and `key` (PEM; empty: in `cert`) loaded and checked against each other.
+  /// With both empty, a fresh self-signed certificate, as ncat does. Every TLS server in
+  /// sockit (chat, http, nc) is built here. Throws std::runtime_error naming the file and
+  /// OpenSSL's reason.
+  static TlsContext server(const std::string& cert, const std::string& key,
+                           TlsProfile profile = TlsProfile::intermediate);
   ~TlsContext();
   TlsContext(TlsContext&&) noexcept;
   TlsContext& operator=(TlsContext&&) noexcept;
 
   ssl_ctx_st* native() const noexcept { return ctx_; }
+  /// Gives the context up to its new owner (such as boost::asio::ssl::context, which frees
+  /// it); this object is left empty.
+  ssl_ctx_st* release() noexcept { return std::exchange(ctx_, nullptr); }
   bool verify() const noexcept { return verify_; }
 
  private:
