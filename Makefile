@@ -72,10 +72,11 @@ deps:
 test-deps:
 	tools/install-packages $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
-# playwright-core for the browser test, exactly as locked (it drives Debian's chromium).
+# playwright-core for the browser test, exactly as locked (it drives Debian's chromium). npm
+# trusts the system's CA store too (Node.js has a list of its own), as apt, curl and git do.
 browser-deps: tests/browser/node_modules/.package-lock.json
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
-	cd tests/browser && npm ci --no-audit --no-fund
+	cd tests/browser && NODE_EXTRA_CA_CERTS=$${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt} npm ci --no-audit --no-fund
 
 # libFuzzer over every parser of network and command-line input, FUZZ_SECS seconds a target.
 fuzz: test-deps
