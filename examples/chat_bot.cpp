@@ -1,10 +1,11 @@
 // A chat bot on the client library: ClientState turns commands into protocol v1 requests and
-// the server's answers into lines; the bot logs in, greets the lobby, asks who is there and
-// leaves.
+// the server's answers into lines, decode_server_message tells what each answer is; the bot
+// logs in, greets the lobby, asks who is there and leaves.
 //   chat_bot 127.0.0.1:8000
 #include <iostream>
 
 #include "sockit/chat/client.hpp"
+#include "sockit/chat/server_message.hpp"
 #include "sockit/socket/factories.hpp"
 #include "sockit/socket/socket_file.hpp"
 
@@ -22,10 +23,12 @@ int main(int argc, char** argv) {
     const auto step = state.on_message(frame);
     for (const auto& line : step.print) std::cout << line << '\n';
     if (step.quit) return 0;  // the server said bye
-    if (frame.find("\"type\":\"login\"") != std::string::npos) {
+    const auto message = sockit::chat::decode_server_message(frame);
+    if (!message) continue;
+    if (std::holds_alternative<sockit::chat::from_server::Login>(*message)) {
       send(state.on_input("hello from the bot"));
       send(state.on_input("/who"));
-    } else if (frame.find("\"type\":\"who\"") != std::string::npos) {
+    } else if (std::holds_alternative<sockit::chat::from_server::Who>(*message)) {
       send(state.on_input("/quit"));
     }
   }

@@ -1,12 +1,15 @@
 #include "sockit/chat/client.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 
 #include <fmt/core.h>
 #include <boost/json.hpp>
 
+#include "sockit/chat/server_message.hpp"
 #include "sockit/core/clock.hpp"
+#include "sockit/core/overloaded.hpp"
 
 namespace sockit::chat {
 namespace json = boost::json;
@@ -35,28 +38,12 @@ std::pair<std::string_view, std::string_view> split_word(std::string_view s) {
   return {s.substr(0, space), trim(s.substr(space + 1))};
 }
 
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_int64() ? v->as_int64() : 0;
-}
-
-// The array under `key`; an empty one when there is none.
-const json::array& items(const json::object& o, std::string_view key) {
-  static const json::array kNone;
-  const auto* v = o.if_contains(key);
-  return v && v->is_array() ? v->as_array() : kNone;
-}
-
-// The request id of an answer, if it is one of ours (a number).
-std::optional<std::int64_t> req_of(const json::object& o) {
-  const auto* v = o.if_contains("req");
-  if (v && v->is_int64()) return v->as_int64();
-  return std::nullopt;
+// The id of one of our requests (we number them) from an answer's "req" text.
+std::optional<std::int64_t> our_req(const std::string& req) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(req.data(), req.data() + req.size(), n);
+  if (ec != std::errc() || end != req.data() + req.size()) return std::nullopt;
+  return n;
 }
 
 const char* kHelp =
@@ -102,14 +89,13 @@ std::string ClientState::nick(const std::string& name, std::int64_t id) const {
 }
 
 // A room's message or notice as a line: time, room when not the current one, sender, text.
-std::string ClientState::room_line(const json::object& m) {
-  const auto room = str(m, "room");
-  const auto when = clock_time(num(m, "ts") ? num(m, "ts") : unix_time_ms(), unix_time_ms());
-  const std::string where = room == room_ || room.empty() ? "" : named(room) + " ";
-  if (str(m, "type") == "system") return fmt::format("{} {}* {}", when, where, str(m, "message"));
-  const auto sender = str(m, "sender_nickname");
-  nicknames_.insert(sender);
-  return fmt::format("{} {}[{}] {}", when, where, nick(sender, num(m, "sender_id")), str(m, "message"));
+std::string ClientState::room_line(const from_server::RoomMessage& m) {
+  const auto now = unix_time_ms();
+  const auto when = clock_time(m.ts_ms ? m.ts_ms : now, now);
+  const std::string where = m.room == room_ || m.room.empty() ? "" : named(m.room) + " ";
+  if (m.system) return fmt::format("{} {}* {}", when, where, m.message);
+  nicknames_.insert(m.sender_nickname);
+  return fmt::format("{} {}[{}] {}", when, where, nick(m.sender_nickname, m.sender_id), m.message);
 }
 
 // Sends a broadcast (to `room`) or a direct message (to `to`) with a req; it is shown when
@@ -200,9 +186,9 @@ ClientState::Step ClientState::reconnected() {
 }
 
 // History, framed, without what is on screen already.
-void ClientState::history(Step& step, const json::object& m) {
-  const auto room = str(m, "room");
-  if (const auto* stored = m.if_contains("stored"); stored && stored->is_bool() && !stored->as_bool()) {
+void ClientState::history(Step& step, const from_server::History& m) {
+  const auto& room = m.room;
+  if (!m.stored) {
     step.print.push_back("* this server keeps no history (it runs with --data none)");
     return;
   }
@@ -212,15 +198,13 @@ void ClientState::history(Step& step, const json::object& m) {
   if (catch_up != catch_up_.end()) catch_up_.erase(catch_up);
   std::vector<std::string> lines;
   std::size_t shown_before = 0;
-  for (const auto& h : items(m, "messages")) {
-    if (!h.is_object()) continue;
-    const auto seq = num(h.as_object(), "seq");
-    if (seq && (seen.seqs.contains(seq) || seq <= after)) {
+  for (const auto& h : m.messages) {
+    if (h.seq && (seen.seqs.contains(h.seq) || h.seq <= after)) {
       ++shown_before;
       continue;
     }
-    if (seq) seen.add(seq);
-    lines.push_back(room_line(h.as_object()));
+    if (h.seq) seen.add(h.seq);
+    lines.push_back(room_line(h));
   }
   if (after >= 0) {  // a catch-up: what was missed, or nothing at all
     if (lines.empty()) return;
@@ -241,115 +225,139 @@ void ClientState::history(Step& step, const json::object& m) {
 
 ClientState::Step ClientState::on_message(std::string_view frame) {
   Step step;
-  boost::system::error_code ec;
-  const auto value = json::parse(frame, ec);
-  if (ec || !value.is_object()) {
-    step.print.push_back("! the server sent something that is not JSON");
+  const auto message = decode_server_message(frame);
+  if (!message) {
+    step.print.push_back("! the server sent something this client cannot read");
     return step;
   }
-  const auto& m = value.as_object();
-  const auto type = str(m, "type");
-  const auto now = unix_time_ms();
-  if (type == "broadcast" || type == "system") {
-    if (const auto seq = num(m, "seq")) seen_[str(m, "room")].add(seq);
-    step.print.push_back(room_line(m));
-  } else if (type == "direct") {
-    const auto line = fmt::format("{} [{} -> you] {}", clock_time(num(m, "ts") ? num(m, "ts") : now, now),
-                                  nick(str(m, "sender_nickname"), num(m, "sender_id")), str(m, "message"));
-    nicknames_.insert(str(m, "sender_nickname"));
-    step.print.push_back(style_.color ? "\33[7m" + line + "\33[0m" : line);
-    step.bell = true;
-  } else if (type == "ack") {
-    const auto req = req_of(m);
-    const auto it = req ? pending_.find(*req) : pending_.end();
-    if (it == pending_.end()) return step;
-    const auto& p = it->second;
-    if (const auto seq = num(m, "seq"); seq && !p.room.empty()) seen_[p.room].add(seq);
-    const std::string where = p.room.empty() || p.room == room_ ? "" : named(p.room) + " ";
-    const auto who = p.room.empty() ? "you -> " + p.to : std::string("you");
-    const auto line = fmt::format("{} {}[{}] {}", clock_time(now, now), where, who, p.text);
-    step.print.push_back(style_.color ? "\33[1m" + line + "\33[0m" : line);
-    pending_.erase(it);
-  } else if (type == "login") {
-    logged_in_ = true;
-    nickname_ = str(m, "nickname");
-    nicknames_.insert(nickname_);
-    step.print.push_back(fmt::format("* logged in as {} (id {})", str(m, "nickname"), num(m, "id")));
-    if (resuming_) {
-      resuming_ = false;
-      step.print.back() += "; back after a lost connection";
-      for (const auto& room : joined_) {
-        if (room != "lobby") {
-          rejoining_.insert(room);
-          step.send.push_back(request({{"type", "join"}, {"room", room}}));
-        }
-        step.send.push_back(request({{"type", "history"}, {"room", room}, {"limit", kCatchUp}}));
-      }
-    } else {
-      joined_ = {"lobby"};
-    }
-  } else if (type == "join") {
-    const auto room = str(m, "room");
-    joined_.insert(room);
-    rooms_.insert(room);
-    if (rejoining_.erase(room)) return step;  // back in it; the current room stays
-    room_ = room;
-    step.print.push_back("* now in " + room_);
-  } else if (type == "leave") {
-    joined_.erase(str(m, "room"));
-    if (str(m, "room") == room_) room_ = "lobby";
-    step.print.push_back("* left " + str(m, "room"));
-  } else if (type == "who") {
-    std::string users;
-    for (const auto& u : items(m, "users")) {
-      if (!u.is_object()) continue;
-      nicknames_.insert(str(u.as_object(), "nickname"));
-      users += fmt::format("{}{}", users.empty() ? "" : ", ", nick(str(u.as_object(), "nickname"), num(u.as_object(), "id")));
-    }
-    step.print.push_back("* " + str(m, "room") + ": " + (users.empty() ? "nobody" : users));
-  } else if (type == "rooms") {
-    std::string rooms;
-    for (const auto& r : items(m, "rooms")) {
-      if (!r.is_object()) continue;
-      const auto* is_private = r.as_object().if_contains("private");
-      rooms_.insert(str(r.as_object(), "room"));
-      rooms += fmt::format("{}{} ({}{})", rooms.empty() ? "" : ", ", str(r.as_object(), "room"),
-                           num(r.as_object(), "members"),
-                           is_private && is_private->is_bool() && is_private->as_bool() ? ", private" : "");
-    }
-    step.print.push_back("* rooms: " + rooms);
-  } else if (type == "invite" || type == "kick") {
-    step.print.push_back(fmt::format("* {} {} {}", type == "invite" ? "invited" : "removed",
-                                     str(m, "nickname"),
-                                     (type == "invite" ? "to " : "from ") + named(str(m, "room"))));
-  } else if (type == "invited") {
-    step.print.push_back(fmt::format("* {} invited you to {} (/join {})", str(m, "by"),
-                                     named(str(m, "room")), str(m, "room")));
-    step.bell = true;
-  } else if (type == "kicked") {
-    joined_.erase(str(m, "room"));
-    if (str(m, "room") == room_) room_ = "lobby";
-    step.print.push_back(fmt::format("* {} removed you from {}", str(m, "by"), named(str(m, "room"))));
-  } else if (type == "history") {
-    history(step, m);
-  } else if (type == "error") {
-    const auto code = str(m, "code");
-    const auto req = req_of(m);
-    if (const auto it = req ? pending_.find(*req) : pending_.end(); it != pending_.end()) {
-      step.print.push_back(fmt::format("! not sent: {} ({}: {})", it->second.text, code, str(m, "message")));
-      pending_.erase(it);
-    } else {
-      step.print.push_back(fmt::format("! {}: {}", code, str(m, "message")));
-    }
-    step.quit = code == "frame_too_large" || code == "server_full" || code == "login_timeout" ||
-                code == "slow_consumer" || code == "shutting_down";
-  } else if (type == "bye") {
-    step.print.push_back("* bye");
-    step.quit = true;
-  } else if (type == "pong") {
-    step.print.push_back("* pong");
-  }
+  std::visit(Overloaded{[&](const from_server::RoomMessage& m) { on_room_message(step, m); },
+                        [&](const from_server::Direct& m) { on_direct(step, m); },
+                        [&](const from_server::Ack& m) { on_ack(step, m); },
+                        [&](const from_server::Login& m) { on_login(step, m); },
+                        [&](const from_server::RoomOk& m) { on_room_ok(step, m); },
+                        [&](const from_server::Who& m) { on_who(step, m); },
+                        [&](const from_server::Rooms& m) { on_rooms(step, m); },
+                        [&](const from_server::MemberOk& m) { on_member_ok(step, m); },
+                        [&](const from_server::MemberNotice& m) { on_member_notice(step, m); },
+                        [&](const from_server::History& m) { history(step, m); },
+                        [&](const from_server::Error& m) { on_error(step, m); },
+                        [&](const from_server::Bye&) {
+                          step.print.push_back("* bye");
+                          step.quit = true;
+                        },
+                        [&](const from_server::Pong&) { step.print.push_back("* pong"); }},
+             *message);
   return step;
+}
+
+void ClientState::on_room_message(Step& step, const from_server::RoomMessage& m) {
+  if (m.seq) seen_[m.room].add(m.seq);
+  step.print.push_back(room_line(m));
+}
+
+void ClientState::on_direct(Step& step, const from_server::Direct& m) {
+  const auto now = unix_time_ms();
+  const auto line = fmt::format("{} [{} -> you] {}", clock_time(m.ts_ms ? m.ts_ms : now, now),
+                                nick(m.sender_nickname, m.sender_id), m.message);
+  nicknames_.insert(m.sender_nickname);
+  step.print.push_back(style_.color ? "\33[7m" + line + "\33[0m" : line);
+  step.bell = true;
+}
+
+void ClientState::on_ack(Step& step, const from_server::Ack& m) {
+  const auto req = our_req(m.req);
+  const auto it = req ? pending_.find(*req) : pending_.end();
+  if (it == pending_.end()) return;
+  const auto& p = it->second;
+  if (m.seq && !p.room.empty()) seen_[p.room].add(m.seq);
+  const std::string where = p.room.empty() || p.room == room_ ? "" : named(p.room) + " ";
+  const auto who = p.room.empty() ? "you -> " + p.to : std::string("you");
+  const auto now = unix_time_ms();
+  const auto line = fmt::format("{} {}[{}] {}", clock_time(now, now), where, who, p.text);
+  step.print.push_back(style_.color ? "\33[1m" + line + "\33[0m" : line);
+  pending_.erase(it);
+}
+
+void ClientState::on_login(Step& step, const from_server::Login& m) {
+  logged_in_ = true;
+  nickname_ = m.nickname;
+  nicknames_.insert(nickname_);
+  step.print.push_back(fmt::format("* logged in as {} (id {})", m.nickname, m.id));
+  if (!resuming_) {
+    joined_ = {"lobby"};
+    return;
+  }
+  resuming_ = false;
+  step.print.back() += "; back after a lost connection";
+  for (const auto& room : joined_) {
+    if (room != "lobby") {
+      rejoining_.insert(room);
+      step.send.push_back(request({{"type", "join"}, {"room", room}}));
+    }
+    step.send.push_back(request({{"type", "history"}, {"room", room}, {"limit", kCatchUp}}));
+  }
+}
+
+void ClientState::on_room_ok(Step& step, const from_server::RoomOk& m) {
+  if (m.action == RoomAction::leave) {
+    joined_.erase(m.room);
+    if (m.room == room_) room_ = "lobby";
+    step.print.push_back("* left " + m.room);
+    return;
+  }
+  joined_.insert(m.room);
+  rooms_.insert(m.room);
+  if (rejoining_.erase(m.room)) return;  // back in it; the current room stays
+  room_ = m.room;
+  step.print.push_back("* now in " + room_);
+}
+
+void ClientState::on_who(Step& step, const from_server::Who& m) {
+  std::string users;
+  for (const auto& [id, nickname] : m.users) {
+    nicknames_.insert(nickname);
+    users += fmt::format("{}{}", users.empty() ? "" : ", ", nick(nickname, id));
+  }
+  step.print.push_back("* " + m.room + ": " + (users.empty() ? "nobody" : users));
+}
+
+void ClientState::on_rooms(Step& step, const from_server::Rooms& m) {
+  std::string rooms;
+  for (const auto& r : m.rooms) {
+    rooms_.insert(r.room);
+    rooms += fmt::format("{}{} ({}{})", rooms.empty() ? "" : ", ", r.room, r.members,
+                         r.is_private ? ", private" : "");
+  }
+  step.print.push_back("* rooms: " + rooms);
+}
+
+void ClientState::on_member_ok(Step& step, const from_server::MemberOk& m) {
+  const bool invite = m.action == MemberAction::invite;
+  step.print.push_back(fmt::format("* {} {} {}", invite ? "invited" : "removed", m.nickname,
+                                   (invite ? "to " : "from ") + named(m.room)));
+}
+
+void ClientState::on_member_notice(Step& step, const from_server::MemberNotice& m) {
+  if (m.action == MemberAction::invite) {
+    step.print.push_back(fmt::format("* {} invited you to {} (/join {})", m.by, named(m.room), m.room));
+    step.bell = true;
+    return;
+  }
+  joined_.erase(m.room);
+  if (m.room == room_) room_ = "lobby";
+  step.print.push_back(fmt::format("* {} removed you from {}", m.by, named(m.room)));
+}
+
+void ClientState::on_error(Step& step, const from_server::Error& m) {
+  const auto req = our_req(m.req);
+  if (const auto it = req ? pending_.find(*req) : pending_.end(); it != pending_.end()) {
+    step.print.push_back(fmt::format("! not sent: {} ({}: {})", it->second.text, m.code, m.message));
+    pending_.erase(it);
+  } else {
+    step.print.push_back(fmt::format("! {}: {}", m.code, m.message));
+  }
+  step.quit = m.code == "frame_too_large" || m.code == "server_full" || m.code == "login_timeout" ||
+              m.code == "slow_consumer" || m.code == "shutting_down";
 }
 
 std::vector<std::string> ClientState::complete(std::string_view before, std::string_view word) const {

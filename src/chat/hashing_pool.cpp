@@ -30,7 +30,9 @@ HashingPool::HashingPool(const Limits& limits) : limits_(limits) {
   for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
 }
 
-HashingPool::~HashingPool() { stop(); }
+HashingPool::~HashingPool() {
+  stop();
+}
 
 HashingPool::Submitted HashingPool::submit(const std::string& source,
                                            std::weak_ptr<const void> client,

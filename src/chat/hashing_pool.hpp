@@ -24,9 +24,9 @@ namespace sockit::chat {
 class HashingPool {
  public:
   struct Limits {
-    std::size_t threads = 1;           ///< at most the core count
-    std::size_t max_queued = 256;      ///< jobs waiting in all, past which submit refuses
-    std::size_t max_per_source = 8;    ///< jobs waiting per source address
+    std::size_t threads = 1;         ///< at most the core count
+    std::size_t max_queued = 256;    ///< jobs waiting in all, past which submit refuses
+    std::size_t max_per_source = 8;  ///< jobs waiting per source address
   };
   enum class Submitted { queued, source_full, full, stopped };
 

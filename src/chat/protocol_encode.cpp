@@ -59,8 +59,11 @@ std::string_view without_newline(std::string_view text) {
 }  // namespace
 
 std::string encode_error(Errc code, std::string_view message, std::string_view req) {
-  return finish_with_req(
-      json::object{{"type", "error"}, {"code", code_name(code)}, {"message", message}}, req);
+  return encode_error(code_name(code), message, req);
+}
+
+std::string encode_error(std::string_view code, std::string_view message, std::string_view req) {
+  return finish_with_req(json::object{{"type", "error"}, {"code", code}, {"message", message}}, req);
 }
 
 std::string encode_login_ok(std::int64_t id, std::string_view nickname, std::string_view req,

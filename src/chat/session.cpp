@@ -8,6 +8,7 @@
 
 #include "queue_budget.hpp"
 #include "sockit/core/log.hpp"
+#include "sockit/core/overloaded.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/with_timeout.hpp"
 
@@ -370,41 +371,47 @@ void Session::on_frame(const std::string& frame) {
   dispatch(*parsed.request, parsed.req);
 }
 
+// Every request type has its case: a new one in protocol.hpp does not compile until it is
+// handled here.
 void Session::dispatch(const Request& request, const std::string& req) {
   // (the Hub runs a deferred request on this loop while the connection is attached)
   if (member_.busy()) {
     return hub_.defer(member_, [this, request, req] { dispatch(request, req); }, req);
   }
   if (std::holds_alternative<Ping>(request)) return hub_.answer(member_, encode_pong(req));
-  if (const auto* login = std::get_if<Login>(&request)) {
-    const bool first = member_.id() == 0;
-    if (hub_.accounts()) member_.set_source(peer_.host());  // the throttle counts by address
-    hub_.login(member_, *login, req);
-    if (!first || member_.id() == 0) return;
-    log_info("{} logged in as {}({})", peer_.to_string(), member_.nickname(), member_.id());
-    if (!close_armed_) timer_.reset();  // the login deadline is met
-    return;
-  }
+  if (const auto* login = std::get_if<Login>(&request)) return on_login(*login, req);
   if (member_.id() == 0) return hub_.refuse(member_, Errc::not_logged_in, "log in first", req);
-  if (const auto* b = std::get_if<Broadcast>(&request)) {
-    if (b->sender_id && *b->sender_id != member_.id()) {
-      return hub_.refuse(member_, Errc::forbidden, "sender_id is not yours", req);
-    }
-    return hub_.broadcast(member_, *b, req);
-  }
-  if (const auto* d = std::get_if<Direct>(&request)) return hub_.direct(member_, *d, req);
-  if (const auto* j = std::get_if<Join>(&request)) return hub_.join(member_, *j, req);
-  if (const auto* l = std::get_if<Leave>(&request)) return hub_.leave(member_, l->room, req);
-  if (const auto* w = std::get_if<Who>(&request)) return hub_.who(member_, w->room, req);
-  if (std::holds_alternative<Rooms>(request)) return hub_.rooms(member_, req);
-  if (const auto* h = std::get_if<History>(&request)) return hub_.history(member_, *h, req);
-  if (const auto* i = std::get_if<Invite>(&request)) return hub_.invite(member_, *i, req);
-  if (const auto* k = std::get_if<Kick>(&request)) return hub_.kick(member_, *k, req);
-  if (std::holds_alternative<Logout>(request)) {
-    hub_.answer(member_, encode_bye(req));
-    end_with(DisconnectReason::logout);
-    stop_reading_ = true;
-  }
+  std::visit(Overloaded{[&](const Ping&) {},  // answered above
+                        [&](const Login&) {},  // answered above
+                        [&](const Broadcast& b) {
+                          if (b.sender_id && *b.sender_id != member_.id()) {
+                            return hub_.refuse(member_, Errc::forbidden, "sender_id is not yours", req);
+                          }
+                          hub_.broadcast(member_, b, req);
+                        },
+                        [&](const Direct& d) { hub_.direct(member_, d, req); },
+                        [&](const Join& j) { hub_.join(member_, j, req); },
+                        [&](const Leave& l) { hub_.leave(member_, l.room, req); },
+                        [&](const Who& w) { hub_.who(member_, w.room, req); },
+                        [&](const Rooms&) { hub_.rooms(member_, req); },
+                        [&](const History& h) { hub_.history(member_, h, req); },
+                        [&](const Invite& i) { hub_.invite(member_, i, req); },
+                        [&](const Kick& k) { hub_.kick(member_, k, req); },
+                        [&](const Logout&) {
+                          hub_.answer(member_, encode_bye(req));
+                          end_with(DisconnectReason::logout);
+                          stop_reading_ = true;
+                        }},
+             request);
+}
+
+void Session::on_login(const Login& login, const std::string& req) {
+  const bool first = member_.id() == 0;
+  if (hub_.accounts()) member_.set_source(peer_.host());  // the throttle counts by address
+  hub_.login(member_, login, req);
+  if (!first || member_.id() == 0) return;
+  log_info("{} logged in as {}({})", peer_.to_string(), member_.nickname(), member_.id());
+  if (!close_armed_) timer_.reset();  // the login deadline is met
 }
 
 // ---- A connection's life ----

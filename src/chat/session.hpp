@@ -66,6 +66,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void on_input(Inbound& in);
   void on_frame(const std::string& frame);
   void dispatch(const Request& request, const std::string& req);
+  void on_login(const Login& login, const std::string& req);
   void end_with(DisconnectReason why);
   void start_writer();
   void take_chunk(std::vector<Encoded>& batch);

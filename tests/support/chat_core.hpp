@@ -34,7 +34,8 @@ class FakeOutbox : public Outbox {
     std::vector<std::int64_t> out;
     for (const auto& l : lines) {
       std::smatch m;
-      if (l.find("\"type\":\"" + type + "\"") != std::string::npos && std::regex_search(l, m, seq)) {
+      if (l.find("\"type\":\"" + type + "\"") != std::string::npos &&
+          std::regex_search(l, m, seq)) {
         out.push_back(std::stoll(m[1]));
       }
     }

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 #include "chat/private_rooms.hpp"
 #include "sockit/chat/accounts.hpp"
@@ -74,7 +74,8 @@ class ChatMembership : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + kWait;
     for (;;) {
       loops[i].run([&] {
-        for (; scanned < c.out.lines.size(); ++scanned) found += c.out.lines[scanned].find(text) != std::string::npos;
+        for (; scanned < c.out.lines.size(); ++scanned)
+          found += c.out.lines[scanned].find(text) != std::string::npos;
       });
       if (found >= n) return;
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "waiting for " << text;
@@ -109,7 +110,9 @@ TEST_F(ChatMembership, AKickCutsAtOneSeqWhilePublishersRace) {
   loops[0].run([&] { hub.join(owner.member, Join{"den", true}, "mk"); });
   wait_for(owner, 0, R"("type":"join","room":"den")");
   for (int p = 0; p < 2; ++p) {
-    loops[0].run([&, p] { hub.invite(owner.member, Invite{"den", "pub" + std::to_string(p)}, "i"); });
+    loops[0].run([&, p] {
+      hub.invite(owner.member, Invite{"den", "pub" + std::to_string(p)}, "i");
+    });
     wait_for(owner, 0, R"("type":"invite")", static_cast<std::size_t>(p) + 1);
     loops[p].run([&, p] { hub.join(pubs[p].member, Join{"den"}, ""); });
   }
@@ -155,11 +158,13 @@ TEST_F(ChatMembership, AKickCutsAtOneSeqWhilePublishersRace) {
   bool inside = false;
   std::size_t cuts = 0;
   for (const auto& s : all) {
-    if (s.type == "system" && s.text.find("mem(") == 0 && s.text.find(" joined") != std::string::npos) {
+    if (s.type == "system" && s.text.find("mem(") == 0 &&
+        s.text.find(" joined") != std::string::npos) {
       inside = true;
       continue;
     }
-    if (s.type == "system" && s.text.find("mem(") == 0 && s.text.find("was removed by owner") != std::string::npos) {
+    if (s.type == "system" && s.text.find("mem(") == 0 &&
+        s.text.find("was removed by owner") != std::string::npos) {
       inside = false;
       ++cuts;
       continue;

@@ -10,11 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sockit/chat/server_message.hpp"
 #include "sockit/socket/endpoint.hpp"
-
-namespace boost::json {
-class object;
-}
 
 namespace sockit::chat {
 
@@ -71,8 +68,18 @@ class ClientState {
     void add(std::int64_t seq);
   };
   std::string send_message(Step& step, std::string room, std::string to, std::string text);
-  std::string room_line(const boost::json::object& m);
-  void history(Step& step, const boost::json::object& m);
+  std::string room_line(const from_server::RoomMessage& m);
+  void history(Step& step, const from_server::History& m);
+  void on_room_message(Step& step, const from_server::RoomMessage& m);
+  void on_direct(Step& step, const from_server::Direct& m);
+  void on_ack(Step& step, const from_server::Ack& m);
+  void on_login(Step& step, const from_server::Login& m);
+  void on_room_ok(Step& step, const from_server::RoomOk& m);
+  void on_who(Step& step, const from_server::Who& m);
+  void on_rooms(Step& step, const from_server::Rooms& m);
+  void on_member_ok(Step& step, const from_server::MemberOk& m);
+  void on_member_notice(Step& step, const from_server::MemberNotice& m);
+  void on_error(Step& step, const from_server::Error& m);
   std::string nick(const std::string& name, std::int64_t id) const;
 
   ClientStyle style_;

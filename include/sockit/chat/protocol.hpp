@@ -199,6 +199,8 @@ bool valid_room(std::string_view room) noexcept;
 
 /// {"type":"error","code":…,"message":…,"req":…}
 std::string encode_error(Errc code, std::string_view message, std::string_view req = {});
+/// The same with the code's wire name as text (a client writing back what it decoded).
+std::string encode_error(std::string_view code, std::string_view message, std::string_view req = {});
 
 /// {"type":"login","status":"ok","id":…,"nickname":…,"req":…}
 /// `token` (a registered user's resume token) is sent only when not empty.
@@ -249,6 +251,7 @@ struct RoomListing {
   std::string room;
   std::size_t members = 0;
   bool is_private = false;  ///< written as "private":true, only when true
+  friend bool operator==(const RoomListing&, const RoomListing&) = default;
 };
 
 /// {"type":"rooms","rooms":[{"room":…,"members":…},…],"req":…}, in the order given.

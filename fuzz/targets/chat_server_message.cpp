@@ -1,0 +1,21 @@
+// What a chat client reads: any line through decode_server_message, and what decodes is
+// written with the server's encoders and read again. One round of writing settles the text
+// (number spellings, escapes, key order); from then on decoding and encoding are exact inverses.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "sockit/chat/server_message.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sockit::chat;
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+  const auto first = decode_server_message(line);
+  if (!first) return 0;
+  const auto written = encode_server_message(*first);
+  const auto second = decode_server_message(written);
+  if (!second) std::abort();  // what the encoders write reads back
+  if (encode_server_message(*second) != written) std::abort();  // and writes again the same
+  return 0;
+}
