@@ -238,6 +238,23 @@ def conns_section(t, a, out):
     return lines, ratio
 
 
+def tls_idle_section(t):
+    """bench/tls_idle.py: TLS connections that never send a ClientHello (none: no section)."""
+    names = [("sockit http serve", "tls-idle-http"), ("sockit chat serve", "tls-idle-chat")]
+    if not any(t.runs.get(n) for _, n in names):
+        return []
+    lines = ["## Silent TLS connections: memory per pending handshake", "",
+             "N connections to the TLS port that never send a ClientHello (a scanner, a flood): the "
+             "growth of the server's RSS divided by N while they are open, and the RSS after each of "
+             "several floods of N opened and closed (memory kept or given back).", "",
+             "| server | connections | bytes per silent connection | RSS after the last flood / after the first |",
+             "|---|---|---|---|"]
+    for label, n in names:
+        lines.append(f"| {label} | {t.med(n, 'connections'):,.0f} | {t.spread(n, 'bytes_per_silent_connection')} | "
+                     f"{t.spread(n, 'last_flood_over_first', fmt='{:.2f}')} |")
+    return lines
+
+
 HTTP_ROWS = [("1k", "1 KiB, 64 connections", "http-1k"), ("16k", "16 KiB, 64 connections", "http-16k"),
              ("1m", "1 MiB, 64 connections", "http-1m"), ("c1000", "1 KiB, 1,000 connections", "http-c1000"),
              ("close", "1 KiB, a new connection per request", "http-close"),
@@ -332,7 +349,7 @@ def main():
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
            "loopback with the configurations in `bench/peers/`.", ""]
-    for section in (echo, bulk, chat, core, cluster, ack, conns, http):
+    for section in (echo, bulk, chat, core, cluster, ack, conns, http, tls_idle_section(t)):
         doc += section + [""]
     # What the numbers do not say by themselves (profiles, experiments), kept by hand.
     analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")

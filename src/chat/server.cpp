@@ -1,11 +1,15 @@
 #include "sockit/chat/server.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
 #include "cluster.hpp"
 #include "hub.hpp"
 #include "private_rooms.hpp"
+#include "server/first_byte.hpp"
+#include "server/tls_certs.hpp"
 #include "session.hpp"
 #include "sockit/chat/accounts.hpp"
 #include "sockit/chat/protocol.hpp"
@@ -13,7 +17,6 @@
 #include "sockit/core/log.hpp"
 #include "sockit/server/async_server.hpp"
 #include "tcp_transport.hpp"
-#include "server/tls_certs.hpp"
 #include "tls_transport.hpp"
 #include "web.hpp"
 
@@ -30,11 +33,26 @@ server::StreamCoroutine session_coroutine(Hub& hub, const ChatLimits& limits) {
   };
 }
 
-// Protocol v1 over TLS: the handshake (within the login timeout), then the session.
+// Protocol v1 over TLS: the client's first byte, the handshake (both within the login
+// timeout), then the session. Nothing of TLS is made before that byte: a connection that says
+// nothing holds no SSL object and no buffers.
 asio::awaitable<void> serve_tls_connection(server::AsyncStream& socket, const Address& peer, Hub& hub,
                                            const ChatLimits& limits, const server::TlsCerts& certs) {
+  const auto deadline = std::chrono::steady_clock::now() + limits.login_timeout;
+  const auto first = co_await server::first_byte(socket, deadline);
+  if (first != server::FirstByte::arrived) {
+    if (first == server::FirstByte::timed_out) {
+      log_warn("{} TLS handshake: no handshake within {} ms", peer.to_string(),
+               limits.login_timeout.count());
+    }
+    co_return;  // the server closes the socket
+  }
   auto transport = std::make_unique<TlsTransport>(socket, certs.current(), limits.max_frame_bytes);
-  if (!co_await transport->handshake(limits.login_timeout, peer)) co_return transport->abort();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (!co_await transport->handshake(std::max(left, std::chrono::milliseconds(1)), peer)) {
+    co_return transport->abort();
+  }
   co_await serve_chat_connection(std::move(transport), peer, hub, limits);
 }
 

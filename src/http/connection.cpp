@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "server/first_byte.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/http/files.hpp"
 #include "sockit/server/with_timeout.hpp"
@@ -89,9 +90,20 @@ bool framing_acceptable(const Request& req) {
 boost::asio::awaitable<void> serve_https(server::AsyncStream& socket, const Address& peer,
                                          boost::asio::ssl::context& context, const ConnectionOptions& options,
                                          const Routes<TlsStream>& routes) {
+  // The TLS stream (an SSL object and ~70 KiB of buffers) is made once the client's first
+  // byte is there: a connection that says nothing costs only its socket.
+  const auto deadline = std::chrono::steady_clock::now() + options.header_timeout;
+  const auto first = co_await server::first_byte(socket, deadline);
+  if (first != server::FirstByte::arrived) {
+    if (first == server::FirstByte::timed_out) {
+      log_warn("{} TLS handshake failed: timed out", peer.to_string());
+    }
+    co_return;
+  }
   TlsStream tls(socket, context);
   const auto shaken = co_await server::with_timeout(
-      tls.async_handshake(boost::asio::ssl::stream_base::server, server::tuple_awaitable), options.header_timeout);
+      tls.async_handshake(boost::asio::ssl::stream_base::server, server::tuple_awaitable),
+      deadline);
   if (!shaken || std::get<0>(*shaken)) {
     log_warn("{} TLS handshake failed: {}", peer.to_string(),
              shaken ? std::get<0>(*shaken).message() : std::string("timed out"));

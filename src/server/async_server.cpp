@@ -23,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "connection_slots.hpp"
+#include "flood_trim.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/server/with_timeout.hpp"
@@ -99,6 +100,7 @@ struct AsyncServer::Impl {
   std::vector<ReusablePool*> pools;  // the workers', for evictions across them
   std::atomic<std::size_t> sessions{0};
   std::optional<ConnectionSlots> slots;  // config.max_connections, taken before each accept
+  FloodTrim trim;                        // memory back to the system once a flood has passed
   std::function<void()> on_stop;
   std::once_flag stop_once;
   std::atomic<bool> serving{false};
@@ -264,7 +266,7 @@ void AsyncServer::Impl::admit(AsyncWorker& w, AsyncStream socket,
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
   Address peer = Address::from_sockaddr(from.data(), static_cast<socklen_t>(from.size()));
-  ++sessions;
+  trim.opened(++sessions);
   asio::co_spawn(w.ctx, session(w, std::move(socket), std::move(peer), l, std::move(slot)),
                  LogFailure{"session"});
 }
@@ -292,7 +294,7 @@ awaitable<void> AsyncServer::Impl::session(AsyncWorker& w, AsyncStream socket, A
   boost::system::error_code ignored;  // the handler may have closed it already
   socket.close(ignored);
   slot.release();  // only now: the descriptor is gone
-  --sessions;
+  if (trim.closed(--sessions)) log_debug("a flood of connections has passed: memory trimmed");
   if (w.stopping && w.sessions.empty() && w.grace) w.grace->cancel();
 }
 

@@ -4,7 +4,8 @@ that are accepted and not closed yet, as NETLINK_SOCK_DIAG lists them (see sampl
 two lists are compared). Reading the server's descriptors one by one (/proc/PID/fd) instead,
 a socket closed and another accepted on a reused number meanwhile would be counted twice.
 
-usage: connection_burst.py PID PORT CONNECTIONS PAYLOAD   (PID: the server's, for the record)
+usage: connection_burst.py PID PORT CONNECTIONS PAYLOAD [close]
+(PID: the server's, for the record; close: a client closes once answered, else it stays)
 Prints: "max_open=M samples=S answered=A" (A: connections that got any bytes back)."""
 import os
 import resource
@@ -73,6 +74,7 @@ def sample(port, stop, counts):
 
 def main():
     pid, port, n, payload = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    close_answered = sys.argv[5:] == ["close"]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 256)), hard))
     counts, stop = [], threading.Event()
@@ -107,11 +109,13 @@ def main():
             if not data or s in answered:
                 sel.unregister(s)
                 pending -= 1
+                if close_answered:
+                    s.close()
     stop.set()
     sampler.join()
     print("max_open=%d samples=%d answered=%d" % (max(counts), len(counts), len(answered)))
     for s in clients:
-        s.close()
+        s.close()  # again for those closed already: harmless
 
 
 main()

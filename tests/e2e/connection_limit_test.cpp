@@ -17,14 +17,15 @@ struct Burst {
   int answered = 0;
 };
 
-// Runs connection_burst.py: `n` connections to `server` at once, each sending `payload`.
-Burst burst(ServerProcess& server, int n, const std::string& payload) {
+// Runs connection_burst.py: `n` connections to `server` at once, each sending `payload` (and
+// closing once answered, with `close`).
+Burst burst(ServerProcess& server, int n, const std::string& payload, bool close = false) {
   const auto r = run_python(
       "import runpy, sys\nsys.argv = sys.argv[1:]\n"
       "runpy.run_path(sys.argv[0], run_name='__main__')\n",
       {std::string(SOCKIT_TEST_DIR) + "/e2e/connection_burst.py",
        std::to_string(server.child().pid()), std::to_string(server.port()), std::to_string(n),
-       payload},
+       payload, close ? "close" : "stay"},
       {}, std::chrono::seconds(90));
   std::smatch m;
   Burst b;
@@ -63,6 +64,20 @@ TEST(ConnectionLimit, ChatServeNeverHoldsMoreThanMaxClientsAndItsServerFullRoom)
   EXPECT_GE(b.samples, 10);
   EXPECT_EQ(b.answered, 1000);
   EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(ConnectionLimit, EchoServeThreadingAndForkingNeverHoldMoreThanMaxClients) {
+  // The blocking models wait for a free thread or child before they accept, not after. (A
+  // forking server cannot close another process's idle connection: these clients leave once
+  // answered.)
+  for (const std::string model : {"threading", "forking"}) {
+    ServerProcess server({"echo", "serve", "127.0.0.1:0", "--model", model, "--max-clients", "50"});
+    const auto b = burst(server, 500, R"(hello\n)", model == "forking");
+    EXPECT_LE(b.max_open, 50) << model << ", " << b.samples << " samples";
+    EXPECT_GE(b.samples, 10) << model;
+    EXPECT_GE(b.answered, 250) << model;
+    EXPECT_EQ(server.stop(), 0) << model;
+  }
 }
 
 }  // namespace
