@@ -12,15 +12,15 @@ namespace {
 namespace json = boost::json;
 
 // A field that is missing or of another JSON type makes the whole message unreadable.
-struct Missing {};
+struct Unreadable {};
 
-class Fields {
+class ReplyFields {
  public:
-  explicit Fields(const json::object& o) : o_(o) {}
+  explicit ReplyFields(const json::object& o) : o_(o) {}
 
   std::string text(std::string_view key) const {
     const auto* v = o_.if_contains(key);
-    if (!v || !v->is_string()) throw Missing{};
+    if (!v || !v->is_string()) throw Unreadable{};
     return std::string(v->as_string());
   }
   std::string text_or(std::string_view key, std::string fallback) const {
@@ -28,7 +28,7 @@ class Fields {
   }
   std::int64_t number(std::string_view key) const {
     const auto* v = o_.if_contains(key);
-    if (!v || !v->is_int64()) throw Missing{};
+    if (!v || !v->is_int64()) throw Unreadable{};
     return v->as_int64();
   }
   std::int64_t number_or(std::string_view key, std::int64_t fallback) const {
@@ -36,20 +36,20 @@ class Fields {
   }
   const json::array& array(std::string_view key) const {
     const auto* v = o_.if_contains(key);
-    if (!v || !v->is_array()) throw Missing{};
+    if (!v || !v->is_array()) throw Unreadable{};
     return v->as_array();
   }
   bool flag_or(std::string_view key, bool fallback) const {
     const auto* v = o_.if_contains(key);
     if (!v) return fallback;
-    if (!v->is_bool()) throw Missing{};
+    if (!v->is_bool()) throw Unreadable{};
     return v->as_bool();
   }
   // "req" as the encoders take it: JSON text of a number or a string; "" when absent.
   std::string req() const {
     const auto* v = o_.if_contains("req");
     if (!v) return {};
-    if (!v->is_number() && !v->is_string()) throw Missing{};
+    if (!v->is_number() && !v->is_string()) throw Unreadable{};
     return json::serialize(*v);
   }
 
@@ -57,50 +57,50 @@ class Fields {
   const json::object& o_;
 };
 
-const json::object& object_of(const json::value& v) {
-  if (!v.is_object()) throw Missing{};
+const json::object& object_or_throw(const json::value& v) {
+  if (!v.is_object()) throw Unreadable{};
   return v.as_object();
 }
 
-from_server::RoomMessage room_message(const Fields& f, bool system) {
+from_server::RoomMessage read_room_message(const ReplyFields& f, bool system) {
   return {system,         f.number("sender_id"), f.text("sender_nickname"), f.text("message"),
           f.text("room"), f.number("seq"),       f.number_or("ts", 0)};
 }
 
-std::vector<std::pair<std::int64_t, std::string>> users(const json::array& list) {
+std::vector<std::pair<std::int64_t, std::string>> read_users(const json::array& list) {
   std::vector<std::pair<std::int64_t, std::string>> out;
   for (const auto& u : list) {
-    const Fields f(object_of(u));
+    const ReplyFields f(object_or_throw(u));
     out.emplace_back(f.number("id"), f.text("nickname"));
   }
   return out;
 }
 
-std::vector<RoomListing> listings(const json::array& list) {
+std::vector<RoomListing> read_listings(const json::array& list) {
   std::vector<RoomListing> out;
   for (const auto& r : list) {
-    const Fields f(object_of(r));
+    const ReplyFields f(object_or_throw(r));
     const auto members = f.number("members");
-    if (members < 0) throw Missing{};
+    if (members < 0) throw Unreadable{};
     out.push_back({f.text("room"), static_cast<std::size_t>(members), f.flag_or("private", false)});
   }
   return out;
 }
 
-std::vector<from_server::RoomMessage> history_messages(const json::array& list) {
+std::vector<from_server::RoomMessage> read_history(const json::array& list) {
   std::vector<from_server::RoomMessage> out;
   for (const auto& m : list) {
-    const Fields f(object_of(m));
+    const ReplyFields f(object_or_throw(m));
     const auto type = f.text("type");
-    if (type != "broadcast" && type != "system") throw Missing{};
-    out.push_back(room_message(f, type == "system"));
+    if (type != "broadcast" && type != "system") throw Unreadable{};
+    out.push_back(read_room_message(f, type == "system"));
   }
   return out;
 }
 
-ServerMessage decode(const Fields& f) {
+ServerMessage read_message(const ReplyFields& f) {
   const auto type = f.text("type");
-  if (type == "broadcast" || type == "system") return room_message(f, type == "system");
+  if (type == "broadcast" || type == "system") return read_room_message(f, type == "system");
   if (type == "direct") {
     return from_server::Direct{f.number("sender_id"), f.text("sender_nickname"), f.text("message"),
                                f.number_or("ts", 0)};
@@ -121,18 +121,18 @@ ServerMessage decode(const Fields& f) {
     return from_server::MemberNotice{type == "invited" ? MemberAction::invite : MemberAction::kick,
                                      f.text("room"), f.text("by")};
   }
-  if (type == "who") return from_server::Who{f.text("room"), users(f.array("users")), f.req()};
-  if (type == "rooms") return from_server::Rooms{listings(f.array("rooms")), f.req()};
+  if (type == "who") return from_server::Who{f.text("room"), read_users(f.array("users")), f.req()};
+  if (type == "rooms") return from_server::Rooms{read_listings(f.array("rooms")), f.req()};
   if (type == "history") {
-    return from_server::History{f.text("room"), history_messages(f.array("messages")),
+    return from_server::History{f.text("room"), read_history(f.array("messages")),
                                 f.flag_or("stored", true), f.req()};
   }
   if (type == "pong") return from_server::Pong{f.req()};
   if (type == "bye") return from_server::Bye{f.req()};
-  throw Missing{};
+  throw Unreadable{};
 }
 
-std::string encode_room_message(const from_server::RoomMessage& m) {
+std::string write_room_message(const from_server::RoomMessage& m) {
   return m.system
              ? encode_system(m.message, m.room, m.seq, m.ts_ms)
              : encode_broadcast(m.sender_id, m.sender_nickname, m.message, m.room, m.seq, m.ts_ms);
@@ -145,8 +145,8 @@ std::optional<ServerMessage> decode_server_message(std::string_view line) {
   const json::value value = json::parse(line, ec);
   if (ec) return std::nullopt;
   try {
-    return decode(Fields(object_of(value)));
-  } catch (const Missing&) {
+    return read_message(ReplyFields(object_or_throw(value)));
+  } catch (const Unreadable&) {
     return std::nullopt;
   }
 }
@@ -160,7 +160,7 @@ std::string encode_server_message(const ServerMessage& message) {
           [](const from_server::Login& m) {
             return encode_login_ok(m.id, m.nickname, m.req, m.token);
           },
-          [](const from_server::RoomMessage& m) { return encode_room_message(m); },
+          [](const from_server::RoomMessage& m) { return write_room_message(m); },
           [](const from_server::Direct& m) {
             return encode_direct(m.sender_id, m.sender_nickname, m.message, m.ts_ms);
           },
@@ -177,7 +177,7 @@ std::string encode_server_message(const ServerMessage& message) {
           [](const from_server::History& m) {
             std::vector<std::string> lines;
             lines.reserve(m.messages.size());
-            for (const auto& r : m.messages) lines.push_back(encode_room_message(r));
+            for (const auto& r : m.messages) lines.push_back(write_room_message(r));
             return encode_history(m.room, lines, m.req, m.stored);
           },
           [](const from_server::Pong& m) { return encode_pong(m.req); },

@@ -1,6 +1,7 @@
 // RFC 9110 §13: conditional requests.
 #include "sockit/http/preconditions.hpp"
 
+#include "ows.hpp"
 #include "sockit/http/files.hpp"
 
 namespace sockit::http {
@@ -10,16 +11,6 @@ struct Tag {
   bool weak = false;
   std::string_view opaque;  ///< with its quotes
 };
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // etagc (RFC 9110 §8.8.3): any visible character but DQUOTE, or obs-text.
 bool is_etagc(char c) {
@@ -59,7 +50,7 @@ bool scan_line(std::string_view line, const Tag& want, EtagCompare how, bool& fo
     const auto tag = take_tag(line);
     if (!tag) return false;
     found = found || same(*tag, want, how);
-    line = trim(line);
+    line = trim_ows(line);
     if (!line.empty() && line.front() != ',') return false;
   }
 }
@@ -67,13 +58,13 @@ bool scan_line(std::string_view line, const Tag& want, EtagCompare how, bool& fo
 // The one valid HTTP-date the field holds; nullopt when absent, repeated or invalid.
 std::optional<std::int64_t> one_date(const std::vector<std::string_view>& lines) {
   if (lines.size() != 1) return std::nullopt;
-  return parse_http_date(trim(lines.front()));
+  return parse_http_date(trim_ows(lines.front()));
 }
 
 // If-Range (§13.1.5): a strong match of one entity tag, or the Last-Modified date exactly.
 bool if_range_holds(const std::vector<std::string_view>& lines, const Validators& current) {
   if (lines.size() != 1) return false;
-  auto value = trim(lines.front());
+  auto value = trim_ows(lines.front());
   if (value.starts_with('"') || value.starts_with("W/")) {
     const auto tag = take_tag(value);
     auto ours = current.etag;
@@ -87,7 +78,7 @@ bool if_range_holds(const std::vector<std::string_view>& lines, const Validators
 }  // namespace
 
 bool is_any(const std::vector<std::string_view>& lines) {
-  return lines.size() == 1 && trim(lines.front()) == "*";
+  return lines.size() == 1 && trim_ows(lines.front()) == "*";
 }
 
 bool etag_list_contains(const std::vector<std::string_view>& lines, std::string_view etag,

@@ -8,6 +8,8 @@
 #include <fmt/core.h>
 #include <boost/beast/core/string.hpp>
 
+#include "ows.hpp"
+
 namespace sockit::http {
 namespace {
 
@@ -15,12 +17,6 @@ bool parse_u64(std::string_view s, std::uint64_t& v) {
   if (s.empty()) return false;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc{} && p == s.data() + s.size();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // One range-spec (RFC 9110 §14.1.1). nullopt: malformed, so the whole header is ignored; an
@@ -65,14 +61,14 @@ std::vector<ByteRange> coalesce(std::vector<ByteRange> ranges) {
 
 RangeSet parse_ranges(std::string_view header, std::uint64_t size, std::size_t max_ranges) {
   const auto eq = header.find('=');
-  if (eq == std::string_view::npos || !boost::beast::iequals(trim(header.substr(0, eq)), "bytes"))
+  if (eq == std::string_view::npos || !boost::beast::iequals(trim_ows(header.substr(0, eq)), "bytes"))
     return {};
   std::vector<ByteRange> wanted;
   std::size_t specs = 0;
   auto rest = header.substr(eq + 1);
   while (true) {  // a #range-spec list: empty elements allowed, at least one spec
     const auto comma = rest.find(',');
-    const auto spec = trim(rest.substr(0, comma));
+    const auto spec = trim_ows(rest.substr(0, comma));
     if (!spec.empty()) {
       if (++specs > max_ranges) return {};
       const auto range = parse_spec(spec, size);
