@@ -123,6 +123,7 @@ class Shard {
   bool drain_due_ SOCKIT_GUARDED_BY(inbox_mu_) = false;  // a drain is posted, not run yet
 
   // The loop's own state: no lock.
+  std::vector<Entry> work_;      // the inbox being applied by drain()
   std::unordered_map<ConnId, Conn> conns_;
   std::unordered_map<const Room*, std::vector<Local>> rooms_;
   std::vector<Outbox*> marked_;  // deliveries pushed: flushed at the end of the turn, or paced
