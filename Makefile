@@ -91,7 +91,7 @@ soak: debug
 # The tests that guard a race, STRESS_RUNS times each, two at a time (not part of test).
 STRESS_RUNS ?= 300
 stress: debug
-	ctest --preset asan -R '^(ChatSafety\.ALegalBurst|ChatMembership\.|ChatTls\.)' -j 2 --repeat until-fail:$(STRESS_RUNS)
+	ctest --preset asan -R '^(ChatSafety\.ALegalBurst|ChatMembership\.|ChatSession\.|ChatTls\.)' -j 2 --repeat until-fail:$(STRESS_RUNS)
 
 # Side-by-side benchmarks with Redis, NATS, nginx and iperf3 (minutes; not part of test).
 bench: test-deps
