@@ -24,7 +24,11 @@ namespace {
 
 constexpr const char* kLobby = "lobby";
 
-std::string label(const Member& m) { return fmt::format("{}({})", m.nickname(), m.id()); }
+// How notices name a user: "nickname(id)".
+std::string label(std::string_view nickname, std::int64_t id) {
+  return fmt::format("{}({})", nickname, id);
+}
+std::string label(const Member& m) { return label(m.nickname(), m.id()); }
 
 }  // namespace
 
@@ -32,8 +36,7 @@ Hub::Hub(const ChatLimits& limits, ChatStore* store)
     : limits_(limits),
       store_(store),
       system_key_(nickname_key("System")),
-      budget_(limits.max_queue_total),
-      hashing_(HashingPool::Limits{std::max(1U, std::thread::hardware_concurrency())}) {
+      budget_(limits.max_queue_total) {
   if (!store_) return;
   seq_floor_ = store_->seq_floor();
   MutexLock lock(mu_);
@@ -41,6 +44,13 @@ Hub::Hub(const ChatLimits& limits, ChatStore* store)
 }
 
 Hub::~Hub() { stop_background(); }
+
+void Hub::use_accounts(AccountBook* book, bool no_guests, std::chrono::seconds token_ttl) {
+  accounts_ = book;
+  no_guests_ = no_guests;
+  token_ttl_ = token_ttl;
+  hashing_.emplace(HashingPool::Limits{std::max(1U, std::thread::hardware_concurrency())});
+}
 
 Shard& Hub::shard_for(const boost::asio::any_io_executor& executor) {
   const void* context = &boost::asio::query(executor, boost::asio::execution::context);
@@ -213,14 +223,14 @@ void Hub::off_loop(Member& m, Work work) {
   });
 }
 
-bool Hub::off_loop_hashing(Member& m, Work work, const std::string& req) {
-  const auto submitted = hashing_.submit(
+void Hub::off_loop_hashing(Member& m, Work work, const std::string& req) {
+  const auto submitted = hashing_->submit(
       m.source_, m.alive_, [this, mp = &m, shard = m.shard_, conn = m.conn_, work = std::move(work)] {
         back_on_loop(shard, conn, mp, work);
       });
   if (submitted == HashingPool::Submitted::queued) {
     m.busy_ = true;
-    return true;
+    return;
   }
   stats_.dropped(DropReason::rate_limited);
   refuse(m, Errc::rate_limited,
@@ -228,7 +238,6 @@ bool Hub::off_loop_hashing(Member& m, Work work, const std::string& req) {
              ? "too many logins from your address are being checked; try again"
              : "too many logins are being checked; try again",
          req);
-  return false;
 }
 
 // Off the loop: runs `work`, then what it returns on the member's loop (if the connection is
@@ -567,7 +576,7 @@ void Hub::expel(const std::string& key, const std::string& room, const std::stri
   const Holder& h = it->second;
   if (const auto r = rooms_.find(room); r != rooms_.end()) {
     const auto seated = r->second;  // (the entry goes if the room empties)
-    unseat_locked(seated, h.id, h.conn, h.shard, fmt::format("{}({}) was removed by {}", h.nickname, h.id, by));
+    unseat_locked(seated, h.id, h.conn, h.shard, label(h.nickname, h.id) + " was removed by " + by);
   }
   // Its own loop forgets the room and hears why, after every message numbered before the cut.
   h.shard->post_call(h.conn, [this, member = h.member, room, by] {
@@ -587,7 +596,7 @@ void Hub::close_all(Errc code, const std::string& message) {
 }
 
 void Hub::stop_background() {
-  hashing_.stop();
+  if (hashing_) hashing_->stop();
   store_pool_.join();
   MutexLock lock(shards_mu_);
   for (const auto& [context, shard] : shards_) shard->stop();

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,13 +137,9 @@ class Hub {
 
   /// Registered nicknames (--auth accounts): they log in only with their password or a resume
   /// token (valid `token_ttl`); with `no_guests` nobody else logs in. Passwords are checked on
-  /// the hashing pool, tokens on the store pool. Call before the first connection; `book` must
-  /// outlive the hub.
-  void use_accounts(AccountBook* book, bool no_guests, std::chrono::seconds token_ttl) noexcept {
-    accounts_ = book;
-    no_guests_ = no_guests;
-    token_ttl_ = token_ttl;
-  }
+  /// the hashing pool (started here: a server without accounts has none), tokens on the store
+  /// pool. Call once, before the first connection; `book` must outlive the hub.
+  void use_accounts(AccountBook* book, bool no_guests, std::chrono::seconds token_ttl);
   bool accounts() const noexcept { return accounts_ != nullptr; }
   /// Invite-only rooms of registered users (--auth accounts). Call before the first
   /// connection; `rooms` must outlive the hub.
@@ -183,7 +180,7 @@ class Hub {
   using Work = std::function<OnLoop()>;
   void off_loop(Member& m, Work work);
   // The same on the hashing pool; false (the member is answered rate_limited) when it is full.
-  bool off_loop_hashing(Member& m, Work work, const std::string& req);
+  void off_loop_hashing(Member& m, Work work, const std::string& req);
   void back_on_loop(Shard* shard, ConnId conn, Member* m, const Work& work);
   OnLoop check_account(const Login& login, const std::string& key, const std::string& req,
                        const std::string& source);
@@ -254,7 +251,7 @@ class Hub {
 
   // History reads, token and guest look-ups, private-room writes: work that waits for a disk.
   boost::asio::thread_pool store_pool_{2};
-  HashingPool hashing_;  // password checks
+  std::optional<HashingPool> hashing_;  // password checks; made by use_accounts
 };
 
 }  // namespace sockit::chat

@@ -25,7 +25,7 @@ ConnectionSlot ConnectionSlots::try_take() noexcept {
 void ConnectionSlots::give_back() noexcept {
   --used_;
   if (waiting_.load() == 0) return;
-  std::lock_guard lock(wake_mu_);
+  MutexLock lock(wake_mu_);
   try {
     if (wake_) wake_();
   } catch (...) {
@@ -34,12 +34,12 @@ void ConnectionSlots::give_back() noexcept {
 }
 
 void ConnectionSlots::on_free(std::function<void()> wake) {
-  std::lock_guard lock(wake_mu_);
+  MutexLock lock(wake_mu_);
   wake_ = std::move(wake);
 }
 
 void ConnectionSlots::clear_wake() noexcept {
-  std::lock_guard lock(wake_mu_);
+  MutexLock lock(wake_mu_);
   wake_ = nullptr;
 }
 

@@ -7,8 +7,9 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <utility>
+
+#include "sockit/core/mutex.hpp"
 
 namespace sockit::server {
 
@@ -53,8 +54,8 @@ class ConnectionSlots {
   /// `wake` runs on the thread that gives a slot back, whenever a slot is given back while
   /// someone waits (between begin_wait and end_wait): it must only post a wake-up. Set once,
   /// before any slot is taken; clear_wake() before what it posts to is destroyed.
-  void on_free(std::function<void()> wake);
-  void clear_wake() noexcept;
+  void on_free(std::function<void()> wake) SOCKIT_EXCLUDES(wake_mu_);
+  void clear_wake() noexcept SOCKIT_EXCLUDES(wake_mu_);
   /// A waiter that found no slot: after begin_wait(), try try_take() once more before waiting,
   /// so a slot given back in between is not missed.
   void begin_wait() noexcept { ++waiting_; }
@@ -62,13 +63,14 @@ class ConnectionSlots {
 
  private:
   friend class ConnectionSlot;
-  void give_back() noexcept;
+  void give_back() noexcept SOCKIT_EXCLUDES(wake_mu_);
 
   const std::size_t max_;
   std::atomic<std::size_t> used_{0};
   std::atomic<std::size_t> waiting_{0};
-  std::mutex wake_mu_;  // guards wake_ (set, cleared and run under it)
-  std::function<void()> wake_;
+  // A leaf: wake_ runs under it (it only posts), so that after clear_wake() it never runs.
+  Mutex wake_mu_;
+  std::function<void()> wake_ SOCKIT_GUARDED_BY(wake_mu_);
 };
 
 }  // namespace sockit::server
