@@ -10,7 +10,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "hub.hpp"
+#include "nickname.hpp"
 #include "shard.hpp"
 #include "sockit/core/clock.hpp"
 #include "sockit/core/log.hpp"
@@ -119,8 +119,8 @@ class Cluster::Sink final : public RelaySink {
   Relay& r_;
 };
 
-Cluster::Cluster(const ClusterOptions& options, Hub& hub)
-    : hub_(hub),
+Cluster::Cluster(const ClusterOptions& options, Switchboard& board)
+    : board_(board),
       node_(options.node_id.empty() ? random_node_id() : options.node_id),
       ttl_(options.node_ttl),
       max_len_(std::to_string(options.history_max)),
@@ -242,18 +242,15 @@ std::size_t Cluster::instance_of(const std::string& room) const {
 
 // ---- Answers ----
 
-void Cluster::reply(Shard* shard, ConnId conn, std::string text) {
-  shard->post_one(conn, hub_.budget().share(std::move(text)));
+template <typename T>
+void Cluster::call(Shard* shard, ConnId conn, const Done<T>& done, Result<T> result) {
+  shard->post_call(conn, [done, result = std::move(result)] { done(result); });
 }
 
-void Cluster::unavailable(Shard* shard, ConnId conn, const std::string& req) {
-  hub_.stats().error(Errc::cluster_unavailable);
-  reply(shard, conn,
-        encode_error(Errc::cluster_unavailable, "the cluster cannot be reached now; not done", req));
-}
-
-void Cluster::call(Shard* shard, ConnId conn, std::function<void()> fn) {
-  shard->post_call(conn, std::move(fn));
+template <typename T>
+void Cluster::unavailable(Shard* shard, ConnId conn, const Done<T>& done) {
+  call(shard, conn, done, Result<T>{Refusal{Errc::cluster_unavailable,
+                                            "the cluster cannot be reached now; not done"}});
 }
 
 // ---- Rooms ----
@@ -262,6 +259,7 @@ Cluster::Relay& Cluster::relay(const std::string& room) {
   auto it = relays_.find(room);
   if (it == relays_.end()) {
     it = relays_.emplace(room, Relay{std::make_shared<Room>(room, 0), {}, 0}).first;
+    local_rooms_.store(relays_.size());
   }
   return it->second;
 }
@@ -276,7 +274,9 @@ void Cluster::settle(const std::string& room) {
 
 void Cluster::drop_relay_if_idle(const std::string& room) {
   const auto it = relays_.find(room);
-  if (it != relays_.end() && it->second.local == 0 && it->second.order.idle()) relays_.erase(it);
+  if (it == relays_.end() || it->second.local != 0 || !it->second.order.idle()) return;
+  relays_.erase(it);
+  local_rooms_.store(relays_.size());
 }
 
 void Cluster::on_room_message(std::string_view channel, std::string_view payload) {
@@ -316,7 +316,7 @@ void Cluster::deliver(Relay& r, const RoomMessage& m) {
   const ConnId except = m.node == node_ ? m.conn : 0;  // not back to its sender
   MutexLock lock(r.room->mu);
   r.room->last_seq = m.seq;
-  hub_.fan_out(r.room, encode_for_clients(m), except);
+  board_.fan_out(r.room, encode_for_clients(m), except);
 }
 
 void Cluster::apply(Relay& r, const Marker& marker) {
@@ -340,64 +340,59 @@ void Cluster::apply(Relay& r, const Marker& marker) {
 
 // ---- Requests ----
 
-void Cluster::login(Member& m, const std::string& nickname, const std::string& key,
-                    const std::string& req) {
-  m.busy_ = true;
-  asio::post(io_, [this, mp = &m, shard = m.shard_, conn = m.conn_, nickname, key, req] {
+void Cluster::claim(const User& user, const std::string& room, Done<Claimed> done) {
+  asio::post(io_, [this, shard = user.shard, conn = user.conn, nickname = std::string(user.nickname),
+                   key = std::string(user.key), room, done = std::move(done)] {
     conns_[conn].shard = shard;
     if (!available(0)) {
-      unavailable(shard, conn, req);
-      call(shard, conn, [this, mp] { hub_.resume(*mp); });
+      unavailable(shard, conn, done);
       return finish(conn);
     }
     ++conns_[conn].inflight;
     cmd(0).eval(login_script(), {key, node_, std::to_string(conn), nickname},
-                [this, mp, shard, conn, nickname, key, req](const redisReply* r) {
+                [this, shard, conn, nickname, key, room, done](const redisReply* r) {
       auto& c = conns_[conn];
       --c.inflight;
       if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 || !is_int(r->element[0])) {
         // No answer: the nickname may be ours in Redis all the same; free it once Redis is back.
         if (!r) orphans_.push_back(Orphan{0, {}, key, conn, {}});
-        unavailable(shard, conn, req);
-        call(shard, conn, [this, mp] { hub_.resume(*mp); });
+        unavailable(shard, conn, done);
         return finish(conn);
       }
       const auto id = r->element[0]->integer;
       if (id == 0) {
-        const std::string holder(after_fields(text(r->element[1]), 3));
-        hub_.stats().error(Errc::nickname_taken);
-        reply(shard, conn,
-              encode_error(Errc::nickname_taken,
-                           holder == nickname ? "nickname '" + nickname + "' is taken"
-                                              : "nickname '" + nickname + "' is too close to '" + holder + "'",
-                           req));
-        call(shard, conn, [this, mp] { hub_.resume(*mp); });
+        const auto holder = after_fields(text(r->element[1]), 3);
+        call(shard, conn, done, Result<Claimed>{Refusal{Errc::nickname_taken, taken_message(nickname, holder)}});
         return finish(conn);
       }
       c.id = id;
       c.nick = nickname;
       c.key = key;
-      if (!c.dropped) do_join(conn, "lobby", {}, mp, encode_login_ok(id, nickname, req));
+      // Seated in the first room; logged in outside it if that room's instance cannot say so.
+      if (!c.dropped) {
+        do_join(conn, room, [done, id](Result<std::shared_ptr<Room>> seated) {
+          auto* mirror = std::get_if<std::shared_ptr<Room>>(&seated);
+          done(Claimed{id, mirror ? *mirror : nullptr});
+        });
+      }
       finish(conn);
     });
   });
 }
 
-void Cluster::join(Member& m, const std::string& room, const std::string& req) {
-  m.busy_ = true;
-  asio::post(io_, [this, mp = &m, conn = m.conn_, room, req] { do_join(conn, room, req, mp, std::nullopt); });
+void Cluster::join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) {
+  asio::post(io_, [this, conn = user.conn, room, done = std::move(done)] { do_join(conn, room, done); });
 }
 
 // A join or leave of `conn` in `room` is about to go to Redis: its record, with one more
-// request in flight and the room's deliveries held until the answer; or null — the member
-// told cluster_unavailable (unless `quiet`) and resumed — when the room's instance is down.
-Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const std::string& req,
-                                     Member* m, bool quiet) {
+// request in flight and the room's deliveries held until the answer; or null — `done` told
+// cluster_unavailable — when the room's instance is down.
+template <typename T>
+Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const Done<T>& done) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return nullptr;
   if (!available(instance_of(room))) {
-    if (!quiet) unavailable(it->second.shard, conn, req);
-    call(it->second.shard, conn, [this, m] { hub_.resume(*m); });
+    unavailable(it->second.shard, conn, done);
     return nullptr;
   }
   ++it->second.inflight;
@@ -405,80 +400,51 @@ Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const
   return &it->second;
 }
 
-void Cluster::do_join(ConnId conn, const std::string& room, const std::string& req, Member* m,
-                      std::optional<std::string> login_ok) {
-  if (login_ok && !available(instance_of(room))) {
-    log_warn("cluster: user {} logs in outside the lobby: Redis cannot be reached", conns_[conn].id);
-    admit(conn, m, std::move(*login_ok));
-    return call(conns_[conn].shard, conn, [this, m] { hub_.resume(*m); });
-  }
-  const Conn* user = start_change(conn, room, req, m, login_ok.has_value());
+// The join's `done` is posted before its marker is applied: the member has its answer, and the
+// room, before the room's first message after the join.
+void Cluster::do_join(ConnId conn, const std::string& room, Done<std::shared_ptr<Room>> done) {
+  const Conn* user = start_change(conn, room, done);
   if (!user) return;
   Shard* shard = user->shard;
   cmd(instance_of(room)).eval(join_script(), {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_},
-              [this, conn, room, req, m, login_ok = std::move(login_ok), shard](const redisReply* r) mutable {
+              [this, conn, room, done, shard](const redisReply* r) {
     auto& c = conns_[conn];
     --c.inflight;
     auto& rl = relay(room);
-    const bool lobby = login_ok.has_value();
-    if (lobby) admit(conn, m, std::move(*login_ok));  // first: the answer, then the room's news
     if (is_int(r)) {
       const auto seq = r->integer;
       c.rooms.insert(room);
       rl.order.start_at(seq);
-      call(shard, conn, [this, m, room, mirror = rl.room, req, lobby] {
-        m->rooms_[room] = mirror;
-        if (!lobby) hub_.answer(*m, encode_room_ok(RoomAction::join, room, req));
-        hub_.resume(*m);
-      });
+      call(shard, conn, done, Result<std::shared_ptr<Room>>{rl.room});
       Sink sink(*this, rl);
       rl.order.mark(seq, Marker{true, conn}, sink);
     } else {
       // No answer: the join may have been done all the same; undo it once Redis is back
       // (before any later request of this user's, which goes after it on the same link).
       if (!r) orphans_.push_back(Orphan{c.id, c.nick, {}, conn, {room}});
-      if (!lobby) unavailable(shard, conn, req);
-      if (lobby) log_warn("cluster: user {} could not join the lobby: Redis did not answer", c.id);
-      call(shard, conn, [this, m] { hub_.resume(*m); });
+      unavailable(shard, conn, done);
     }
     settle(room);
     finish(conn);
   });
 }
 
-// A login is answered with the lobby's join, so that nobody is "logged in" before `who`
-// shows them: the member's identity and its login answer, on its loop.
-void Cluster::admit(ConnId conn, Member* m, std::string login_ok) {
-  const auto& c = conns_[conn];
-  call(c.shard, conn, [this, m, id = c.id, nick = c.nick, key = c.key, login_ok = std::move(login_ok)] {
-    m->id_ = id;
-    m->nickname_ = nick;
-    m->key_ = key;
-    hub_.answer(*m, login_ok);
-  });
+void Cluster::leave(const User& user, const std::string& room, Done<Ok> done) {
+  asio::post(io_, [this, conn = user.conn, room, done = std::move(done)] { do_leave(conn, room, done); });
 }
 
-void Cluster::leave(Member& m, const std::string& room, const std::string& req) {
-  m.busy_ = true;
-  asio::post(io_, [this, mp = &m, conn = m.conn_, room, req] { do_leave(conn, room, req, mp); });
-}
-
-void Cluster::do_leave(ConnId conn, const std::string& room, const std::string& req, Member* m) {
-  const Conn* user = start_change(conn, room, req, m, false);
+void Cluster::do_leave(ConnId conn, const std::string& room, Done<Ok> done) {
+  const Conn* user = start_change(conn, room, done);
   if (!user) return;
   Shard* shard = user->shard;
   cmd(instance_of(room)).eval(leave_script(), {room, std::to_string(user->id), node_, user->nick, max_len_},
-              [this, conn, room, req, m, shard](const redisReply* r) {
+              [this, conn, room, done, shard](const redisReply* r) {
     auto& c = conns_[conn];
     --c.inflight;
     auto& rl = relay(room);
     if (is_int(r)) {
       c.rooms.erase(room);
-      call(shard, conn, [this, m, room, req] {
-        m->rooms_.erase(room);
-        hub_.answer(*m, encode_room_ok(RoomAction::leave, room, req));
-        hub_.resume(*m);
-      });
+      call(shard, conn, done, Result<Ok>{Ok{}});
       Sink sink(*this, rl);
       if (r->integer > 0) {
         rl.order.mark(r->integer, Marker{false, conn}, sink);
@@ -486,50 +452,52 @@ void Cluster::do_leave(ConnId conn, const std::string& room, const std::string& 
         apply(rl, Marker{false, conn});  // no longer a member in Redis (its node was reaped)
       }
     } else {
-      unavailable(shard, conn, req);
-      call(shard, conn, [this, m] { hub_.resume(*m); });
+      unavailable(shard, conn, done);
     }
     settle(room);
     finish(conn);
   });
 }
 
-void Cluster::broadcast(Member& m, const Broadcast& b, const std::string& req) {
-  asio::post(io_, [this, shard = m.shard_, conn = m.conn_, id = m.id_, nick = m.nickname_,
-                   room = b.room, message = b.message, req] {
+// Private rooms are kept in --data DIR, which a cluster node does not have (--auth accounts is
+// refused with --cluster): nobody can own a room to kick from.
+void Cluster::expel(const User&, const std::string&, const std::string&, std::function<void(Member&)>,
+                    Done<Ok> done) {
+  done(Refusal{Errc::forbidden, "private rooms are not available in a cluster"});
+}
+
+void Cluster::publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
+                      Done<std::int64_t> done) {
+  asio::post(io_, [this, shard = user.shard, conn = user.conn, id = user.id, nick = std::string(user.nickname),
+                   room = room->name, text, done = std::move(done)] {
     const auto i = instance_of(room);
-    if (!available(i)) return unavailable(shard, conn, req);
+    if (!available(i)) return unavailable(shard, conn, done);
     const auto sent = Clock::now();
     cmd(i).eval(broadcast_script(),
-                {room, std::to_string(id), node_, std::to_string(conn), nick, message, max_len_},
-                [this, shard, conn, req, sent](const redisReply* r) {
-      if (!is_int(r)) return unavailable(shard, conn, req);
+                {room, std::to_string(id), node_, std::to_string(conn), nick, text, max_len_},
+                [this, shard, conn, done, sent](const redisReply* r) {
+      if (!is_int(r)) return unavailable(shard, conn, done);
       publishes_.fetch_add(1, std::memory_order_relaxed);
       publish_us_.fetch_add(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count()));
-      hub_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
-      if (!req.empty()) reply(shard, conn, encode_ack(req, r->integer));
+      board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+      call(shard, conn, done, Result<std::int64_t>{r->integer});
     });
   });
 }
 
-void Cluster::direct(Member& m, const Direct& d, const std::string& key, const std::string& req) {
-  auto line = encode_direct(m.id_, m.nickname_, d.message, unix_time_ms());
-  asio::post(io_, [this, shard = m.shard_, conn = m.conn_, key, to = d.to, line = std::move(line), req] {
-    if (!available(0)) return unavailable(shard, conn, req);
-    cmd(0).eval(direct_script(), {key, node_, line},
-                [this, shard, conn, to, line, req](const redisReply* r) {
+void Cluster::send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) {
+  asio::post(io_, [this, shard = from.shard, conn = from.conn, key, line = std::move(line), done = std::move(done)] {
+    if (!available(0)) return unavailable(shard, conn, done);
+    cmd(0).eval(direct_script(), {key, node_, line}, [this, shard, conn, line, done](const redisReply* r) {
       if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 || !is_int(r->element[0])) {
-        return unavailable(shard, conn, req);
+        return unavailable(shard, conn, done);
       }
       const auto where = r->element[0]->integer;
-      if (where == 0) {
-        hub_.stats().error(Errc::no_such_user);
-        return reply(shard, conn, encode_error(Errc::no_such_user, "no user '" + to + "'", req));
-      }
-      hub_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (where == 0) return call(shard, conn, done, Result<Ok>{Refusal{Errc::no_such_user, {}}});
+      board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
       if (where == 1 && r->elements > 1) on_direct_message(fmt::format("{} {}", text(r->element[1]), line));
-      if (!req.empty()) reply(shard, conn, encode_ack(req, 0));
+      call(shard, conn, done, Result<Ok>{Ok{}});
     });
   });
 }
@@ -540,31 +508,31 @@ void Cluster::on_direct_message(std::string_view payload) {
   if (!conn || space == std::string_view::npos) return;
   const auto it = conns_.find(*conn);
   if (it == conns_.end() || it->second.dropped) return;
-  it->second.shard->post_one(*conn, hub_.budget().share(std::string(payload.substr(space + 1))));
-  hub_.stats().direct_deliveries.fetch_add(1, std::memory_order_relaxed);
+  it->second.shard->post_one(*conn, board_.budget().share(std::string(payload.substr(space + 1))));
+  board_.stats().direct_deliveries.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Cluster::who(Member& m, const std::string& room, const std::string& req) {
-  asio::post(io_, [this, shard = m.shard_, conn = m.conn_, room, req] {
+void Cluster::who(const User& asker, const std::string& room, Done<Members> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, room, done = std::move(done)] {
     const auto i = instance_of(room);
-    if (!available(i)) return unavailable(shard, conn, req);
-    cmd(i).command({"HGETALL", members_key(room)}, [this, shard, conn, room, req](const redisReply* r) {
-      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, req);
-      std::vector<std::pair<std::int64_t, std::string>> users;
+    if (!available(i)) return unavailable(shard, conn, done);
+    cmd(i).command({"HGETALL", members_key(room)}, [this, shard, conn, done](const redisReply* r) {
+      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, done);
+      Members users;
       for (std::size_t k = 0; k + 1 < r->elements; k += 2) {
         const auto id = number<std::int64_t>(text(r->element[k]));
         if (id) users.emplace_back(*id, std::string(after_fields(text(r->element[k + 1]), 2)));
       }
       std::sort(users.begin(), users.end());
-      reply(shard, conn, encode_who(room, users, req));
+      call(shard, conn, done, Result<Members>{std::move(users)});
     });
   });
 }
 
-void Cluster::rooms(Member& m, const std::string& req) {
-  asio::post(io_, [this, shard = m.shard_, conn = m.conn_, req] {
+void Cluster::rooms(const User& asker, Done<std::vector<RoomListing>> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, done = std::move(done)] {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
-      if (!available(i)) return unavailable(shard, conn, req);
+      if (!available(i)) return unavailable(shard, conn, done);
     }
     struct Gather {
       std::map<std::string, std::size_t> rooms;
@@ -574,7 +542,7 @@ void Cluster::rooms(Member& m, const std::string& req) {
     auto g = std::make_shared<Gather>();
     g->left = instances_.size();
     for (std::size_t i = 0; i < instances_.size(); ++i) {
-      cmd(i).eval(rooms_script(), {}, [this, g, shard, conn, req](const redisReply* r) {
+      cmd(i).eval(rooms_script(), {}, [this, g, shard, conn, done](const redisReply* r) {
         if (!r || r->type != REDIS_REPLY_ARRAY) g->failed = true;
         for (std::size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2) {
           if (is_int(r->element[k + 1])) {
@@ -582,36 +550,48 @@ void Cluster::rooms(Member& m, const std::string& req) {
           }
         }
         if (--g->left > 0) return;
-        if (g->failed) return unavailable(shard, conn, req);
+        if (g->failed) return unavailable(shard, conn, done);
         std::vector<RoomListing> list;
         for (const auto& [room, members] : g->rooms) list.push_back({room, members});
-        reply(shard, conn, encode_rooms(list, req));
+        call(shard, conn, done, Result<std::vector<RoomListing>>{std::move(list)});
       });
     }
   });
 }
 
-void Cluster::history(Member& m, const History& h, const std::string& req) {
-  asio::post(io_, [this, shard = m.shard_, conn = m.conn_, h, req] {
+void Cluster::history(const User& asker, const History& h, Done<HistoryPage> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, h, done = std::move(done)] {
     const auto i = instance_of(h.room);
-    if (!available(i)) return unavailable(shard, conn, req);
+    if (!available(i)) return unavailable(shard, conn, done);
+    if (h.before && *h.before <= 1) return call(shard, conn, done, Result<HistoryPage>{HistoryPage{}});
     const auto end = h.before ? fmt::format("({}-0", *h.before) : std::string("+");
-    if (h.before && *h.before <= 1) return reply(shard, conn, encode_history(h.room, {}, req));
     cmd(i).command({"XREVRANGE", log_key(h.room), end, "-", "COUNT", std::to_string(h.limit)},
-                   [this, shard, conn, room = h.room, req](const redisReply* r) {
-      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, req);
+                   [this, shard, conn, done](const redisReply* r) {
+      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, done);
       auto page = stream_messages(r);
-      std::vector<std::string> lines;
-      for (auto it = page.rbegin(); it != page.rend(); ++it) lines.push_back(encode_for_clients(*it));
-      reply(shard, conn, encode_history(room, lines, req));
+      HistoryPage lines;
+      for (auto it = page.rbegin(); it != page.rend(); ++it) lines.messages.push_back(encode_for_clients(*it));
+      call(shard, conn, done, Result<HistoryPage>{std::move(lines)});
+    });
+  });
+}
+
+// A room is known once it has numbered a message (its join notices included).
+void Cluster::known(const User& asker, const std::string& room, Done<bool> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, room, done = std::move(done)] {
+    const auto i = instance_of(room);
+    if (!available(i)) return unavailable(shard, conn, done);
+    cmd(i).command({"EXISTS", seq_key(room)}, [this, shard, conn, done](const redisReply* r) {
+      if (!is_int(r)) return unavailable(shard, conn, done);
+      call(shard, conn, done, Result<bool>{r->integer > 0});
     });
   });
 }
 
 // ---- Users leaving ----
 
-void Cluster::drop(Member& m) {
-  asio::post(io_, [this, conn = m.conn_] {
+void Cluster::release(const User& user, const std::vector<std::string>&) {
+  asio::post(io_, [this, conn = user.conn] {
     const auto it = conns_.find(conn);
     if (it == conns_.end()) return;
     it->second.dropped = true;
@@ -698,7 +678,7 @@ void Cluster::heartbeat() {
     if (r->integer == 0 && registered_) {
       log_error("cluster: node {} was taken out of the cluster (no heartbeat for too long); "
                 "closing its connections so that their users log in again", node_);
-      hub_.close_all(Errc::cluster_unavailable, "this server lost its place in the cluster; reconnect");
+      board_.close_all(Errc::cluster_unavailable, "this server lost its place in the cluster; reconnect");
     }
     registered_ = true;
   });
@@ -770,7 +750,7 @@ void Cluster::stop() {
   }
 }
 
-Gauges Cluster::gauges() const {
+std::optional<Gauges> Cluster::gauges() const {
   Gauges g;
   g.instances = instances_.size();
   g.connected = connected_.load();

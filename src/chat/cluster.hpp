@@ -7,11 +7,10 @@
 // each room's messages to its local members through a RelayRoom, which keeps seq order and
 // reads the room's stream to fill what a dropped subscription missed.
 //
-// Threads: the cluster has one thread of its own that does all Redis I/O and owns all state
-// below. The request members are called on the member's loop; they read the Member there and
-// post the work to the cluster thread; what changes the Member (login, join, leave) comes back
-// to its loop through Shard::post_call, and while it is on its way the member's later requests
-// wait (Hub::defer). Answers go back through the member's shard.
+// It is the Redis implementation of Directory (directory.hpp). Threads: the cluster has one
+// thread of its own that does all Redis I/O and owns all state below. The request members are
+// called on the user's loop; they copy what they need of the User and post the work to the
+// cluster thread; every `done` goes back to the user's loop through Shard::post_call.
 #pragma once
 
 #include <atomic>
@@ -29,63 +28,54 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster_gauges.hpp"
 #include "cluster_relay.hpp"
 #include "cluster_wire.hpp"
+#include "directory.hpp"
 #include "redis_link.hpp"
 #include "sockit/chat/protocol.hpp"
 #include "sockit/chat/server.hpp"
-
-namespace sockit::chat {
-class Hub;
-class Member;
-class Shard;
-}  // namespace sockit::chat
+#include "switchboard.hpp"
 
 namespace sockit::chat::cluster {
 
-/// What /metrics shows of the cluster. Value type.
-struct Gauges {
-  std::size_t instances = 0;
-  std::size_t connected = 0;            ///< instances reachable now
-  std::uint64_t reconnects = 0;         ///< links re-established after a loss
-  std::uint64_t publishes = 0;          ///< room messages numbered through Redis
-  double publish_seconds_sum = 0;       ///< their round trips, summed
-  std::uint64_t caught_up = 0;          ///< messages read from streams to fill gaps
-  double catch_up_lag_seconds = 0;      ///< the last catch-up: from reconnect to caught up
-  std::uint64_t reaped_nodes = 0;       ///< dead nodes whose users this node removed
-};
-
-class Cluster {
+class Cluster final : public Directory {
  public:
-  /// Throws std::invalid_argument for a bad address or option. Does not connect yet.
-  Cluster(const ClusterOptions& options, Hub& hub);
-  ~Cluster();
+  /// Throws std::invalid_argument for a bad address or option. Does not connect yet. `board`
+  /// must outlive the cluster.
+  Cluster(const ClusterOptions& options, Switchboard& board);
+  ~Cluster() override;
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
   /// Starts the cluster thread, which connects (and reconnects, with backoff) to every
   /// instance. Returns at once.
-  void start();
+  void start() override;
   /// Takes this node's users out of the cluster (with "left" notices), frees its nicknames and
   /// stops the thread; at most ~3 s. Call after the loops have stopped. Idempotent.
-  void stop();
+  void stop() override;
 
-  // ---- On the member's loop (see the header comment). ----
-  void login(Member& m, const std::string& nickname, const std::string& key, const std::string& req);
-  void broadcast(Member& m, const Broadcast& b, const std::string& req);
-  void direct(Member& m, const Direct& d, const std::string& key, const std::string& req);
-  void join(Member& m, const std::string& room, const std::string& req);
-  void leave(Member& m, const std::string& room, const std::string& req);
-  void who(Member& m, const std::string& room, const std::string& req);
-  void rooms(Member& m, const std::string& req);
-  void history(Member& m, const History& h, const std::string& req);
-  /// The connection has gone: its rooms are left (with notices) and its nickname freed.
-  void drop(Member& m);
+  // ---- On the user's loop (see the header comment). ----
+  void claim(const User& user, const std::string& room, Done<Claimed> done) override;
+  void release(const User& user, const std::vector<std::string>& rooms) override;
+  void join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) override;
+  void leave(const User& user, const std::string& room, Done<Ok> done) override;
+  void expel(const User& by, const std::string& key, const std::string& room,
+             std::function<void(Member&)> then, Done<Ok> done) override;
+  void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
+               Done<std::int64_t> done) override;
+  void send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) override;
+  void who(const User& asker, const std::string& room, Done<Members> done) override;
+  void rooms(const User& asker, Done<std::vector<RoomListing>> done) override;
+  void history(const User& asker, const History& request, Done<HistoryPage> done) override;
+  void known(const User& asker, const std::string& room, Done<bool> done) override;
 
+  /// Rooms with members on this node. Thread safe.
+  std::size_t room_count() const override { return local_rooms_.load(); }
   /// True while every instance is reachable. Thread safe.
-  bool healthy() const noexcept { return connected_.load() == instances_.size(); }
+  bool healthy() const noexcept override { return connected_.load() == instances_.size(); }
   /// Thread safe.
-  Gauges gauges() const;
+  std::optional<Gauges> gauges() const override;
   const std::string& node_id() const noexcept { return node_; }
 
  private:
@@ -115,12 +105,10 @@ class Cluster {
   void drop_relay_if_idle(const std::string& room);
 
   // Users (cluster thread).
-  Conn* start_change(ConnId conn, const std::string& room, const std::string& req, Member* m,
-                     bool quiet);
-  void do_join(ConnId conn, const std::string& room, const std::string& req, Member* m,
-               std::optional<std::string> login_ok);
-  void admit(ConnId conn, Member* m, std::string login_ok);
-  void do_leave(ConnId conn, const std::string& room, const std::string& req, Member* m);
+  template <typename T>
+  Conn* start_change(ConnId conn, const std::string& room, const Done<T>& done);
+  void do_join(ConnId conn, const std::string& room, Done<std::shared_ptr<Room>> done);
+  void do_leave(ConnId conn, const std::string& room, Done<Ok> done);
   void finish(ConnId conn);
   void clean_up(ConnId conn);
   void send_leave(std::int64_t id, const std::string& nick, const std::string& room);
@@ -128,12 +116,13 @@ class Cluster {
   void reap(const std::string& node);
   void retry_orphans();
 
-  // Answers: to the member's loop.
-  void reply(Shard* shard, ConnId conn, std::string text);
-  void unavailable(Shard* shard, ConnId conn, const std::string& req);
-  void call(Shard* shard, ConnId conn, std::function<void()> fn);
+  // Answers: `done(result)` on the user's loop.
+  template <typename T>
+  void call(Shard* shard, ConnId conn, const Done<T>& done, Result<T> result);
+  template <typename T>
+  void unavailable(Shard* shard, ConnId conn, const Done<T>& done);
 
-  Hub& hub_;
+  Switchboard& board_;
   const std::string node_;
   const std::chrono::milliseconds ttl_;
   const std::string max_len_;  // --history-max, as the scripts take it
@@ -162,6 +151,7 @@ class Cluster {
   std::atomic<std::uint64_t> caught_up_{0};
   std::atomic<std::uint64_t> catch_up_lag_us_{0};
   std::atomic<std::uint64_t> reaped_{0};
+  std::atomic<std::size_t> local_rooms_{0};  // relays_.size()
 };
 
 }  // namespace sockit::chat::cluster

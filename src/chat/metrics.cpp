@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "cluster.hpp"
 #include "hub.hpp"
 #include "sockit/chat/store.hpp"
 
@@ -47,7 +46,7 @@ void clients(Page& page, const ChatStats& stats) {
 
 void traffic(Page& page, const Hub& hub, const ChatStats& stats) {
   page.family("sockit_chat_rooms", "gauge", "Rooms with at least one member.");
-  page.sample("sockit_chat_rooms", hub.room_count());
+  page.sample("sockit_chat_rooms", hub.directory().room_count());
   page.family("sockit_chat_messages_received_total", "counter",
               "Room and direct messages accepted from clients.");
   page.sample("sockit_chat_messages_received_total", stats.messages_in.load(std::memory_order_relaxed));
@@ -98,8 +97,7 @@ void queue_memory(Page& page, const Hub& hub) {
   page.sample("sockit_chat_queued_bytes", hub.budget().used());
 }
 
-void cluster_state(Page& page, const cluster::Cluster& cluster) {
-  const auto g = cluster.gauges();
+void cluster_state(Page& page, const cluster::Gauges& g) {
   page.family("sockit_chat_cluster_redis_instances", "gauge", "Redis instances of --cluster.");
   page.sample("sockit_chat_cluster_redis_instances", g.instances);
   page.family("sockit_chat_cluster_redis_connected", "gauge", "Redis instances reachable now.");
@@ -132,7 +130,7 @@ std::string render_metrics(const Hub& hub, const ChatStore* store) {
   failures(page, stats);
   store_state(page, store);
   queue_memory(page, hub);
-  if (const auto* cluster = hub.cluster()) cluster_state(page, *cluster);
+  if (const auto gauges = hub.directory().gauges()) cluster_state(page, *gauges);
   return page.take();
 }
 

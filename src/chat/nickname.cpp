@@ -1,5 +1,7 @@
 #include "nickname.hpp"
 
+#include <fmt/core.h>
+
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -55,6 +57,15 @@ std::string nickname_key(std::string_view nickname) {
   std::string out;
   key.toUTF8String(out);
   return out;
+}
+
+std::string user_label(std::string_view nickname, std::int64_t id) {
+  return fmt::format("{}({})", nickname, id);
+}
+
+std::string taken_message(std::string_view nickname, std::string_view holder) {
+  return holder == nickname ? fmt::format("nickname '{}' is taken", nickname)
+                            : fmt::format("nickname '{}' is too close to '{}'", nickname, holder);
 }
 
 }  // namespace sockit::chat

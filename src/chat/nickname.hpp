@@ -3,6 +3,7 @@
 // "Ａlice") and look-alike scripts (Cyrillic "Аlice"). ICU does all three.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,11 @@ namespace sockit::chat {
 /// and "Аlice" (Cyrillic А) share one key. Thread safe. Throws std::runtime_error if ICU
 /// fails (its data missing).
 std::string nickname_key(std::string_view nickname);
+
+/// How room notices name a user: "nickname(id)".
+std::string user_label(std::string_view nickname, std::int64_t id);
+
+/// The message of nickname_taken when `nickname` is refused because `holder` is logged in.
+std::string taken_message(std::string_view nickname, std::string_view holder);
 
 }  // namespace sockit::chat

@@ -7,6 +7,7 @@
 
 #include "cluster.hpp"
 #include "hub.hpp"
+#include "local_directory.hpp"
 #include "private_rooms.hpp"
 #include "server/first_byte.hpp"
 #include "server/tls_certs.hpp"
@@ -73,6 +74,12 @@ void check(const ChatOptions& options) {
   }
 }
 
+// With --cluster the rooms and nicknames are in Redis; otherwise here.
+std::unique_ptr<Directory> make_directory(const ChatOptions& options, Switchboard& board, ChatStore* store) {
+  if (options.cluster.redis.empty()) return std::make_unique<LocalDirectory>(board, store);
+  return std::make_unique<cluster::Cluster>(options.cluster, board);
+}
+
 server::ServerConfig server_config(const ChatOptions& options) {
   server::ServerConfig config;
   config.model = server::Model::async;
@@ -86,18 +93,27 @@ server::ServerConfig server_config(const ChatOptions& options) {
 
 }  // namespace
 
-// Destroyed in reverse order: the server before the hub, the hub (which joins its
-// background thread) before the accounts and lists it uses, all before the store.
+// Destroyed in reverse order: the server before the hub, the hub (which stops the directory
+// and joins its background threads) before the directory, the accounts and lists it uses,
+// all before the store.
 struct ChatServer::Impl {
   Impl(ChatOptions o, std::unique_ptr<ChatStore> s)
-      : options(std::move(o)), store(std::move(s)), hub(options.limits, store.get()) {}
+      : options(std::move(o)),
+        store(std::move(s)),
+        accounts(options.auth.accounts ? std::make_unique<AccountBook>(*options.data_dir) : nullptr),
+        private_rooms(options.auth.accounts ? std::make_unique<PrivateRooms>(*options.data_dir) : nullptr),
+        board(options.limits.max_queue_total),
+        directory(make_directory(options, board, store.get())),
+        hub(options.limits, board, *directory,
+            HubAccounts{accounts.get(), private_rooms.get(), options.auth.no_guests, options.auth.token_ttl}) {}
 
   const ChatOptions options;
   std::unique_ptr<ChatStore> store;
-  std::unique_ptr<AccountBook> accounts;       // set after the hub is built, used by it
-  std::unique_ptr<PrivateRooms> private_rooms;  // likewise
+  std::unique_ptr<AccountBook> accounts;
+  std::unique_ptr<PrivateRooms> private_rooms;
+  Switchboard board;
+  std::unique_ptr<Directory> directory;  // here, or in Redis with --cluster
   Hub hub;
-  std::unique_ptr<cluster::Cluster> cluster;
   std::unique_ptr<server::TlsCerts> certs;
   std::optional<WebContext> web_context;
   std::optional<WebContext> metrics_context;
@@ -114,16 +130,6 @@ ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
   impl_ = std::make_unique<Impl>(std::move(options), std::move(store));
   auto& i = *impl_;
   const auto& o = i.options;
-  if (o.auth.accounts) {
-    i.accounts = std::make_unique<AccountBook>(*o.data_dir);
-    i.hub.use_accounts(i.accounts.get(), o.auth.no_guests, o.auth.token_ttl);
-    i.private_rooms = std::make_unique<PrivateRooms>(*o.data_dir);
-    i.hub.use_private_rooms(i.private_rooms.get());
-  }
-  if (!o.cluster.redis.empty()) {
-    i.cluster = std::make_unique<cluster::Cluster>(o.cluster, i.hub);
-    i.hub.use_cluster(i.cluster.get());
-  }
   if (o.tls) i.certs = std::make_unique<server::TlsCerts>(o.tls->cert, o.tls->key, o.tls->profile);
   const auto config = server_config(o);
   i.server = std::make_unique<server::AsyncServer>(
@@ -155,11 +161,10 @@ std::optional<std::string> ChatServer::reload_certificate() {
 
 void ChatServer::request_stop() noexcept { impl_->server->request_stop(); }
 
-// After serving, however it ended: the cluster after the sessions (their users leave first,
-// with notices), the hub's history reads before the store closes, then the store.
+// After serving, however it ended: the directory after the sessions (in a cluster their users
+// leave first, with notices), the blocking work before the store closes, then the store.
 void ChatServer::Impl::finish() noexcept {
   try {
-    if (cluster) cluster->stop();
     hub.stop_background();
     if (!store) return log_info("stopped; no store");
     if (store->close() == 0) log_info("stopped; the store is flushed");
@@ -174,7 +179,7 @@ void ChatServer::run() {
     Impl& i;
     ~Finish() { i.finish(); }
   } finish{i};
-  if (i.cluster) i.cluster->start();
+  i.directory->start();
   i.server->serve_forever();
 }
 

@@ -11,7 +11,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
 
-#include "cluster.hpp"
 #include "http/connection.hpp"
 #include "http/request_conditions.hpp"
 #include "hub.hpp"
@@ -121,8 +120,7 @@ void answer(const HttpRequest& req, Reply& r, const WebContext& ctx) {
     return text_reply(r, bhttp::status::method_not_allowed, "method not allowed\n");
   }
   if (path == "/healthz") {
-    const auto* cluster = ctx.hub.cluster();
-    if (cluster && !cluster->healthy()) {
+    if (!ctx.hub.directory().healthy()) {
       return text_reply(r, bhttp::status::service_unavailable, "degraded: Redis unreachable\n");
     }
     return text_reply(r, bhttp::status::ok, "ok\n");

@@ -16,6 +16,8 @@
 #include <boost/asio/post.hpp>
 
 #include "chat/hub.hpp"
+#include "chat/local_directory.hpp"
+#include "chat/switchboard.hpp"
 
 namespace sockit::chat::test {
 
@@ -50,6 +52,16 @@ class FakeOutbox : public Outbox {
   std::vector<std::string> lines;
   int flushes = 0;
   std::optional<Errc> closed;
+};
+
+// A server's chat core on its own: the switchboard, a local directory without a store, and
+// the hub over them.
+struct Core {
+  explicit Core(const ChatLimits& limits, HubAccounts accounts = {})
+      : board(limits.max_queue_total), directory(board, nullptr), hub(limits, board, directory, accounts) {}
+  Switchboard board;
+  LocalDirectory directory;
+  Hub hub;
 };
 
 struct Client {

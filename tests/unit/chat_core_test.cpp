@@ -19,7 +19,8 @@ class ChatCore : public ::testing::Test {
  protected:
   ChatLimits limits;
   asio::io_context ctx{1};  // outlives the hub: its shard's timer belongs to it
-  Hub hub{limits, nullptr};
+  Core core{limits};
+  Hub& hub = core.hub;
 
   void attach(Client& c) { ASSERT_TRUE(hub.attach(c.member, c.out, ctx.get_executor())); }
   void login(Client& c, const std::string& nick) {
@@ -130,7 +131,8 @@ TEST_F(ChatCore, TheServerLimitAndShutdownRefuseAndClose) {
 class ChatCoreSharded : public ::testing::Test {
  protected:
   ChatLimits limits;
-  Hub hub{limits, nullptr};
+  Core core{limits};
+  Hub& hub = core.hub;
   Loop loops[2];
   StopFirst stop_first{loops, hub};
 

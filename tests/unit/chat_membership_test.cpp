@@ -54,8 +54,6 @@ class ChatMembership : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* nick : {"owner", "mem", "pub0", "pub1"}) book.add(nick, "pw", kCheap);
-    hub.use_accounts(&book, false, std::chrono::hours(1));
-    hub.use_private_rooms(&rooms);
   }
 
   // Attaches `c` on loop `i` and logs it in with its password; waits for the answer.
@@ -92,7 +90,8 @@ class ChatMembership : public ::testing::Test {
     l.max_queue_bytes = l.soft_queue_bytes = std::size_t{1} << 30;
     return l;
   }();
-  Hub hub{limits, nullptr};
+  test::Core core{limits, HubAccounts{&book, &rooms, false, std::chrono::hours(1)}};
+  Hub& hub = core.hub;
   Loop loops[2];
   test::StopFirst stop_first{loops, hub};
 };

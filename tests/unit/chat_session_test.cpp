@@ -85,7 +85,8 @@ class ChatSession : public ::testing::Test {
 
   ChatLimits limits;
   asio::io_context ctx{1};
-  Hub hub{limits, nullptr};
+  test::Core core{limits};
+  Hub& hub = core.hub;
   Address address_ = Address::loopback4(40000);
   std::vector<std::unique_ptr<Peer>> peers_;
 };
