@@ -4,8 +4,8 @@
 //   chat_bot 127.0.0.1:8000
 #include <iostream>
 
-#include "sockit/chat/client.hpp"
-#include "sockit/chat/server_message.hpp"
+#include "sockit/chat/client/client.hpp"
+#include "sockit/chat/protocol/server_message.hpp"
 #include "sockit/socket/factories.hpp"
 #include "sockit/socket/socket_file.hpp"
 

@@ -14,8 +14,8 @@
 #include "command.hpp"
 #include "options.hpp"
 #include "signals.hpp"
-#include "sockit/chat/accounts.hpp"
-#include "sockit/chat/client.hpp"
+#include "sockit/chat/store/accounts.hpp"
+#include "sockit/chat/client/terminal.hpp"
 #include "sockit/chat/server.hpp"
 
 namespace sockit::app {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sockit/chat/client.hpp"
+#include "sockit/chat/client/client.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   sockit::chat::ClientState state;

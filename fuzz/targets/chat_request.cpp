@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sockit/chat/framing.hpp"
-#include "sockit/chat/protocol.hpp"
+#include "sockit/chat/protocol/framing.hpp"
+#include "sockit/chat/protocol/protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sockit::chat;

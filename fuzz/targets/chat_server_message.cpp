@@ -8,7 +8,7 @@
 #include <string_view>
 #include <variant>
 
-#include "sockit/chat/server_message.hpp"
+#include "sockit/chat/protocol/server_message.hpp"
 
 namespace {
 

@@ -5,21 +5,21 @@
 #include <optional>
 #include <stdexcept>
 
-#include "cluster.hpp"
-#include "hub.hpp"
-#include "local_directory.hpp"
-#include "private_rooms.hpp"
+#include "chat/cluster/cluster.hpp"
+#include "chat/core/hub.hpp"
+#include "chat/core/local_directory.hpp"
+#include "chat/store/private_rooms.hpp"
 #include "server/first_byte.hpp"
 #include "server/tls_certs.hpp"
-#include "session.hpp"
-#include "sockit/chat/accounts.hpp"
-#include "sockit/chat/protocol.hpp"
-#include "sockit/chat/store.hpp"
+#include "chat/core/session.hpp"
+#include "sockit/chat/store/accounts.hpp"
+#include "sockit/chat/protocol/protocol.hpp"
+#include "sockit/chat/store/store.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/server/async_server.hpp"
-#include "tcp_transport.hpp"
-#include "tls_transport.hpp"
-#include "web.hpp"
+#include "chat/transport/tcp_transport.hpp"
+#include "chat/transport/tls_transport.hpp"
+#include "chat/web/web.hpp"
 
 namespace sockit::chat {
 namespace asio = boost::asio;

@@ -15,9 +15,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "chat/hub.hpp"
-#include "chat/local_directory.hpp"
-#include "chat/switchboard.hpp"
+#include "chat/core/hub.hpp"
+#include "chat/core/local_directory.hpp"
+#include "chat/core/switchboard.hpp"
 
 namespace sockit::chat::test {
 

@@ -15,7 +15,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "chat/transport.hpp"
+#include "chat/transport/transport.hpp"
 #include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat::test {

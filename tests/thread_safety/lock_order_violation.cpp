@@ -1,6 +1,6 @@
 // Must NOT compile under tools/check-thread-safety: proves the analysis is on. Each function
 // breaks one rule the chat core relies on.
-#include "chat/hub.hpp"
+#include "chat/core/hub.hpp"
 
 namespace sockit::chat {
 

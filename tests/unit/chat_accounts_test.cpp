@@ -2,9 +2,9 @@
 // the login throttle's window.
 #include <gtest/gtest.h>
 
-#include "chat/login_throttle.hpp"
-#include "chat/private_rooms.hpp"
-#include "sockit/chat/accounts.hpp"
+#include "chat/core/login_throttle.hpp"
+#include "chat/store/private_rooms.hpp"
+#include "sockit/chat/store/accounts.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockit::chat {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "sockit/chat/client.hpp"
+#include "sockit/chat/client/client.hpp"
 
 namespace sockit::chat {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "chat/cluster_relay.hpp"
-#include "chat/cluster_scripts.hpp"
-#include "chat/cluster_wire.hpp"
+#include "chat/cluster/cluster_relay.hpp"
+#include "chat/cluster/cluster_scripts.hpp"
+#include "chat/cluster/cluster_wire.hpp"
 
 namespace sockit::chat::cluster {
 namespace {

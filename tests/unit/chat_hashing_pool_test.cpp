@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chat/hashing_pool.hpp"
+#include "chat/core/hashing_pool.hpp"
 
 namespace sockit::chat {
 namespace {

@@ -2,10 +2,10 @@
 // floor after a crash, and the WebSocket key check.
 #include <gtest/gtest.h>
 
-#include "chat/nickname.hpp"
-#include "chat/origin.hpp"
-#include "chat/seq_floor.hpp"
-#include "sockit/chat/protocol.hpp"
+#include "chat/core/nickname.hpp"
+#include "chat/web/origin.hpp"
+#include "chat/store/seq_floor.hpp"
+#include "sockit/chat/protocol/protocol.hpp"
 
 namespace sockit::chat {
 namespace {

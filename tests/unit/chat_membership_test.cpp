@@ -12,8 +12,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "chat/private_rooms.hpp"
-#include "sockit/chat/accounts.hpp"
+#include "chat/store/private_rooms.hpp"
+#include "sockit/chat/store/accounts.hpp"
 #include "support/chat_core.hpp"
 #include "support/temp_dir.hpp"
 

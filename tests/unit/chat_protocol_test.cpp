@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
-#include "sockit/chat/framing.hpp"
-#include "sockit/chat/protocol.hpp"
+#include "sockit/chat/protocol/framing.hpp"
+#include "sockit/chat/protocol/protocol.hpp"
 
 namespace sockit::chat {
 namespace {

@@ -2,7 +2,7 @@
 // and encodes back to the same bytes.
 #include <gtest/gtest.h>
 
-#include "sockit/chat/server_message.hpp"
+#include "sockit/chat/protocol/server_message.hpp"
 
 namespace sockit::chat {
 namespace {

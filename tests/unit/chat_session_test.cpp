@@ -12,8 +12,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "chat/session.hpp"
-#include "sockit/chat/server_message.hpp"
+#include "chat/core/session.hpp"
+#include "sockit/chat/protocol/server_message.hpp"
 #include "support/chat_core.hpp"
 #include "support/memory_transport.hpp"
 

@@ -20,7 +20,7 @@
 #include "support/temp_dir.hpp"
 #include <sqlite3.h>
 
-#include "sockit/chat/store.hpp"
+#include "sockit/chat/store/store.hpp"
 
 namespace sockit::chat {
 namespace {

@@ -2,9 +2,9 @@
 // label /metrics, and the page built into the binary.
 #include <gtest/gtest.h>
 
-#include "chat/origin.hpp"
-#include "chat/stats.hpp"
-#include "chat/web_assets.hpp"
+#include "chat/web/origin.hpp"
+#include "chat/core/stats.hpp"
+#include "chat/web/web_assets.hpp"
 
 namespace sockit::chat {
 namespace {

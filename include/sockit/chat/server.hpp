@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sockit/chat/limits.hpp"
+#include "sockit/chat/core/limits.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"

@@ -1,0 +1,766 @@
+#include "chat/cluster/cluster.hpp"
+
+#include <fmt/core.h>
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+
+#include "chat/core/nickname.hpp"
+#include "chat/core/shard.hpp"
+#include "sockit/core/clock.hpp"
+#include "sockit/core/log.hpp"
+
+namespace sockit::chat::cluster {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::chrono::milliseconds kRedisTimeout{2000};
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{2000};
+constexpr std::size_t kFetchPage = 1000;
+constexpr std::chrono::seconds kStopWait{3};
+
+std::string random_node_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}", rd());
+}
+
+std::string_view text(const redisReply* r) { return {r->str, r->len}; }
+
+bool is_int(const redisReply* r) { return r && r->type == REDIS_REPLY_INTEGER; }
+
+// The part of "F1 F2 ... REST" after `skip` space-separated fields.
+std::string_view after_fields(std::string_view s, int skip) {
+  for (int i = 0; i < skip; ++i) {
+    const auto space = s.find(' ');
+    if (space == std::string_view::npos) return {};
+    s.remove_prefix(space + 1);
+  }
+  return s;
+}
+
+template <typename T>
+std::optional<T> number(std::string_view s) {
+  T v{};
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// The room messages of an XRANGE / XREVRANGE reply: [[id, [field, value, ...]], ...].
+std::vector<RoomMessage> stream_messages(const redisReply* r) {
+  std::vector<RoomMessage> out;
+  if (!r || r->type != REDIS_REPLY_ARRAY) return out;
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const auto* entry = r->element[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2) continue;
+    const auto* fields = entry->element[1];
+    if (fields->type != REDIS_REPLY_ARRAY) continue;
+    for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+      if (text(fields->element[f]) != "p") continue;
+      if (auto m = parse_room_message(text(fields->element[f + 1]))) out.push_back(std::move(*m));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Cluster::Instance {
+  Instance(asio::io_context& io, const RedisAddress& address, const std::string& node)
+      : cmd(io, address, "sockit-" + node + "-cmd", kRedisTimeout),
+        sub(io, address, "sockit-" + node + "-sub", kRedisTimeout),
+        retry(io) {}
+  RedisLink cmd;  // commands and scripts, pipelined
+  RedisLink sub;  // the rooms' channels (and, on the directory, this node's)
+  bool up = false;
+  bool was_up = false;
+  bool retrying = false;
+  std::size_t catching_up = 0;  // rooms reading what they missed since up_since
+  Clock::time_point up_since{};
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  asio::steady_timer retry;
+};
+
+// A connection of this node as the cluster knows it.
+struct Cluster::Conn {
+  Shard* shard = nullptr;
+  std::int64_t id = 0;  // 0 until Redis gave it one
+  std::string nick, key;
+  std::set<std::string> rooms;  // joined in Redis
+  std::set<std::string> local;  // its join applied on its shard
+  int inflight = 0;             // requests waiting for Redis
+  bool dropped = false;         // the connection has gone; clean up once nothing is in flight
+};
+
+// A room with members on this node (or a join on its way).
+struct Cluster::Relay {
+  std::shared_ptr<Room> room;  // this node's view: which shards have members (Room::shards)
+  RelayRoom order;
+  std::size_t local = 0;  // local members whose join was applied
+};
+
+class Cluster::Sink final : public RelaySink {
+ public:
+  Sink(Cluster& c, Relay& r) : c_(c), r_(r) {}
+  void deliver(const RoomMessage& m) override { c_.deliver(r_, m); }
+  void apply(const Marker& marker) override { c_.apply(r_, marker); }
+  void fetch(std::int64_t after) override { c_.fetch(r_.room->name, after); }
+
+ private:
+  Cluster& c_;
+  Relay& r_;
+};
+
+Cluster::Cluster(const ClusterOptions& options, Switchboard& board)
+    : board_(board),
+      node_(options.node_id.empty() ? random_node_id() : options.node_id),
+      ttl_(options.node_ttl),
+      max_len_(std::to_string(options.history_max)),
+      beat_(io_) {
+  if (options.redis.empty()) throw std::invalid_argument("--cluster needs a redis:// address");
+  if (node_.find_first_of(" \t\r\n") != std::string::npos || node_.size() > 64) {
+    throw std::invalid_argument("--node-id: 1 to 64 characters, no spaces");
+  }
+  if (ttl_ < std::chrono::seconds(2)) throw std::invalid_argument("--node-ttl: at least 2 seconds");
+  if (options.history_max == 0) throw std::invalid_argument("--history-max: at least 1");
+  for (const auto& url : options.redis) {
+    const auto address = parse_redis_url(url);
+    if (!address) {
+      throw std::invalid_argument("--cluster " + url + ": expected redis://HOST[:PORT][/DB]");
+    }
+    instances_.push_back(std::make_unique<Instance>(io_, *address, node_));
+  }
+}
+
+Cluster::~Cluster() { stop(); }
+
+void Cluster::start() {
+  log_info("cluster: node {} on {} Redis instance(s); node ttl {} s", node_, instances_.size(),
+           std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
+  asio::post(io_, [this] {
+    for (std::size_t i = 0; i < instances_.size(); ++i) connect(i);
+    heartbeat();
+  });
+  thread_ = std::thread([this] {
+    auto work = asio::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+// ---- Connections ----
+
+void Cluster::connect(std::size_t i) {
+  auto& in = *instances_[i];
+  in.cmd.connect(
+      [this, i](bool ok) {
+        if (!ok) return retry(i);
+        instances_[i]->sub.connect([this, i](bool sub_ok) { sub_ok ? subscribe(i) : retry(i); },
+                                   [this, i] { lost(i); });
+      },
+      [this, i] { lost(i); });
+}
+
+void Cluster::subscribe(std::size_t i) {
+  auto& sub = instances_[i]->sub;
+  auto rooms = [this](std::string_view channel, std::string_view payload) {
+    on_room_message(channel, payload);
+  };
+  sub.subscribe(true, std::string(kRoomPattern), rooms, [this, i](bool ok) {
+    if (!ok) return retry(i);
+    if (i != 0) return up(i);
+    instances_[0]->sub.subscribe(
+        false, node_channel(node_), [this](std::string_view, std::string_view p) { on_direct_message(p); },
+        [this](bool direct_ok) { direct_ok ? up(0) : retry(0); });
+  });
+}
+
+void Cluster::up(std::size_t i) {
+  auto& in = *instances_[i];
+  in.up = true;
+  in.up_since = Clock::now();
+  in.backoff = kFirstBackoff;
+  connected_.fetch_add(1);
+  if (in.was_up) reconnects_.fetch_add(1);
+  in.was_up = true;
+  log_info("cluster: connected to redis {}", to_string(in.cmd.address()));
+  // Catch this instance's rooms up on what they missed while it was away.
+  in.catching_up = 0;
+  for (auto& [name, r] : relays_) {
+    if (instance_of(name) != i) continue;
+    Sink sink(*this, r);
+    if (r.order.catch_up(sink)) ++in.catching_up;
+  }
+  retry_orphans();
+  if (i == 0) heartbeat();
+}
+
+void Cluster::lost(std::size_t i) {
+  auto& in = *instances_[i];
+  if (in.up) {
+    in.up = false;
+    connected_.fetch_sub(1);
+    log_warn("cluster: lost redis {}; reconnecting", to_string(in.cmd.address()));
+  }
+  retry(i);
+}
+
+void Cluster::retry(std::size_t i) {
+  auto& in = *instances_[i];
+  if (in.up) {  // a link of a working instance failed: the instance is down until both are back
+    in.up = false;
+    connected_.fetch_sub(1);
+  }
+  if (in.retrying || stopped_) return;
+  in.retrying = true;
+  in.cmd.close();  // pending requests get their failure now
+  in.sub.close();
+  std::uniform_int_distribution<int> jitter(0, static_cast<int>(in.backoff.count() / 4));
+  static thread_local std::minstd_rand rng{std::random_device{}()};
+  in.retry.expires_after(in.backoff + std::chrono::milliseconds(jitter(rng)));
+  in.backoff = std::min(in.backoff * 2, kMaxBackoff);
+  in.retry.async_wait([this, i](boost::system::error_code ec) {
+    instances_[i]->retrying = false;
+    if (!ec && !stopped_) connect(i);
+  });
+}
+
+bool Cluster::available(std::size_t i) const { return instances_[i]->up; }
+
+RedisLink& Cluster::cmd(std::size_t i) { return instances_[i]->cmd; }
+
+std::size_t Cluster::instance_of(const std::string& room) const {
+  return instance_for_room(room, instances_.size());
+}
+
+// ---- Answers ----
+
+template <typename T>
+void Cluster::call(Shard* shard, ConnId conn, const Done<T>& done, Result<T> result) {
+  shard->post_call(conn, [done, result = std::move(result)] { done(result); });
+}
+
+template <typename T>
+void Cluster::unavailable(Shard* shard, ConnId conn, const Done<T>& done) {
+  call(shard, conn, done, Result<T>{Refusal{Errc::cluster_unavailable,
+                                            "the cluster cannot be reached now; not done"}});
+}
+
+// ---- Rooms ----
+
+Cluster::Relay& Cluster::relay(const std::string& room) {
+  auto it = relays_.find(room);
+  if (it == relays_.end()) {
+    it = relays_.emplace(room, Relay{std::make_shared<Room>(room, 0), {}, 0}).first;
+    local_rooms_.store(relays_.size());
+  }
+  return it->second;
+}
+
+void Cluster::settle(const std::string& room) {
+  const auto it = relays_.find(room);
+  if (it == relays_.end()) return;
+  Sink sink(*this, it->second);
+  it->second.order.settle(sink);
+  drop_relay_if_idle(room);
+}
+
+void Cluster::drop_relay_if_idle(const std::string& room) {
+  const auto it = relays_.find(room);
+  if (it == relays_.end() || it->second.local != 0 || !it->second.order.idle()) return;
+  relays_.erase(it);
+  local_rooms_.store(relays_.size());
+}
+
+void Cluster::on_room_message(std::string_view channel, std::string_view payload) {
+  if (!channel.starts_with(kRoomChannelPrefix)) return;
+  const auto it = relays_.find(channel.substr(kRoomChannelPrefix.size()));
+  if (it == relays_.end()) return;  // no member here
+  auto m = parse_room_message(payload);
+  if (!m) return log_warn("cluster: unreadable message on {}", channel);
+  Sink sink(*this, it->second);
+  it->second.order.offer(std::move(*m), sink);
+}
+
+void Cluster::fetch(const std::string& room, std::int64_t after) {
+  const auto i = instance_of(room);
+  cmd(i).command({"XRANGE", log_key(room), fmt::format("({}-0", after), "+", "COUNT",
+                  std::to_string(kFetchPage)},
+                 [this, room, after](const redisReply* r) {
+                   const auto it = relays_.find(room);
+                   if (it == relays_.end()) return;
+                   if (!r || r->type != REDIS_REPLY_ARRAY) return it->second.order.fetch_failed();
+                   auto page = stream_messages(r);
+                   caught_up_.fetch_add(page.size());
+                   const bool more = r->elements == kFetchPage;
+                   auto& in = *instances_[instance_of(room)];
+                   if (!more && in.catching_up > 0 && --in.catching_up == 0) {
+                     catch_up_lag_us_.store(static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - in.up_since)
+                             .count()));
+                   }
+                   Sink sink(*this, it->second);
+                   it->second.order.fetched(after, std::move(page), more, sink);
+                   drop_relay_if_idle(room);
+                 });
+}
+
+void Cluster::deliver(Relay& r, const RoomMessage& m) {
+  const ConnId except = m.node == node_ ? m.conn : 0;  // not back to its sender
+  MutexLock lock(r.room->mu);
+  r.room->last_seq = m.seq;
+  board_.fan_out(r.room, encode_for_clients(m), except);
+}
+
+void Cluster::apply(Relay& r, const Marker& marker) {
+  const auto it = conns_.find(marker.conn);
+  if (it == conns_.end() || it->second.dropped) return;
+  auto& c = it->second;
+  const auto& name = r.room->name;
+  MutexLock lock(r.room->mu);
+  if (marker.join) {
+    if (!c.local.insert(name).second) return;
+    r.room->count(c.shard, 1);
+    c.shard->post_join(r.room, marker.conn);
+    ++r.local;
+  } else {
+    if (c.local.erase(name) == 0) return;
+    r.room->count(c.shard, -1);
+    c.shard->post_leave(r.room, marker.conn);
+    --r.local;
+  }
+}
+
+// ---- Requests ----
+
+void Cluster::claim(const User& user, const std::string& room, Done<Claimed> done) {
+  asio::post(io_, [this, shard = user.shard, conn = user.conn, nickname = std::string(user.nickname),
+                   key = std::string(user.key), room, done = std::move(done)] {
+    conns_[conn].shard = shard;
+    if (!available(0)) {
+      unavailable(shard, conn, done);
+      return finish(conn);
+    }
+    ++conns_[conn].inflight;
+    cmd(0).eval(login_script(), {key, node_, std::to_string(conn), nickname},
+                [this, shard, conn, nickname, key, room, done](const redisReply* r) {
+      auto& c = conns_[conn];
+      --c.inflight;
+      if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 || !is_int(r->element[0])) {
+        // No answer: the nickname may be ours in Redis all the same; free it once Redis is back.
+        if (!r) orphans_.push_back(Orphan{0, {}, key, conn, {}});
+        unavailable(shard, conn, done);
+        return finish(conn);
+      }
+      const auto id = r->element[0]->integer;
+      if (id == 0) {
+        const auto holder = after_fields(text(r->element[1]), 3);
+        call(shard, conn, done, Result<Claimed>{Refusal{Errc::nickname_taken, taken_message(nickname, holder)}});
+        return finish(conn);
+      }
+      c.id = id;
+      c.nick = nickname;
+      c.key = key;
+      // Seated in the first room; logged in outside it if that room's instance cannot say so.
+      if (!c.dropped) {
+        do_join(conn, room, [done, id](Result<std::shared_ptr<Room>> seated) {
+          auto* mirror = std::get_if<std::shared_ptr<Room>>(&seated);
+          done(Claimed{id, mirror ? *mirror : nullptr});
+        });
+      }
+      finish(conn);
+    });
+  });
+}
+
+void Cluster::join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) {
+  asio::post(io_, [this, conn = user.conn, room, done = std::move(done)] { do_join(conn, room, done); });
+}
+
+// A join or leave of `conn` in `room` is about to go to Redis: its record, with one more
+// request in flight and the room's deliveries held until the answer; or null — `done` told
+// cluster_unavailable — when the room's instance is down.
+template <typename T>
+Cluster::Conn* Cluster::start_change(ConnId conn, const std::string& room, const Done<T>& done) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end()) return nullptr;
+  if (!available(instance_of(room))) {
+    unavailable(it->second.shard, conn, done);
+    return nullptr;
+  }
+  ++it->second.inflight;
+  relay(room).order.hold();
+  return &it->second;
+}
+
+// The join's `done` is posted before its marker is applied: the member has its answer, and the
+// room, before the room's first message after the join.
+void Cluster::do_join(ConnId conn, const std::string& room, Done<std::shared_ptr<Room>> done) {
+  const Conn* user = start_change(conn, room, done);
+  if (!user) return;
+  Shard* shard = user->shard;
+  cmd(instance_of(room)).eval(join_script(), {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_},
+              [this, conn, room, done, shard](const redisReply* r) {
+    auto& c = conns_[conn];
+    --c.inflight;
+    auto& rl = relay(room);
+    if (is_int(r)) {
+      const auto seq = r->integer;
+      c.rooms.insert(room);
+      rl.order.start_at(seq);
+      call(shard, conn, done, Result<std::shared_ptr<Room>>{rl.room});
+      Sink sink(*this, rl);
+      rl.order.mark(seq, Marker{true, conn}, sink);
+    } else {
+      // No answer: the join may have been done all the same; undo it once Redis is back
+      // (before any later request of this user's, which goes after it on the same link).
+      if (!r) orphans_.push_back(Orphan{c.id, c.nick, {}, conn, {room}});
+      unavailable(shard, conn, done);
+    }
+    settle(room);
+    finish(conn);
+  });
+}
+
+void Cluster::leave(const User& user, const std::string& room, Done<Ok> done) {
+  asio::post(io_, [this, conn = user.conn, room, done = std::move(done)] { do_leave(conn, room, done); });
+}
+
+void Cluster::do_leave(ConnId conn, const std::string& room, Done<Ok> done) {
+  const Conn* user = start_change(conn, room, done);
+  if (!user) return;
+  Shard* shard = user->shard;
+  cmd(instance_of(room)).eval(leave_script(), {room, std::to_string(user->id), node_, user->nick, max_len_},
+              [this, conn, room, done, shard](const redisReply* r) {
+    auto& c = conns_[conn];
+    --c.inflight;
+    auto& rl = relay(room);
+    if (is_int(r)) {
+      c.rooms.erase(room);
+      call(shard, conn, done, Result<Ok>{Ok{}});
+      Sink sink(*this, rl);
+      if (r->integer > 0) {
+        rl.order.mark(r->integer, Marker{false, conn}, sink);
+      } else {
+        apply(rl, Marker{false, conn});  // no longer a member in Redis (its node was reaped)
+      }
+    } else {
+      unavailable(shard, conn, done);
+    }
+    settle(room);
+    finish(conn);
+  });
+}
+
+// Private rooms are kept in --data DIR, which a cluster node does not have (--auth accounts is
+// refused with --cluster): nobody can own a room to kick from.
+void Cluster::expel(const User&, const std::string&, const std::string&, std::function<void(Member&)>,
+                    Done<Ok> done) {
+  done(Refusal{Errc::forbidden, "private rooms are not available in a cluster"});
+}
+
+void Cluster::publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
+                      Done<std::int64_t> done) {
+  asio::post(io_, [this, shard = user.shard, conn = user.conn, id = user.id, nick = std::string(user.nickname),
+                   room = room->name, text, done = std::move(done)] {
+    const auto i = instance_of(room);
+    if (!available(i)) return unavailable(shard, conn, done);
+    const auto sent = Clock::now();
+    cmd(i).eval(broadcast_script(),
+                {room, std::to_string(id), node_, std::to_string(conn), nick, text, max_len_},
+                [this, shard, conn, done, sent](const redisReply* r) {
+      if (!is_int(r)) return unavailable(shard, conn, done);
+      publishes_.fetch_add(1, std::memory_order_relaxed);
+      publish_us_.fetch_add(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count()));
+      board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+      call(shard, conn, done, Result<std::int64_t>{r->integer});
+    });
+  });
+}
+
+void Cluster::send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) {
+  asio::post(io_, [this, shard = from.shard, conn = from.conn, key, line = std::move(line), done = std::move(done)] {
+    if (!available(0)) return unavailable(shard, conn, done);
+    cmd(0).eval(direct_script(), {key, node_, line}, [this, shard, conn, line, done](const redisReply* r) {
+      if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 || !is_int(r->element[0])) {
+        return unavailable(shard, conn, done);
+      }
+      const auto where = r->element[0]->integer;
+      if (where == 0) return call(shard, conn, done, Result<Ok>{Refusal{Errc::no_such_user, {}}});
+      board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (where == 1 && r->elements > 1) on_direct_message(fmt::format("{} {}", text(r->element[1]), line));
+      call(shard, conn, done, Result<Ok>{Ok{}});
+    });
+  });
+}
+
+void Cluster::on_direct_message(std::string_view payload) {
+  const auto space = payload.find(' ');
+  const auto conn = number<ConnId>(payload.substr(0, space));
+  if (!conn || space == std::string_view::npos) return;
+  const auto it = conns_.find(*conn);
+  if (it == conns_.end() || it->second.dropped) return;
+  it->second.shard->post_one(*conn, board_.budget().share(std::string(payload.substr(space + 1))));
+  board_.stats().direct_deliveries.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Cluster::who(const User& asker, const std::string& room, Done<Members> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, room, done = std::move(done)] {
+    const auto i = instance_of(room);
+    if (!available(i)) return unavailable(shard, conn, done);
+    cmd(i).command({"HGETALL", members_key(room)}, [this, shard, conn, done](const redisReply* r) {
+      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, done);
+      Members users;
+      for (std::size_t k = 0; k + 1 < r->elements; k += 2) {
+        const auto id = number<std::int64_t>(text(r->element[k]));
+        if (id) users.emplace_back(*id, std::string(after_fields(text(r->element[k + 1]), 2)));
+      }
+      std::sort(users.begin(), users.end());
+      call(shard, conn, done, Result<Members>{std::move(users)});
+    });
+  });
+}
+
+void Cluster::rooms(const User& asker, Done<std::vector<RoomListing>> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, done = std::move(done)] {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      if (!available(i)) return unavailable(shard, conn, done);
+    }
+    struct Gather {
+      std::map<std::string, std::size_t> rooms;
+      std::size_t left;
+      bool failed = false;
+    };
+    auto g = std::make_shared<Gather>();
+    g->left = instances_.size();
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      cmd(i).eval(rooms_script(), {}, [this, g, shard, conn, done](const redisReply* r) {
+        if (!r || r->type != REDIS_REPLY_ARRAY) g->failed = true;
+        for (std::size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements; k += 2) {
+          if (is_int(r->element[k + 1])) {
+            g->rooms[std::string(text(r->element[k]))] += static_cast<std::size_t>(r->element[k + 1]->integer);
+          }
+        }
+        if (--g->left > 0) return;
+        if (g->failed) return unavailable(shard, conn, done);
+        std::vector<RoomListing> list;
+        for (const auto& [room, members] : g->rooms) list.push_back({room, members});
+        call(shard, conn, done, Result<std::vector<RoomListing>>{std::move(list)});
+      });
+    }
+  });
+}
+
+void Cluster::history(const User& asker, const History& h, Done<HistoryPage> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, h, done = std::move(done)] {
+    const auto i = instance_of(h.room);
+    if (!available(i)) return unavailable(shard, conn, done);
+    if (h.before && *h.before <= 1) return call(shard, conn, done, Result<HistoryPage>{HistoryPage{}});
+    const auto end = h.before ? fmt::format("({}-0", *h.before) : std::string("+");
+    cmd(i).command({"XREVRANGE", log_key(h.room), end, "-", "COUNT", std::to_string(h.limit)},
+                   [this, shard, conn, done](const redisReply* r) {
+      if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, done);
+      auto page = stream_messages(r);
+      HistoryPage lines;
+      for (auto it = page.rbegin(); it != page.rend(); ++it) lines.messages.push_back(encode_for_clients(*it));
+      call(shard, conn, done, Result<HistoryPage>{std::move(lines)});
+    });
+  });
+}
+
+// A room is known once it has numbered a message (its join notices included).
+void Cluster::known(const User& asker, const std::string& room, Done<bool> done) {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, room, done = std::move(done)] {
+    const auto i = instance_of(room);
+    if (!available(i)) return unavailable(shard, conn, done);
+    cmd(i).command({"EXISTS", seq_key(room)}, [this, shard, conn, done](const redisReply* r) {
+      if (!is_int(r)) return unavailable(shard, conn, done);
+      call(shard, conn, done, Result<bool>{r->integer > 0});
+    });
+  });
+}
+
+// ---- Users leaving ----
+
+void Cluster::release(const User& user, const std::vector<std::string>&) {
+  asio::post(io_, [this, conn = user.conn] {
+    const auto it = conns_.find(conn);
+    if (it == conns_.end()) return;
+    it->second.dropped = true;
+    finish(conn);
+  });
+}
+
+void Cluster::finish(ConnId conn) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end() || !it->second.dropped || it->second.inflight > 0) return;
+  clean_up(conn);
+}
+
+// The connection has gone and nothing of it is in flight: undo its local joins, and take it
+// out of Redis — its rooms (with "left" notices) and its nickname.
+void Cluster::clean_up(ConnId conn) {
+  auto node = conns_.extract(conn);
+  auto& c = node.mapped();
+  for (const auto& room : c.rooms) {
+    const auto r = relays_.find(room);
+    if (r == relays_.end()) continue;
+    r->second.order.forget(conn);
+    if (c.local.count(room)) {
+      MutexLock lock(r->second.room->mu);
+      r->second.room->count(c.shard, -1);
+      --r->second.local;
+    }
+    drop_relay_if_idle(room);
+  }
+  if (c.id == 0) return;
+  orphans_.push_back(Orphan{c.id, std::move(c.nick), std::move(c.key), conn, std::move(c.rooms)});
+  retry_orphans();
+}
+
+void Cluster::send_leave(std::int64_t id, const std::string& nick, const std::string& room) {
+  cmd(instance_of(room)).eval(leave_script(), {room, std::to_string(id), node_, nick, max_len_},
+                              [this, id, nick, room](const redisReply* r) {
+    if (!is_int(r)) orphans_.push_back(Orphan{id, nick, {}, 0, {room}});
+  });
+}
+
+// Sends what can be sent of every orphan's removal; what Redis misses comes back as an orphan.
+void Cluster::retry_orphans() {
+  auto pending = std::move(orphans_);
+  orphans_.clear();
+  for (auto& o : pending) {
+    std::set<std::string> kept;
+    for (const auto& room : o.rooms) {
+      if (available(instance_of(room))) {
+        send_leave(o.id, o.nick, room);
+      } else {
+        kept.insert(room);
+      }
+    }
+    std::string key;
+    if (!o.key.empty() && available(0)) {
+      cmd(0).eval(logout_script(), {o.key, node_, std::to_string(o.conn)},
+                  [this, id = o.id, nick = o.nick, key = o.key, conn = o.conn](const redisReply* r) {
+        if (!is_int(r)) orphans_.push_back(Orphan{id, nick, key, conn, {}});
+      });
+    } else {
+      key = std::move(o.key);
+    }
+    if (!kept.empty() || !key.empty()) {
+      orphans_.push_back(Orphan{o.id, std::move(o.nick), std::move(key), o.conn, std::move(kept)});
+    }
+  }
+}
+
+// ---- Presence ----
+
+// Every ttl/4: renews this node's entry (it expires ttl/2 after), and once every instance has
+// been reachable for a whole ttl — so every live node has renewed since — removes the users
+// of nodes whose entry has expired.
+void Cluster::heartbeat() {
+  beat_.expires_after(ttl_ / 4);
+  beat_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopped_) heartbeat();
+  });
+  if (!available(0)) return;
+  cmd(0).eval(heartbeat_script(), {node_, std::to_string((ttl_ / 2).count())},
+              [this](const redisReply* r) {
+    if (!is_int(r)) return;
+    if (r->integer == 0 && registered_) {
+      log_error("cluster: node {} was taken out of the cluster (no heartbeat for too long); "
+                "closing its connections so that their users log in again", node_);
+      board_.close_all(Errc::cluster_unavailable, "this server lost its place in the cluster; reconnect");
+    }
+    registered_ = true;
+  });
+  const auto now = Clock::now();
+  for (const auto& in : instances_) {
+    if (!in->up || now - in->up_since < ttl_) return;
+  }
+  cmd(0).eval(expired_script(), {}, [this](const redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return;
+    for (std::size_t k = 0; k < r->elements; ++k) {
+      const std::string node(text(r->element[k]));
+      if (node != node_) reap(node);
+    }
+  });
+}
+
+// Removes a dead node's users from every instance's rooms, then its nicknames and its entry.
+// Safe to run on several survivors at once: a user is removed (and its notice sent) once.
+void Cluster::reap(const std::string& node) {
+  struct Gather {
+    std::size_t left;
+    long long users = 0;
+    bool failed = false;
+  };
+  auto g = std::make_shared<Gather>();
+  g->left = instances_.size();
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    cmd(i).eval(reap_rooms_script(), {node, max_len_}, [this, g, node](const redisReply* r) {
+      if (is_int(r)) g->users += r->integer; else g->failed = true;
+      if (--g->left > 0 || g->failed) return;
+      cmd(0).eval(reap_node_script(), {node}, [this, g, node](const redisReply* done) {
+        if (!is_int(done)) return;
+        reaped_.fetch_add(1);
+        log_warn("cluster: node {} stopped answering; removed its {} room seat(s) and nicknames", node,
+                 g->users);
+      });
+    });
+  }
+}
+
+// ---- Stopping ----
+
+void Cluster::stop() {
+  if (stopped_ || !thread_.joinable()) return;
+  asio::post(io_, [this] {
+    stopped_ = true;
+    beat_.cancel();
+    // Leave as a reaper would: this node's seats with notices, then its nicknames and entry.
+    bool all = true;
+    for (std::size_t i = 0; i < instances_.size(); ++i) all = all && available(i);
+    if (!all) return io_.stop();
+    auto left = std::make_shared<std::size_t>(instances_.size());
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      cmd(i).eval(reap_rooms_script(), {node_, max_len_}, [this, left](const redisReply*) {
+        if (--*left > 0) return;
+        cmd(0).eval(reap_node_script(), {node_}, [this](const redisReply*) { io_.stop(); });
+      });
+    }
+  });
+  asio::steady_timer deadline(io_, kStopWait);
+  deadline.async_wait([this](boost::system::error_code ec) {
+    if (!ec) io_.stop();
+  });
+  thread_.join();
+  stopped_ = true;
+  for (auto& in : instances_) {
+    in->cmd.close();
+    in->sub.close();
+  }
+}
+
+std::optional<Gauges> Cluster::gauges() const {
+  Gauges g;
+  g.instances = instances_.size();
+  g.connected = connected_.load();
+  g.reconnects = reconnects_.load();
+  g.publishes = publishes_.load();
+  g.publish_seconds_sum = static_cast<double>(publish_us_.load()) / 1e6;
+  g.caught_up = caught_up_.load();
+  g.catch_up_lag_seconds = static_cast<double>(catch_up_lag_us_.load()) / 1e6;
+  g.reaped_nodes = reaped_.load();
+  return g;
+}
+
+}  // namespace sockit::chat::cluster

@@ -1,0 +1,185 @@
+#include "chat/cluster/cluster_scripts.hpp"
+
+#include <fmt/core.h>
+#include <openssl/sha.h>
+
+namespace sockit::chat::cluster {
+namespace {
+
+// Shared by the scripts that number room messages; see cluster_wire.hpp for the form.
+constexpr std::string_view kEmit = R"lua(
+local function emit(room, kind, id, node, conn, nick, text, maxlen)
+  local seq = redis.call('INCR', 'sockit:seq:' .. room)
+  local t = redis.call('TIME')
+  local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local p = string.format('%d %d %d %s %s %s %d %d\n', seq, ts, id, node, conn, kind, #room, #nick)
+            .. room .. nick .. text
+  redis.call('XADD', 'sockit:log:' .. room, 'MAXLEN', '~', maxlen, string.format('%d-0', seq), 'p', p)
+  redis.call('PUBLISH', 'sockit:room:' .. room, p)
+  return seq
+end
+)lua";
+
+std::string sha1_hex(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string hex;
+  for (const unsigned char b : digest) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+Script make(std::string_view name, std::string_view body, bool emits) {
+  std::string text = emits ? std::string(kEmit) + std::string(body) : std::string(body);
+  auto sha = sha1_hex(text);
+  return {name, std::move(text), std::move(sha)};
+}
+
+}  // namespace
+
+const Script& broadcast_script() {
+  static const Script s = make("broadcast", R"lua(
+return emit(ARGV[1], 'm', tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+)lua", true);
+  return s;
+}
+
+const Script& join_script() {
+  static const Script s = make("join", R"lua(
+local room, id, node, conn, nick = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+redis.call('HSET', 'sockit:members:' .. room, id, node .. ' ' .. conn .. ' ' .. nick)
+redis.call('SADD', 'sockit:seats:' .. node, id .. ' ' .. room)
+redis.call('SADD', 'sockit:rooms', room)
+return emit(room, 's', 0, '-', '0', '', nick .. '(' .. id .. ') joined', ARGV[6])
+)lua", true);
+  return s;
+}
+
+const Script& leave_script() {
+  static const Script s = make("leave", R"lua(
+local room, id, node, nick = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HDEL', 'sockit:members:' .. room, id) == 0 then return 0 end
+redis.call('SREM', 'sockit:seats:' .. node, id .. ' ' .. room)
+if redis.call('HLEN', 'sockit:members:' .. room) == 0 then redis.call('SREM', 'sockit:rooms', room) end
+return emit(room, 's', 0, '-', '0', '', nick .. '(' .. id .. ') left', ARGV[5])
+)lua", true);
+  return s;
+}
+
+const Script& reap_rooms_script() {
+  static const Script s = make("reap_rooms", R"lua(
+local node = ARGV[1]
+local seats = 'sockit:seats:' .. node
+local n = 0
+for _, seat in ipairs(redis.call('SMEMBERS', seats)) do
+  local id, room = string.match(seat, '^(%d+) (.+)$')
+  if id then
+    local members = 'sockit:members:' .. room
+    local v = redis.call('HGET', members, id)
+    if v and string.sub(v, 1, #node + 1) == node .. ' ' then
+      redis.call('HDEL', members, id)
+      if redis.call('HLEN', members) == 0 then redis.call('SREM', 'sockit:rooms', room) end
+      local nick = string.match(v, '^%S+ %S+ (.*)$') or '?'
+      emit(room, 's', 0, '-', '0', '', nick .. '(' .. id .. ') left', ARGV[2])
+      n = n + 1
+    end
+  end
+end
+redis.call('DEL', seats)
+return n
+)lua", true);
+  return s;
+}
+
+const Script& rooms_script() {
+  static const Script s = make("rooms", R"lua(
+local out = {}
+for _, room in ipairs(redis.call('SMEMBERS', 'sockit:rooms')) do
+  local n = redis.call('HLEN', 'sockit:members:' .. room)
+  if n > 0 then
+    out[#out + 1] = room
+    out[#out + 1] = n
+  end
+end
+return out
+)lua", false);
+  return s;
+}
+
+const Script& login_script() {
+  static const Script s = make("login", R"lua(
+local key = 'sockit:nick:' .. ARGV[1]
+local holder = redis.call('GET', key)
+if holder then return {0, holder} end
+local id = redis.call('INCR', 'sockit:next-id')
+redis.call('SET', key, ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. id .. ' ' .. ARGV[4])
+redis.call('SADD', 'sockit:nicks:' .. ARGV[2], ARGV[1])
+return {id, ''}
+)lua", false);
+  return s;
+}
+
+const Script& logout_script() {
+  static const Script s = make("logout", R"lua(
+local key = 'sockit:nick:' .. ARGV[1]
+local holder = redis.call('GET', key)
+local mine = ARGV[2] .. ' ' .. ARGV[3] .. ' '
+if holder and string.sub(holder, 1, #mine) == mine then
+  redis.call('DEL', key)
+  redis.call('SREM', 'sockit:nicks:' .. ARGV[2], ARGV[1])
+  return 1
+end
+return 0
+)lua", false);
+  return s;
+}
+
+const Script& direct_script() {
+  static const Script s = make("direct", R"lua(
+local holder = redis.call('GET', 'sockit:nick:' .. ARGV[1])
+if not holder then return {0} end
+local node, conn = string.match(holder, '^(%S+) (%S+) ')
+if node == ARGV[2] then return {1, conn} end
+if redis.call('PUBLISH', 'sockit:node:' .. node, conn .. ' ' .. ARGV[3]) == 0 then return {0} end
+return {2, conn}
+)lua", false);
+  return s;
+}
+
+const Script& heartbeat_script() {
+  static const Script s = make("heartbeat", R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local known = redis.call('ZSCORE', 'sockit:nodes', ARGV[1])
+redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[2]), ARGV[1])
+if known then return 1 end
+return 0
+)lua", false);
+  return s;
+}
+
+const Script& expired_script() {
+  static const Script s = make("expired", R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', 'sockit:nodes', '-inf', now)
+)lua", false);
+  return s;
+}
+
+const Script& reap_node_script() {
+  static const Script s = make("reap_node", R"lua(
+local node = ARGV[1]
+local nicks = 'sockit:nicks:' .. node
+for _, k in ipairs(redis.call('SMEMBERS', nicks)) do
+  local key = 'sockit:nick:' .. k
+  local holder = redis.call('GET', key)
+  if holder and string.sub(holder, 1, #node + 1) == node .. ' ' then redis.call('DEL', key) end
+end
+redis.call('DEL', nicks)
+redis.call('ZREM', 'sockit:nodes', node)
+return 1
+)lua", false);
+  return s;
+}
+
+}  // namespace sockit::chat::cluster
