@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,8 @@ struct Gauges {
   std::uint64_t caught_up = 0;          ///< messages read from streams to fill gaps
   double catch_up_lag_seconds = 0;      ///< the last catch-up: from reconnect to caught up
   std::uint64_t reaped_nodes = 0;       ///< dead nodes whose users this node removed
+  std::uint64_t heartbeat_failures = 0; ///< heartbeats Redis did not take (down, out of memory)
+  std::uint64_t expiry_checks = 0;      ///< looks for silent nodes to remove
 };
 
 class Cluster {
@@ -64,7 +67,10 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   /// Starts the cluster thread, which connects (and reconnects, with backoff) to every
-  /// instance. Returns at once.
+  /// instance and then takes this node's place: it removes the users that earlier runs of
+  /// this --node-id left in Redis (a crash), before any login here. Logins that come before
+  /// that wait for it; if Redis cannot be reached they are answered cluster_unavailable.
+  /// Returns at once.
   void start();
   /// Takes this node's users out of the cluster (with "left" notices), frees its nicknames and
   /// stops the thread; at most ~3 s. Call after the loops have stopped. Idempotent.
@@ -82,8 +88,8 @@ class Cluster {
   /// The connection has gone: its rooms are left (with notices) and its nickname freed.
   void drop(Member& m);
 
-  /// True while every instance is reachable. Thread safe.
-  bool healthy() const noexcept { return connected_.load() == instances_.size(); }
+  /// True while every instance is reachable and this node has taken its place. Thread safe.
+  bool healthy() const noexcept { return ready_.load() && connected_.load() == instances_.size(); }
   /// Thread safe.
   Gauges gauges() const;
   const std::string& node_id() const noexcept { return node_; }
@@ -125,7 +131,11 @@ class Cluster {
   void clean_up(ConnId conn);
   void send_leave(std::int64_t id, const std::string& nick, const std::string& room);
   void heartbeat();
-  void reap(const std::string& node);
+  bool may_reap() const;
+  void reap(const std::string& node, std::function<void(bool done, long long seats)> then = {});
+  void take_over();
+  void taken_over(bool ok);
+  void when_ready(std::function<void()> fn);
   void retry_orphans();
 
   // Answers: to the member's loop.
@@ -134,7 +144,9 @@ class Cluster {
   void call(Shard* shard, ConnId conn, std::function<void()> fn);
 
   Hub& hub_;
-  const std::string node_;
+  const std::string id_;           // --node-id
+  const std::string incarnation_;  // this run of it: random, new at every start
+  const std::string node_;         // ID@INCARNATION: this run's name in Redis
   const std::chrono::milliseconds ttl_;
   const std::string max_len_;  // --history-max, as the scripts take it
   boost::asio::io_context io_;
@@ -142,6 +154,7 @@ class Cluster {
   boost::asio::steady_timer beat_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> ready_{false};  // this run has taken its place in the cluster
 
   // The cluster thread's state.
   std::unordered_map<ConnId, Conn> conns_;
@@ -154,6 +167,16 @@ class Cluster {
   };
   std::vector<Orphan> orphans_;
   bool registered_ = false;  // the heartbeat found this node known to the cluster
+  // Start-up: this run takes its place (take_over) once every instance is reachable; until
+  // then logins and drops wait here, in order (one login and one drop a connection at most),
+  // unless the first try has failed (they are then answered at once: unavailable).
+  bool starting_ = true;
+  bool taking_over_ = false;
+  std::vector<std::function<void()>> waiting_;
+  // Heartbeats: when the last one Redis took was sent, and since when every one was taken
+  // (unset after a failure). A node judges others only on a steady record of its own.
+  std::chrono::steady_clock::time_point beat_ok_{};
+  std::chrono::steady_clock::time_point beating_since_{};
 
   std::atomic<std::size_t> connected_{0};
   std::atomic<std::uint64_t> reconnects_{0};
@@ -162,6 +185,8 @@ class Cluster {
   std::atomic<std::uint64_t> caught_up_{0};
   std::atomic<std::uint64_t> catch_up_lag_us_{0};
   std::atomic<std::uint64_t> reaped_{0};
+  std::atomic<std::uint64_t> heartbeat_failures_{0};
+  std::atomic<std::uint64_t> expiry_checks_{0};
 };
 
 }  // namespace sockit::chat::cluster
