@@ -50,7 +50,9 @@ int run_chat_serve(ChatServeArgs args) {
   options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
   options.limits.grace = seconds_to_ms(args.grace_s);
   options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
-  if (args.data != "none" && (args.cluster.redis.empty() || args.data_given)) options.data_dir = args.data;
+  if (args.data != "none" && (args.cluster.redis.empty() || args.data_given)) {
+    options.data_dir = args.data;  // with --cluster, refused by the server with the reason
+  }
   options.cluster = args.cluster;
   if (!args.tls.cert.empty()) options.tls = args.tls;
   options.metrics_token = args.metrics_token;
@@ -100,8 +102,8 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::Range(2.0, 86400.0))
       ->capture_default_str();
   auto* data = cmd->add_option("--data", args->data,
-                               "directory for chat.db (history); none: keep nothing (with --cluster: "
-                               "none or left out)")
+                               "directory for chat.db (history); none: keep nothing (with "
+                               "--cluster: none or left out)")
                    ->capture_default_str();
   cmd->add_option("--cluster", args->cluster.redis,
                   "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"

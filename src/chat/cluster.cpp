@@ -156,8 +156,9 @@ Cluster::Cluster(const ClusterOptions& options, Hub& hub)
 Cluster::~Cluster() { stop(); }
 
 void Cluster::start() {
-  log_info("cluster: node {} (incarnation {}) on {} Redis instance(s); node ttl {} s", id_, incarnation_,
-           instances_.size(), std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
+  log_info("cluster: node {} (incarnation {}) on {} Redis instance(s); node ttl {} s", id_,
+           incarnation_, instances_.size(),
+           std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
   asio::post(io_, [this] {
     for (std::size_t i = 0; i < instances_.size(); ++i) connect(i);
     heartbeat();
@@ -751,7 +752,8 @@ bool Cluster::may_reap() const {
   for (const auto& in : instances_) {
     if (!in->up || now - in->up_since < ttl_) return false;
   }
-  return beating_since_ != Clock::time_point{} && now - beating_since_ >= ttl_ && now - beat_ok_ < ttl_ / 2;
+  return beating_since_ != Clock::time_point{} && now - beating_since_ >= ttl_ &&
+         now - beat_ok_ < ttl_ / 2;
 }
 
 // Removes a dead node's users from every instance's rooms, then its nicknames and its entry;
@@ -799,7 +801,8 @@ void Cluster::take_over() {
   cmd(0).eval(take_over_script(), {node_, id_, std::to_string(ttl_.count())},
               [this, sent](const redisReply* r) {
     if (!r || r->type != REDIS_REPLY_ARRAY) {
-      log_warn("cluster: node {} could not register in Redis ({}); trying again", id_, reply_error(r));
+      log_warn("cluster: node {} could not register in Redis ({}); trying again", id_,
+               reply_error(r));
       return taken_over(false);
     }
     beat_ok_ = beating_since_ = sent;
@@ -814,8 +817,10 @@ void Cluster::take_over() {
       const std::string earlier(text(r->element[k]));
       reap(earlier, [this, g, earlier](bool done, long long seats) {
         g->ok = g->ok && done;
-        if (done) log_info("cluster: removed {} room seat(s) and the nicknames of {}, an earlier run of this node",
-                           seats, earlier);
+        if (done) {
+          log_info("cluster: removed {} room seat(s) and the nicknames of {}, an earlier run of "
+                   "this node", seats, earlier);
+        }
         if (--g->left == 0) taken_over(g->ok);
       });
     }
