@@ -377,11 +377,14 @@ def restart():
 
     b.kill9()
     killed = time.time()
+    # Redis holds scripts for a moment, so that the new run is still taking its place when a
+    # user logs in: the login waits until the old run's users are gone, and then the nickname
+    # of one of them is free, not taken by its ghost.
+    check(r.call("CLIENT", "PAUSE", "1500", "WRITE") == "OK", "CLIENT PAUSE")
     b = Node([r.url], "b", ttl=ttl, wait=False)
-    # A login sent as soon as the new run listens waits until the old run's users are gone:
-    # the nickname of one of them is free, not taken by its ghost.
     early = Client(b.tcp)
     early.send(type="login", nickname="ghost1")
+    check(b.health() == 503, "the new run is still starting while the login waits")
     answer = early.recv()
     check(answer.get("type") == "login" and answer.get("status") == "ok",
           "a login on the restarted node during its start-up: %r" % answer)
