@@ -27,6 +27,7 @@ struct ChatServeArgs {
   std::vector<std::string> allow_origins;
   double ws_idle_s = 60;
   std::string data = "./sockit-data";
+  bool data_given = false;  // --data on the command line (its default is not used with --cluster)
   std::size_t threads = 0;
   double login_timeout_s = 10;
   double grace_s = 2;
@@ -49,7 +50,9 @@ int run_chat_serve(ChatServeArgs args) {
   options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
   options.limits.grace = seconds_to_ms(args.grace_s);
   options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
-  if (args.data != "none" && args.cluster.redis.empty()) options.data_dir = args.data;
+  if (args.data != "none" && (args.cluster.redis.empty() || args.data_given)) {
+    options.data_dir = args.data;  // with --cluster, refused by the server with the reason
+  }
   options.cluster = args.cluster;
   if (!args.tls.cert.empty()) options.tls = args.tls;
   options.metrics_token = args.metrics_token;
@@ -99,12 +102,12 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->check(CLI::Range(2.0, 86400.0))
       ->capture_default_str();
   auto* data = cmd->add_option("--data", args->data,
-                               "directory for chat.db (history); none: keep nothing")
+                               "directory for chat.db (history); none: keep nothing (with "
+                               "--cluster: none or left out)")
                    ->capture_default_str();
   cmd->add_option("--cluster", args->cluster.redis,
                   "redis://HOST[:PORT][/DB]: run as a node of a cluster on Redis, history there"
-                  " (repeatable: rooms are spread over the instances)")
-      ->excludes(data);
+                  " (repeatable: rooms are spread over the instances)");
   add_tls_options(*cmd, args->tls.cert, args->tls.key, args->tls.profile,
                   "PEM certificate chain: both ports speak TLS (protocol v1 over TLS, HTTPS and "
                   "wss://); SIGHUP loads it again");
@@ -169,7 +172,10 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   cmd->add_option("--grace", args->grace_s, "seconds for goodbyes on stop")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->callback([args, &action] { action = [args] { return run_chat_serve(*args); }; });
+  cmd->callback([args, data, &action] {
+    args->data_given = data->count() > 0;
+    action = [args] { return run_chat_serve(*args); };
+  });
 }
 
 // One line typed on the terminal without echo, after `prompt`.

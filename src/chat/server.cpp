@@ -72,6 +72,11 @@ void check(const ChatOptions& options) {
   if (options.auth.accounts && (!options.data_dir || !options.cluster.redis.empty())) {
     throw std::invalid_argument("--auth accounts keeps the accounts in --data DIR (not with --cluster)");
   }
+  if (options.data_dir && !options.cluster.redis.empty()) {
+    throw std::invalid_argument("--data " + options.data_dir->string() +
+                                ": a cluster node keeps no local store (history lives in Redis); "
+                                "give --data none or leave --data out");
+  }
 }
 
 // With --cluster the rooms and nicknames are in Redis; otherwise here.

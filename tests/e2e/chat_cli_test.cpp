@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "support/ports.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -324,6 +325,26 @@ TEST(Chat, StopSaysShuttingDown) {
   ASSERT_EQ(client.read_line(), "in");
   EXPECT_EQ(server.stop(), 0);
   EXPECT_EQ(client.read_line(), "shutting_down True");
+}
+
+// A cluster node keeps no local store: `--data none` goes with --cluster; a directory is
+// refused, with the reason, before anything is opened or listens. (The node starts without
+// its Redis: it says so in /healthz and connects when Redis comes.)
+TEST(Chat, ClusterTakesDataNoneAndRefusesADataDirectory) {
+  const std::string redis = "redis://127.0.0.1:" + free_port();
+  ServerProcess node(serve_args({"--cluster", redis, "--node-id", "cli"}));
+  EXPECT_EQ(node.stop(), 0);
+
+  TempDir dir("sockit-cluster-data");
+  const auto store = dir.path() / "store";
+  const auto r = run_sockit({"chat", "serve", "--tcp", "127.0.0.1:0", "--http", "none", "--cluster", redis,
+                             "--data", store.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("--data " + store.string() + ": a cluster node keeps no local store"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(store));
 }
 
 TEST(ChatClient, PipedTerminalClient) {

@@ -35,6 +35,14 @@ TEST(ChatCluster, AKilledNodesUsersLeaveWithinTheNodeTtlAndNothingAckedIsLost) {
   scenario("kill9", "reached the survivors exactly once", std::chrono::seconds(200));
 }
 
+TEST(ChatCluster, ANodeRestartedAtOnceWithItsIdRemovesItsEarlierRunsUsersBeforeItTakesLogins) {
+  scenario("restart", "who is clean, their nicknames are free", std::chrono::seconds(120));
+}
+
+TEST(ChatCluster, RedisOutOfMemoryRefusesWritesButDisconnectsAndRemovesNobody) {
+  scenario("redis-oom", "none left, messages flow", std::chrono::seconds(120));
+}
+
 TEST(ChatCluster, ARedisRestartLosesNoAckedMessageAndKeepsConnectionsOpen) {
   scenario("redis-restart", "exactly once", std::chrono::seconds(200));
 }

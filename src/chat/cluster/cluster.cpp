@@ -21,6 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+std::string_view text(const redisReply* r) { return {r->str, r->len}; }
+
 constexpr std::chrono::milliseconds kRedisTimeout{2000};
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
@@ -32,7 +34,16 @@ std::string random_node_id() {
   return fmt::format("{:08x}", rd());
 }
 
-std::string_view text(const redisReply* r) { return {r->str, r->len}; }
+std::string random_incarnation() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+std::string reply_error(const redisReply* r) {
+  if (!r) return "no answer";
+  if (r->type == REDIS_REPLY_ERROR) return std::string(text(r));
+  return "an unexpected reply";
+}
 
 bool is_int(const redisReply* r) { return r && r->type == REDIS_REPLY_INTEGER; }
 
@@ -121,12 +132,14 @@ class Cluster::Sink final : public RelaySink {
 
 Cluster::Cluster(const ClusterOptions& options, Switchboard& board)
     : board_(board),
-      node_(options.node_id.empty() ? random_node_id() : options.node_id),
+      id_(options.node_id.empty() ? random_node_id() : options.node_id),
+      incarnation_(random_incarnation()),
+      node_(id_ + "@" + incarnation_),
       ttl_(options.node_ttl),
       max_len_(std::to_string(options.history_max)),
       beat_(io_) {
   if (options.redis.empty()) throw std::invalid_argument("--cluster needs a redis:// address");
-  if (node_.find_first_of(" \t\r\n") != std::string::npos || node_.size() > 64) {
+  if (id_.empty() || id_.find_first_of(" \t\r\n") != std::string::npos || id_.size() > 64) {
     throw std::invalid_argument("--node-id: 1 to 64 characters, no spaces");
   }
   if (ttl_ < std::chrono::seconds(2)) throw std::invalid_argument("--node-ttl: at least 2 seconds");
@@ -136,14 +149,15 @@ Cluster::Cluster(const ClusterOptions& options, Switchboard& board)
     if (!address) {
       throw std::invalid_argument("--cluster " + url + ": expected redis://HOST[:PORT][/DB]");
     }
-    instances_.push_back(std::make_unique<Instance>(io_, *address, node_));
+    instances_.push_back(std::make_unique<Instance>(io_, *address, id_));
   }
 }
 
 Cluster::~Cluster() { stop(); }
 
 void Cluster::start() {
-  log_info("cluster: node {} on {} Redis instance(s); node ttl {} s", node_, instances_.size(),
+  log_info("cluster: node {} (incarnation {}) on {} Redis instance(s); node ttl {} s", id_,
+           incarnation_, instances_.size(),
            std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
   asio::post(io_, [this] {
     for (std::size_t i = 0; i < instances_.size(); ++i) connect(i);
@@ -199,6 +213,7 @@ void Cluster::up(std::size_t i) {
     if (r.order.catch_up(sink)) ++in.catching_up;
   }
   retry_orphans();
+  if (!ready_) return take_over();
   if (i == 0) heartbeat();
 }
 
@@ -219,6 +234,7 @@ void Cluster::retry(std::size_t i) {
     connected_.fetch_sub(1);
   }
   if (in.retrying || stopped_) return;
+  if (starting_ && !taking_over_) taken_over(false);  // Redis cannot be reached at start-up
   in.retrying = true;
   in.cmd.close();  // pending requests get their failure now
   in.sub.close();
@@ -232,7 +248,7 @@ void Cluster::retry(std::size_t i) {
   });
 }
 
-bool Cluster::available(std::size_t i) const { return instances_[i]->up; }
+bool Cluster::available(std::size_t i) const { return ready_ && instances_[i]->up; }
 
 RedisLink& Cluster::cmd(std::size_t i) { return instances_[i]->cmd; }
 
@@ -341,8 +357,8 @@ void Cluster::apply(Relay& r, const Marker& marker) {
 // ---- Requests ----
 
 void Cluster::claim(const User& user, const std::string& room, Done<Claimed> done) {
-  asio::post(io_, [this, shard = user.shard, conn = user.conn, nickname = std::string(user.nickname),
-                   key = std::string(user.key), room, done = std::move(done)] {
+  when_ready([this, shard = user.shard, conn = user.conn, nickname = std::string(user.nickname),
+              key = std::string(user.key), room, done = std::move(done)] {
     conns_[conn].shard = shard;
     if (!available(0)) {
       unavailable(shard, conn, done);
@@ -591,7 +607,7 @@ void Cluster::known(const User& asker, const std::string& room, Done<bool> done)
 // ---- Users leaving ----
 
 void Cluster::release(const User& user, const std::vector<std::string>&) {
-  asio::post(io_, [this, conn = user.conn] {
+  when_ready([this, conn = user.conn] {
     const auto it = conns_.find(conn);
     if (it == conns_.end()) return;
     it->second.dropped = true;
@@ -663,18 +679,31 @@ void Cluster::retry_orphans() {
 
 // ---- Presence ----
 
-// Every ttl/4: renews this node's entry (it expires ttl/2 after), and once every instance has
-// been reachable for a whole ttl — so every live node has renewed since — removes the users
-// of nodes whose entry has expired.
+// Every ttl/4: renews this node's entry (Redis counts it alive until ttl after, by its own
+// clock), and removes the users of nodes whose last heartbeat is older than their ttl —
+// only while this node may judge (may_reap).
 void Cluster::heartbeat() {
   beat_.expires_after(ttl_ / 4);
   beat_.async_wait([this](boost::system::error_code ec) {
     if (!ec && !stopped_) heartbeat();
   });
-  if (!available(0)) return;
-  cmd(0).eval(heartbeat_script(), {node_, std::to_string((ttl_ / 2).count())},
-              [this](const redisReply* r) {
-    if (!is_int(r)) return;
+  if (!ready_) return take_over();
+  if (!instances_[0]->up) return;
+  const auto sent = Clock::now();
+  cmd(0).eval(heartbeat_script(), {node_, id_, std::to_string(ttl_.count())},
+              [this, sent](const redisReply* r) {
+    if (!is_int(r)) {
+      heartbeat_failures_.fetch_add(1);
+      if (beating_since_ != Clock::time_point{}) {
+        log_warn("cluster: Redis did not take this node's heartbeat ({}); it removes no other node "
+                 "until its own heartbeats have been taken again for {} s", reply_error(r),
+                 std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
+      }
+      beating_since_ = {};
+      return;
+    }
+    if (beating_since_ == Clock::time_point{}) beating_since_ = sent;
+    beat_ok_ = sent;
     if (r->integer == 0 && registered_) {
       log_error("cluster: node {} was taken out of the cluster (no heartbeat for too long); "
                 "closing its connections so that their users log in again", node_);
@@ -682,34 +711,51 @@ void Cluster::heartbeat() {
     }
     registered_ = true;
   });
-  const auto now = Clock::now();
-  for (const auto& in : instances_) {
-    if (!in->up || now - in->up_since < ttl_) return;
-  }
+  if (!may_reap()) return;
+  expiry_checks_.fetch_add(1);
   cmd(0).eval(expired_script(), {}, [this](const redisReply* r) {
     if (!r || r->type != REDIS_REPLY_ARRAY) return;
     for (std::size_t k = 0; k < r->elements; ++k) {
       const std::string node(text(r->element[k]));
-      if (node != node_) reap(node);
+      if (node != node_ && may_reap()) reap(node);
     }
   });
 }
 
-// Removes a dead node's users from every instance's rooms, then its nicknames and its entry.
-// Safe to run on several survivors at once: a user is removed (and its notice sent) once.
-void Cluster::reap(const std::string& node) {
+// A node removes others only while its own standing is sound, so that an outage of Redis —
+// unreachable, or refusing writes when out of memory — never turns the nodes on each other:
+// every instance reachable for a whole ttl, and its own heartbeats taken without a failure
+// for a whole ttl (so every live node has had time to renew since) and lately (the last one
+// sent less than ttl/2 ago). Who has gone silent is judged by Redis's clock (expired_script).
+bool Cluster::may_reap() const {
+  const auto now = Clock::now();
+  for (const auto& in : instances_) {
+    if (!in->up || now - in->up_since < ttl_) return false;
+  }
+  return beating_since_ != Clock::time_point{} && now - beating_since_ >= ttl_ &&
+         now - beat_ok_ < ttl_ / 2;
+}
+
+// Removes a dead node's users from every instance's rooms, then its nicknames and its entry;
+// `then(done, seats)` after. Safe to run on several nodes at once: a user is removed (and its
+// notice sent) once.
+void Cluster::reap(const std::string& node, std::function<void(bool, long long)> then) {
   struct Gather {
     std::size_t left;
     long long users = 0;
     bool failed = false;
+    std::function<void(bool, long long)> then;
   };
   auto g = std::make_shared<Gather>();
   g->left = instances_.size();
+  g->then = std::move(then);
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     cmd(i).eval(reap_rooms_script(), {node, max_len_}, [this, g, node](const redisReply* r) {
       if (is_int(r)) g->users += r->integer; else g->failed = true;
-      if (--g->left > 0 || g->failed) return;
+      if (--g->left > 0) return;
+      if (g->failed) return g->then ? g->then(false, g->users) : void();
       cmd(0).eval(reap_node_script(), {node}, [this, g, node](const redisReply* done) {
+        if (g->then) g->then(is_int(done), g->users);
         if (!is_int(done)) return;
         reaped_.fetch_add(1);
         log_warn("cluster: node {} stopped answering; removed its {} room seat(s) and nicknames", node,
@@ -717,6 +763,70 @@ void Cluster::reap(const std::string& node) {
       });
     });
   }
+}
+
+// ---- Start-up ----
+
+// This run's first step in the cluster, once every instance is reachable: it registers its
+// incarnation of the node id, then removes what earlier runs of the id left registered (after
+// a crash: their users' seats, with "left" notices, and their nicknames). Only then does the
+// node take logins. Tried again on each heartbeat tick until it has succeeded.
+void Cluster::take_over() {
+  if (ready_ || taking_over_ || stopped_) return;
+  for (const auto& in : instances_) {
+    if (!in->up) return;
+  }
+  taking_over_ = true;
+  const auto sent = Clock::now();
+  cmd(0).eval(take_over_script(), {node_, id_, std::to_string(ttl_.count())},
+              [this, sent](const redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+      log_warn("cluster: node {} could not register in Redis ({}); trying again", id_,
+               reply_error(r));
+      return taken_over(false);
+    }
+    beat_ok_ = beating_since_ = sent;
+    registered_ = true;
+    if (r->elements == 0) return taken_over(true);
+    struct Gather {
+      std::size_t left;
+      bool ok = true;
+    };
+    auto g = std::make_shared<Gather>(Gather{r->elements});
+    for (std::size_t k = 0; k < r->elements; ++k) {
+      const std::string earlier(text(r->element[k]));
+      reap(earlier, [this, g, earlier](bool done, long long seats) {
+        g->ok = g->ok && done;
+        if (done) {
+          log_info("cluster: removed {} room seat(s) and the nicknames of {}, an earlier run of "
+                   "this node", seats, earlier);
+        }
+        if (--g->left == 0) taken_over(g->ok);
+      });
+    }
+  });
+}
+
+// The end of a take-over try (or of start-up, when Redis cannot be reached): the logins and
+// drops that waited for it go on, in order.
+void Cluster::taken_over(bool ok) {
+  taking_over_ = false;
+  starting_ = false;
+  if (ok) {
+    ready_ = true;
+    log_info("cluster: node {} (incarnation {}) is in the cluster", id_, incarnation_);
+    heartbeat();
+  }
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& fn : waiting) fn();
+}
+
+void Cluster::when_ready(std::function<void()> fn) {
+  asio::post(io_, [this, fn = std::move(fn)]() mutable {
+    if (ready_ || !starting_) return fn();
+    waiting_.push_back(std::move(fn));
+  });
 }
 
 // ---- Stopping ----
@@ -728,7 +838,7 @@ void Cluster::stop() {
     beat_.cancel();
     // Leave as a reaper would: this node's seats with notices, then its nicknames and entry.
     bool all = true;
-    for (std::size_t i = 0; i < instances_.size(); ++i) all = all && available(i);
+    for (const auto& in : instances_) all = all && in->up;
     if (!all) return io_.stop();
     auto left = std::make_shared<std::size_t>(instances_.size());
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -760,6 +870,8 @@ std::optional<Gauges> Cluster::gauges() const {
   g.caught_up = caught_up_.load();
   g.catch_up_lag_seconds = static_cast<double>(catch_up_lag_us_.load()) / 1e6;
   g.reaped_nodes = reaped_.load();
+  g.heartbeat_failures = heartbeat_failures_.load();
+  g.expiry_checks = expiry_checks_.load();
   return g;
 }
 

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,7 +50,10 @@ class Cluster final : public Directory {
   Cluster& operator=(const Cluster&) = delete;
 
   /// Starts the cluster thread, which connects (and reconnects, with backoff) to every
-  /// instance. Returns at once.
+  /// instance and then takes this node's place: it removes the users that earlier runs of
+  /// this --node-id left in Redis (a crash), before any login here. Logins that come before
+  /// that wait for it; if Redis cannot be reached they are answered cluster_unavailable.
+  /// Returns at once.
   void start() override;
   /// Takes this node's users out of the cluster (with "left" notices), frees its nicknames and
   /// stops the thread; at most ~3 s. Call after the loops have stopped. Idempotent.
@@ -72,8 +76,8 @@ class Cluster final : public Directory {
 
   /// Rooms with members on this node. Thread safe.
   std::size_t room_count() const override { return local_rooms_.load(); }
-  /// True while every instance is reachable. Thread safe.
-  bool healthy() const noexcept override { return connected_.load() == instances_.size(); }
+  /// True while every instance is reachable and this node has taken its place. Thread safe.
+  bool healthy() const noexcept override { return ready_.load() && connected_.load() == instances_.size(); }
   /// Thread safe.
   std::optional<Gauges> gauges() const override;
   const std::string& node_id() const noexcept { return node_; }
@@ -113,7 +117,11 @@ class Cluster final : public Directory {
   void clean_up(ConnId conn);
   void send_leave(std::int64_t id, const std::string& nick, const std::string& room);
   void heartbeat();
-  void reap(const std::string& node);
+  bool may_reap() const;
+  void reap(const std::string& node, std::function<void(bool done, long long seats)> then = {});
+  void take_over();
+  void taken_over(bool ok);
+  void when_ready(std::function<void()> fn);
   void retry_orphans();
 
   // Answers: `done(result)` on the user's loop.
@@ -123,7 +131,9 @@ class Cluster final : public Directory {
   void unavailable(Shard* shard, ConnId conn, const Done<T>& done);
 
   Switchboard& board_;
-  const std::string node_;
+  const std::string id_;           // --node-id
+  const std::string incarnation_;  // this run of it: random, new at every start
+  const std::string node_;         // ID@INCARNATION: this run's name in Redis
   const std::chrono::milliseconds ttl_;
   const std::string max_len_;  // --history-max, as the scripts take it
   boost::asio::io_context io_;
@@ -131,6 +141,7 @@ class Cluster final : public Directory {
   boost::asio::steady_timer beat_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> ready_{false};  // this run has taken its place in the cluster
 
   // The cluster thread's state.
   std::unordered_map<ConnId, Conn> conns_;
@@ -143,6 +154,16 @@ class Cluster final : public Directory {
   };
   std::vector<Orphan> orphans_;
   bool registered_ = false;  // the heartbeat found this node known to the cluster
+  // Start-up: this run takes its place (take_over) once every instance is reachable; until
+  // then logins and drops wait here, in order (one login and one drop a connection at most),
+  // unless the first try has failed (they are then answered at once: unavailable).
+  bool starting_ = true;
+  bool taking_over_ = false;
+  std::vector<std::function<void()>> waiting_;
+  // Heartbeats: when the last one Redis took was sent, and since when every one was taken
+  // (unset after a failure). A node judges others only on a steady record of its own.
+  std::chrono::steady_clock::time_point beat_ok_{};
+  std::chrono::steady_clock::time_point beating_since_{};
 
   std::atomic<std::size_t> connected_{0};
   std::atomic<std::uint64_t> reconnects_{0};
@@ -152,6 +173,8 @@ class Cluster final : public Directory {
   std::atomic<std::uint64_t> catch_up_lag_us_{0};
   std::atomic<std::uint64_t> reaped_{0};
   std::atomic<std::size_t> local_rooms_{0};  // relays_.size()
+  std::atomic<std::uint64_t> heartbeat_failures_{0};
+  std::atomic<std::uint64_t> expiry_checks_{0};
 };
 
 }  // namespace sockit::chat::cluster

@@ -15,6 +15,8 @@ struct Gauges {
   std::uint64_t caught_up = 0;          ///< messages read from streams to fill gaps
   double catch_up_lag_seconds = 0;      ///< the last catch-up: from reconnect to caught up
   std::uint64_t reaped_nodes = 0;       ///< dead nodes whose users this node removed
+  std::uint64_t heartbeat_failures = 0; ///< heartbeats Redis did not take (down, out of memory)
+  std::uint64_t expiry_checks = 0;      ///< looks for silent nodes to remove
 };
 
 }  // namespace sockit::chat::cluster

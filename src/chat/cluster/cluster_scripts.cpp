@@ -145,14 +145,36 @@ return {2, conn}
   return s;
 }
 
+// `sockit:nodes` scores each node (its id@incarnation) with the Redis time after which it
+// counts as gone: its last heartbeat plus its own ttl. `sockit:incarnations:ID` lists the
+// incarnations of a node id that still have an entry. Each writing script below starts with a
+// write that needs memory (ZADD), so that under maxmemory with noeviction Redis refuses it
+// whole: a heartbeat Redis did not take is seen as failed.
 const Script& heartbeat_script() {
   static const Script s = make("heartbeat", R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local known = redis.call('ZSCORE', 'sockit:nodes', ARGV[1])
-redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[3]), ARGV[1])
+redis.call('SADD', 'sockit:incarnations:' .. ARGV[2], ARGV[1])
 if known then return 1 end
 return 0
+)lua", false);
+  return s;
+}
+
+const Script& take_over_script() {
+  static const Script s = make("take_over", R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local set = 'sockit:incarnations:' .. ARGV[2]
+local earlier = {}
+for _, n in ipairs(redis.call('SMEMBERS', set)) do
+  if n ~= ARGV[1] then earlier[#earlier + 1] = n end
+end
+redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[3]), ARGV[1])
+redis.call('SADD', set, ARGV[1])
+return earlier
 )lua", false);
   return s;
 }
@@ -161,7 +183,7 @@ const Script& expired_script() {
   static const Script s = make("expired", R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZRANGEBYSCORE', 'sockit:nodes', '-inf', now)
+return redis.call('ZRANGEBYSCORE', 'sockit:nodes', '-inf', '(' .. now)
 )lua", false);
   return s;
 }
@@ -177,6 +199,8 @@ for _, k in ipairs(redis.call('SMEMBERS', nicks)) do
 end
 redis.call('DEL', nicks)
 redis.call('ZREM', 'sockit:nodes', node)
+local id = string.match(node, '^(.+)@[^@]+$')
+if id then redis.call('SREM', 'sockit:incarnations:' .. id, node) end
 return 1
 )lua", false);
   return s;

@@ -2,6 +2,12 @@
 // message is numbered (INCR), kept (XADD to the room's stream, trimmed to about --history-max)
 // and published (PUBLISH) in one script, so no node sees a seq that is not in the stream and
 // every subscriber gets a room's messages in seq order. Thread safe (constants).
+//
+// Redis runs these as scripts without flags (no `#!lua` line, so Redis 6 runs them too).
+// Under maxmemory with noeviction, Redis 7.0 refuses the first command of such a script that
+// needs memory (INCR, SET, HSET, ZADD, XADD...) with an OOM error, unless the script has
+// already written something: so broadcast, join, login, heartbeat and take-over fail whole
+// and change nothing, while leave, logout and the reaps, which start by deleting, still run.
 #pragma once
 
 #include <string>
@@ -34,9 +40,13 @@ const Script& logout_script();
 /// Directory. ARGV nickname key, node, line -> [0] no such user, [1, conn] on this node,
 /// [2, conn] published to its node.
 const Script& direct_script();
-/// Directory. ARGV node, ttl ms -> 1 if the node was registered, 0 if it is new (or was reaped).
+/// Directory. ARGV node (ID@INCARNATION), node id, ttl ms: this node is alive until ttl from
+/// now by Redis's clock -> 1 if it was registered, 0 if it is new (or was reaped).
 const Script& heartbeat_script();
-/// Directory. ARGV -> nodes whose heartbeat has expired.
+/// Directory. ARGV node, node id, ttl ms: registers this incarnation (as a heartbeat does)
+/// -> the earlier incarnations of the node id that are still registered.
+const Script& take_over_script();
+/// Directory. ARGV -> nodes whose last heartbeat is older than their ttl by Redis's clock.
 const Script& expired_script();
 /// Directory. ARGV node: frees the node's nicknames and forgets the node.
 const Script& reap_node_script();

@@ -118,6 +118,12 @@ void cluster_state(Page& page, const cluster::Gauges& g) {
   page.family("sockit_chat_cluster_reaped_nodes_total", "counter",
               "Silent nodes whose users this node removed from the cluster.");
   page.sample("sockit_chat_cluster_reaped_nodes_total", g.reaped_nodes);
+  page.family("sockit_chat_cluster_heartbeat_failures_total", "counter",
+              "Heartbeats of this node that Redis did not take (unreachable, out of memory).");
+  page.sample("sockit_chat_cluster_heartbeat_failures_total", g.heartbeat_failures);
+  page.family("sockit_chat_cluster_expiry_checks_total", "counter",
+              "Looks for silent nodes, made while this node's own heartbeats are sound.");
+  page.sample("sockit_chat_cluster_expiry_checks_total", g.expiry_checks);
 }
 
 }  // namespace
