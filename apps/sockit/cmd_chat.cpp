@@ -32,6 +32,7 @@ struct ChatServeArgs {
   double login_timeout_s = 10;
   double grace_s = 2;
   double soft_queue_s = 10;
+  long send_id_age_s = 600;
   chat::ChatLimits limits;
   chat::ClusterOptions cluster;
   long node_ttl_s = 10;
@@ -50,6 +51,7 @@ int run_chat_serve(ChatServeArgs args) {
   options.limits.login_timeout = seconds_to_ms(args.login_timeout_s);
   options.limits.grace = seconds_to_ms(args.grace_s);
   options.limits.soft_queue_time = seconds_to_ms(args.soft_queue_s);
+  options.limits.send_id_age = std::chrono::seconds(args.send_id_age_s);
   if (args.data != "none" && (args.cluster.redis.empty() || args.data_given)) {
     options.data_dir = args.data;  // with --cluster, refused by the server with the reason
   }
@@ -168,6 +170,13 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
   cmd->add_option("--max-queue-total", l.max_queue_total,
                   "memory of all unsent output; past it the readers holding most are cut")
       ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 40))
+      ->capture_default_str();
+  cmd->add_option("--send-ids", l.send_ids,
+                  "ids of a user's recent sends remembered: a resend with one is not delivered twice")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  cmd->add_option("--send-id-age", args->send_id_age_s, "seconds a send's id is remembered")
+      ->check(CLI::Range(1L, 7L * 86400))
       ->capture_default_str();
   cmd->add_option("--grace", args->grace_s, "seconds for goodbyes on stop")
       ->check(CLI::NonNegativeNumber)

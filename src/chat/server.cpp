@@ -65,7 +65,7 @@ server::StreamCoroutine tls_session_coroutine(Hub& hub, const ChatLimits& limits
 
 std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
   if (!options.data_dir) return nullptr;
-  return ChatStore::open(*options.data_dir / "chat.db");
+  return ChatStore::open(*options.data_dir / "chat.db", 100000, options.limits.send_id_age);
 }
 
 void check(const ChatOptions& options) {
@@ -81,8 +81,8 @@ void check(const ChatOptions& options) {
 
 // With --cluster the rooms and nicknames are in Redis; otherwise here.
 std::unique_ptr<Directory> make_directory(const ChatOptions& options, Switchboard& board, ChatStore* store) {
-  if (options.cluster.redis.empty()) return std::make_unique<LocalDirectory>(board, store);
-  return std::make_unique<cluster::Cluster>(options.cluster, board);
+  if (options.cluster.redis.empty()) return std::make_unique<LocalDirectory>(board, store, options.limits);
+  return std::make_unique<cluster::Cluster>(options.cluster, board, options.limits);
 }
 
 server::ServerConfig server_config(const ChatOptions& options) {

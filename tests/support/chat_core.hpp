@@ -58,7 +58,7 @@ class FakeOutbox : public Outbox {
 // the hub over them.
 struct Core {
   explicit Core(const ChatLimits& limits, HubAccounts accounts = {})
-      : board(limits.max_queue_total), directory(board, nullptr), hub(limits, board, directory, accounts) {}
+      : board(limits.max_queue_total), directory(board, nullptr, limits), hub(limits, board, directory, accounts) {}
   Switchboard board;
   LocalDirectory directory;
   Hub hub;

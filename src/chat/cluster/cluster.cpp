@@ -130,8 +130,10 @@ class Cluster::Sink final : public RelaySink {
   Relay& r_;
 };
 
-Cluster::Cluster(const ClusterOptions& options, Switchboard& board)
+Cluster::Cluster(const ClusterOptions& options, Switchboard& board, const ChatLimits& limits)
     : board_(board),
+      send_ids_(std::to_string(limits.send_ids)),
+      send_id_age_(std::to_string(std::chrono::milliseconds(limits.send_id_age).count())),
       id_(options.node_id.empty() ? random_node_id() : options.node_id),
       incarnation_(random_incarnation()),
       node_(id_ + "@" + incarnation_),
@@ -483,14 +485,15 @@ void Cluster::expel(const User&, const std::string&, const std::string&, std::fu
 }
 
 void Cluster::publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
-                      Done<std::int64_t> done) {
+                      const std::string& send_id, Done<std::int64_t> done) {
   asio::post(io_, [this, shard = user.shard, conn = user.conn, id = user.id, nick = std::string(user.nickname),
-                   room = room->name, text, done = std::move(done)] {
+                   key = std::string(user.key), room = room->name, text, send_id, done = std::move(done)] {
     const auto i = instance_of(room);
     if (!available(i)) return unavailable(shard, conn, done);
     const auto sent = Clock::now();
     cmd(i).eval(broadcast_script(),
-                {room, std::to_string(id), node_, std::to_string(conn), nick, text, max_len_},
+                {room, std::to_string(id), node_, std::to_string(conn), nick, text, max_len_, key, send_id,
+                 send_ids_, send_id_age_},
                 [this, shard, conn, done, sent](const redisReply* r) {
       if (!is_int(r)) return unavailable(shard, conn, done);
       publishes_.fetch_add(1, std::memory_order_relaxed);
@@ -502,16 +505,19 @@ void Cluster::publish(const User& user, const std::shared_ptr<Room>& room, const
   });
 }
 
-void Cluster::send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) {
-  asio::post(io_, [this, shard = from.shard, conn = from.conn, key, line = std::move(line), done = std::move(done)] {
+void Cluster::send_to(const User& from, const std::string& key, std::string line, const std::string& send_id,
+                      Done<Ok> done) {
+  asio::post(io_, [this, shard = from.shard, conn = from.conn, from_key = std::string(from.key), key,
+                   line = std::move(line), send_id, done = std::move(done)] {
     if (!available(0)) return unavailable(shard, conn, done);
-    cmd(0).eval(direct_script(), {key, node_, line}, [this, shard, conn, line, done](const redisReply* r) {
+    cmd(0).eval(direct_script(), {key, node_, line, from_key, send_id, send_ids_, send_id_age_},
+                [this, shard, conn, line, done](const redisReply* r) {
       if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 || !is_int(r->element[0])) {
         return unavailable(shard, conn, done);
       }
       const auto where = r->element[0]->integer;
       if (where == 0) return call(shard, conn, done, Result<Ok>{Refusal{Errc::no_such_user, {}}});
-      board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (where != 3) board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
       if (where == 1 && r->elements > 1) on_direct_message(fmt::format("{} {}", text(r->element[1]), line));
       call(shard, conn, done, Result<Ok>{Ok{}});
     });

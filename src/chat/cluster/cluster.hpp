@@ -34,6 +34,7 @@
 #include "chat/cluster/cluster_wire.hpp"
 #include "chat/core/directory.hpp"
 #include "chat/cluster/redis_link.hpp"
+#include "sockit/chat/core/limits.hpp"
 #include "sockit/chat/protocol/protocol.hpp"
 #include "sockit/chat/server.hpp"
 #include "chat/core/switchboard.hpp"
@@ -44,7 +45,7 @@ class Cluster final : public Directory {
  public:
   /// Throws std::invalid_argument for a bad address or option. Does not connect yet. `board`
   /// must outlive the cluster.
-  Cluster(const ClusterOptions& options, Switchboard& board);
+  Cluster(const ClusterOptions& options, Switchboard& board, const ChatLimits& limits);
   ~Cluster() override;
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
@@ -67,8 +68,9 @@ class Cluster final : public Directory {
   void expel(const User& by, const std::string& key, const std::string& room,
              std::function<void(Member&)> then, Done<Ok> done) override;
   void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
-               Done<std::int64_t> done) override;
-  void send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) override;
+               const std::string& send_id, Done<std::int64_t> done) override;
+  void send_to(const User& from, const std::string& key, std::string line, const std::string& send_id,
+               Done<Ok> done) override;
   void who(const User& asker, const std::string& room, Done<Members> done) override;
   void rooms(const User& asker, Done<std::vector<RoomListing>> done) override;
   void history(const User& asker, const History& request, Done<HistoryPage> done) override;
@@ -131,6 +133,8 @@ class Cluster final : public Directory {
   void unavailable(Shard* shard, ConnId conn, const Done<T>& done);
 
   Switchboard& board_;
+  const std::string send_ids_;     // the window of send ids (ChatLimits), as the scripts take it
+  const std::string send_id_age_;  // ... in ms
   const std::string id_;           // --node-id
   const std::string incarnation_;  // this run of it: random, new at every start
   const std::string node_;         // ID@INCARNATION: this run's name in Redis

@@ -20,6 +20,47 @@ local function emit(room, kind, id, node, conn, nick, text, maxlen)
 end
 )lua";
 
+// Exactly-once sends: per user, the ids of recent sends with their seq and time (a hash) and
+// the ids by time (a sorted set), trimmed to the newest MAX of at most AGE ms whenever one is
+// added; both expire when the user has sent nothing for AGE.
+constexpr std::string_view kSendWindow = R"lua(
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function sent_before(user, id, age)
+  if id == '' then return nil end
+  local v = redis.call('HGET', 'sockit:sent:' .. user, id)
+  if not v then return nil end
+  local seq, at = string.match(v, '^(%d+) (%d+)$')
+  if now_ms() - tonumber(at) > age then return nil end
+  return tonumber(seq)
+end
+local function remember(user, id, seq, max, age)
+  if id == '' then return end
+  local h, z = 'sockit:sent:' .. user, 'sockit:sent-t:' .. user
+  local now = now_ms()
+  redis.call('HSET', h, id, seq .. ' ' .. now)
+  redis.call('ZADD', z, now, id)
+  local old = redis.call('ZRANGEBYSCORE', z, '-inf', now - age)
+  local n = redis.call('ZCARD', z) - #old
+  if n > max then
+    for _, x in ipairs(redis.call('ZRANGE', z, #old, #old + n - max - 1)) do old[#old + 1] = x end
+  end
+  for _, x in ipairs(old) do
+    redis.call('HDEL', h, x)
+    redis.call('ZREM', z, x)
+  end
+  redis.call('PEXPIRE', h, age)
+  redis.call('PEXPIRE', z, age)
+end
+local function forget(user, id)
+  if id == '' then return end
+  redis.call('HDEL', 'sockit:sent:' .. user, id)
+  redis.call('ZREM', 'sockit:sent-t:' .. user, id)
+end
+)lua";
+
 std::string sha1_hex(const std::string& text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -28,8 +69,9 @@ std::string sha1_hex(const std::string& text) {
   return hex;
 }
 
-Script make(std::string_view name, std::string_view body, bool emits) {
-  std::string text = emits ? std::string(kEmit) + std::string(body) : std::string(body);
+Script make(std::string_view name, std::string_view body, bool emits, bool sends = false) {
+  std::string text = (sends ? std::string(kSendWindow) : std::string()) +
+                     (emits ? std::string(kEmit) : std::string()) + std::string(body);
   auto sha = sha1_hex(text);
   return {name, std::move(text), std::move(sha)};
 }
@@ -38,8 +80,13 @@ Script make(std::string_view name, std::string_view body, bool emits) {
 
 const Script& broadcast_script() {
   static const Script s = make("broadcast", R"lua(
-return emit(ARGV[1], 'm', tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
-)lua", true);
+local user, id, max, age = ARGV[8], ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
+local first = sent_before(user, id, age)
+if first then return first end
+local seq = emit(ARGV[1], 'm', tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+remember(user, id, seq, max, age)
+return seq
+)lua", true, true);
   return s;
 }
 
@@ -135,13 +182,19 @@ return 0
 
 const Script& direct_script() {
   static const Script s = make("direct", R"lua(
+local user, id, max, age = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+if sent_before(user, id, age) then return {3} end
 local holder = redis.call('GET', 'sockit:nick:' .. ARGV[1])
 if not holder then return {0} end
 local node, conn = string.match(holder, '^(%S+) (%S+) ')
+remember(user, id, 0, max, age)
 if node == ARGV[2] then return {1, conn} end
-if redis.call('PUBLISH', 'sockit:node:' .. node, conn .. ' ' .. ARGV[3]) == 0 then return {0} end
+if redis.call('PUBLISH', 'sockit:node:' .. node, conn .. ' ' .. ARGV[3]) == 0 then
+  forget(user, id)
+  return {0}
+end
 return {2, conn}
-)lua", false);
+)lua", false, true);
   return s;
 }
 

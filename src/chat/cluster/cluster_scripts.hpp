@@ -22,7 +22,9 @@ struct Script {
   std::string sha1;  ///< lower-case hex
 };
 
-/// ARGV room, sender id, node, conn, nickname, text, maxlen -> seq.
+/// ARGV room, sender id, node, conn, nickname, text, maxlen, sender key, send id ("" none),
+/// ids kept, their age in ms -> seq; a send id sent lately -> the first send's seq, nothing
+/// published.
 const Script& broadcast_script();
 /// ARGV room, id, node, conn, nickname, maxlen -> seq of the "joined" notice.
 const Script& join_script();
@@ -37,8 +39,9 @@ const Script& rooms_script();
 const Script& login_script();
 /// Directory. ARGV nickname key, node, conn: frees the nickname if this connection holds it.
 const Script& logout_script();
-/// Directory. ARGV nickname key, node, line -> [0] no such user, [1, conn] on this node,
-/// [2, conn] published to its node.
+/// Directory. ARGV nickname key, node, line, sender key, send id ("" none), ids kept, their age
+/// in ms -> [0] no such user, [1, conn] on this node, [2, conn] published to its node, [3] the
+/// send id was sent lately (nothing sent).
 const Script& direct_script();
 /// Directory. ARGV node (ID@INCARNATION), node id, ttl ms: this node is alive until ttl from
 /// now by Redis's clock -> 1 if it was registered, 0 if it is new (or was reaped).

@@ -99,12 +99,16 @@ class Directory {
   virtual void expel(const User& by, const std::string& key, const std::string& room,
                      std::function<void(Member&)> then, Done<Ok> done) = 0;
   /// Numbers `text` from `user` in `room` (a room the user was seated in) and delivers it to
-  /// the room's other members: its seq once it is kept (store or Redis). Refusals:
-  /// not_in_room (a kick came first), store_unavailable, cluster_unavailable.
+  /// the room's other members: its seq once it is kept (store or Redis). With a `send_id` the
+  /// user sent lately (the window of ChatLimits::send_ids), nothing is delivered: the first
+  /// send's seq, once that one is kept. Refusals: not_in_room (a kick came first),
+  /// store_unavailable, cluster_unavailable.
   virtual void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
-                       Done<std::int64_t> done) = 0;
-  /// Delivers `line` (an encoded message) to the user `key`. Refusal: no_such_user.
-  virtual void send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) = 0;
+                       const std::string& send_id, Done<std::int64_t> done) = 0;
+  /// Delivers `line` (an encoded message) to the user `key`, unless `send_id` is one the sender
+  /// used lately (then Ok at once, nothing delivered). Refusal: no_such_user.
+  virtual void send_to(const User& from, const std::string& key, std::string line,
+                       const std::string& send_id, Done<Ok> done) = 0;
   virtual void who(const User& asker, const std::string& room, Done<Members> done) = 0;
   /// Every room with members, and how many (is_private is left to the Hub).
   virtual void rooms(const User& asker, Done<std::vector<RoomListing>> done) = 0;

@@ -237,7 +237,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
   if (it == m.rooms_.end()) {
     return refuse(m, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
-  directory_.publish(user_of(m), it->second, b.message, [this, mp = &m, req](Result<std::int64_t> r) {
+  directory_.publish(user_of(m), it->second, b.message, b.id, [this, mp = &m, req](Result<std::int64_t> r) {
     if (const auto* no = std::get_if<Refusal>(&r)) return refuse(*mp, no->code, no->message, req);
     if (!req.empty()) answer(*mp, encode_ack(req, std::get<std::int64_t>(r)));
   });
@@ -246,7 +246,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
 void Hub::direct(Member& m, const Direct& d, const std::string& req) {
   const auto key = nickname_key(trim_blank(d.to));  // "alice" reaches Alice
   auto line = encode_direct(m.id_, m.nickname_, d.message, unix_time_ms());
-  directory_.send_to(user_of(m), key, std::move(line), [this, mp = &m, to = d.to, req](Result<Ok> r) {
+  directory_.send_to(user_of(m), key, std::move(line), d.id, [this, mp = &m, to = d.to, req](Result<Ok> r) {
     if (const auto* no = std::get_if<Refusal>(&r)) {
       return refuse(*mp, no->code, no->code == Errc::no_such_user ? "no user '" + to + "'" : no->message, req);
     }
@@ -400,7 +400,7 @@ void Hub::invite(Member& m, const Invite& in, const std::string& req) {
     return [this, room = in.room, nickname = *nickname, key, req](Member& member) {
       answer(member, encode_member_ok(MemberAction::invite, room, nickname, req));
       directory_.send_to(user_of(member), key, encode_member_notice(MemberAction::invite, room, member.nickname_),
-                         [](Result<Ok>) {});  // only if logged in
+                         {}, [](Result<Ok>) {});  // only if logged in
     };
   });
 }

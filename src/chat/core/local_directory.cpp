@@ -12,11 +12,20 @@
 
 namespace sockit::chat {
 
-LocalDirectory::LocalDirectory(Switchboard& board, ChatStore* store) : board_(board), store_(store) {
+LocalDirectory::LocalDirectory(Switchboard& board, ChatStore* store, const ChatLimits& limits)
+    : board_(board),
+      store_(store),
+      sent_(SendWindow::Limits{limits.send_ids, limits.send_id_age}) {
   if (!store_) return;
   seq_floor_ = store_->seq_floor();
-  MutexLock lock(mu_);
-  for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = std::max(seq, seq_floor_);
+  {
+    MutexLock lock(mu_);
+    for (const auto& [room, seq] : store_->last_seqs()) seqs_[room] = std::max(seq, seq_floor_);
+  }
+  MutexLock lock(sent_mu_);
+  for (const auto& s : store_->recent_sends()) {
+    sent_.record(s.sender_key, s.send_id, s.ts_ms, std::make_shared<SendWindow::Ack>(s.seq, true));
+  }
 }
 
 LocalDirectory::~LocalDirectory() { stop(); }
@@ -66,7 +75,8 @@ bool LocalDirectory::unseat_locked(const std::shared_ptr<Room>& room, std::int64
 // ---- Numbering: the caller holds room.mu. ----
 
 bool LocalDirectory::store_append(Room& room, std::int64_t seq, std::int64_t ts, const User* sender,
-                                  const std::string& text, std::function<void()> on_commit) {
+                                  const std::string& text, const std::string& send_id,
+                                  std::function<void()> on_commit) {
   if (!store_) return true;
   StoredMessage s;
   s.room = room.name;
@@ -76,6 +86,10 @@ bool LocalDirectory::store_append(Room& room, std::int64_t seq, std::int64_t ts,
   s.sender_nickname = sender ? std::string(sender->nickname) : "System";
   s.message = text;
   s.type = sender ? "broadcast" : "system";
+  if (sender && !send_id.empty()) {
+    s.sender_key = std::string(sender->key);
+    s.send_id = send_id;
+  }
   return store_->try_append(std::move(s), std::move(on_commit));
 }
 
@@ -84,7 +98,7 @@ bool LocalDirectory::store_append(Room& room, std::int64_t seq, std::int64_t ts,
 void LocalDirectory::notify(const std::shared_ptr<Room>& room, const std::string& text) {
   const auto ts = unix_time_ms();
   const auto seq = room->last_seq + 1;
-  if (!store_append(*room, seq, ts, nullptr, text, {})) {
+  if (!store_append(*room, seq, ts, nullptr, text, {}, {})) {
     return board_.stats().dropped(DropReason::store_unavailable);
   }
   room->last_seq = seq;
@@ -168,53 +182,86 @@ void LocalDirectory::expel(const User& by, const std::string& key, const std::st
 }
 
 void LocalDirectory::publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
-                             Done<std::int64_t> done) {
+                             const std::string& send_id, Done<std::int64_t> done) {
   const auto ts = unix_time_ms();
   Result<std::int64_t> numbered = std::int64_t{0};
+  std::shared_ptr<SendWindow::Ack> first;
   {
     MutexLock lock(room->mu);
-    numbered = number_locked(user, room, text, ts, done);
-    if (const auto* seq = std::get_if<std::int64_t>(&numbered)) {
-      board_.fan_out(room, encode_broadcast(user.id, user.nickname, text, room->name, *seq, ts), user.conn);
+    first = sent_before(user, send_id, ts);
+    if (!first) {
+      numbered = number_locked(user, room, text, send_id, ts, done);
+      if (const auto* seq = std::get_if<std::int64_t>(&numbered)) {
+        board_.fan_out(room, encode_broadcast(user.id, user.nickname, text, room->name, *seq, ts), user.conn);
+      }
     }
+  }
+  if (first) {  // a resend: the first send's seq, once that one is kept
+    return first->when_kept([shard = user.shard, conn = user.conn, done, seq = first->seq()] {
+      shard->post_call(conn, [done, seq] { done(seq); });
+    });
   }
   // Without a store the seq is told at once: the answer is queued on this loop now, while the
   // fan-out waits for the loops' next drain. With one, once the store has committed it.
   if (!store_ || std::holds_alternative<Refusal>(numbered)) done(std::move(numbered));
 }
 
+std::shared_ptr<SendWindow::Ack> LocalDirectory::sent_before(const User& user, const std::string& send_id,
+                                                             std::int64_t now) {
+  if (send_id.empty()) return nullptr;
+  MutexLock lock(sent_mu_);
+  return sent_.find(user.key, send_id, now);
+}
+
 Result<std::int64_t> LocalDirectory::number_locked(const User& user, const std::shared_ptr<Room>& room,
-                                                    const std::string& text, std::int64_t ts,
-                                                    const Done<std::int64_t>& done) {
+                                                    const std::string& text, const std::string& send_id,
+                                                    std::int64_t ts, const Done<std::int64_t>& done) {
   if (!room->members.count(user.id)) {  // removed (a kick) before its own loop heard of it
     return Refusal{Errc::not_in_room, "you are not in room '" + room->name + "'"};
   }
   const auto seq = room->last_seq + 1;
+  std::shared_ptr<SendWindow::Ack> ack;
+  if (!send_id.empty()) ack = std::make_shared<SendWindow::Ack>(seq, store_ == nullptr);
   std::function<void()> committed;
   if (store_) {
-    committed = [shard = user.shard, conn = user.conn, done, seq] {
+    committed = [shard = user.shard, conn = user.conn, done, seq, ack] {
+      if (ack) ack->kept();
       shard->post_call(conn, [done, seq] { done(seq); });
     };
   }
-  if (!store_append(*room, seq, ts, &user, text, std::move(committed))) {
+  if (!store_append(*room, seq, ts, &user, text, send_id, std::move(committed))) {
     board_.stats().dropped(DropReason::store_unavailable);
     return Refusal{Errc::store_unavailable, "the message store is not writing; not sent"};
   }
   room->last_seq = seq;
+  if (ack) {
+    MutexLock lock(sent_mu_);
+    sent_.record(user.key, send_id, ts, std::move(ack));
+  }
   board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
   return seq;
 }
 
-void LocalDirectory::send_to(const User&, const std::string& key, std::string line, Done<Ok> done) {
+// A direct message's id is remembered in memory only: direct messages are not stored.
+void LocalDirectory::send_to(const User& from, const std::string& key, std::string line,
+                             const std::string& send_id, Done<Ok> done) {
   Shard* shard = nullptr;
   ConnId conn = 0;
+  bool again = false;
   {
     MutexLock lock(mu_);
-    if (const auto it = by_key_.find(key); it != by_key_.end()) {
+    const auto now = unix_time_ms();
+    again = sent_before(from, send_id, now) != nullptr;
+    if (const auto it = by_key_.find(key); !again && it != by_key_.end()) {
       shard = it->second.shard;
       conn = it->second.conn;
+      if (!send_id.empty()) {
+        MutexLock sent(sent_mu_);
+        sent_.record(from.key, send_id, now, std::make_shared<SendWindow::Ack>(0, true));
+      }
     }
   }
+  if (again) return done(Ok{});
   if (!shard) return done(Refusal{Errc::no_such_user, {}});
   board_.stats().messages_in.fetch_add(1, std::memory_order_relaxed);
   shard->post_one(conn, board_.budget().share(std::move(line)));

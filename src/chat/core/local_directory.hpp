@@ -20,6 +20,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "chat/core/directory.hpp"
+#include "chat/core/send_window.hpp"
+#include "sockit/chat/core/limits.hpp"
 #include "chat/core/switchboard.hpp"
 #include "sockit/core/mutex.hpp"
 
@@ -29,8 +31,9 @@ class ChatStore;
 
 class LocalDirectory final : public Directory {
  public:
-  /// `store` may be null (no history); both must outlive the directory.
-  LocalDirectory(Switchboard& board, ChatStore* store);
+  /// `store` may be null (no history); both must outlive the directory. `limits` gives the
+  /// window of send ids.
+  LocalDirectory(Switchboard& board, ChatStore* store, const ChatLimits& limits);
   ~LocalDirectory() override;
 
   void start() override {}
@@ -43,8 +46,9 @@ class LocalDirectory final : public Directory {
   void expel(const User& by, const std::string& key, const std::string& room,
              std::function<void(Member&)> then, Done<Ok> done) override;
   void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
-               Done<std::int64_t> done) override;
-  void send_to(const User& from, const std::string& key, std::string line, Done<Ok> done) override;
+               const std::string& send_id, Done<std::int64_t> done) override;
+  void send_to(const User& from, const std::string& key, std::string line, const std::string& send_id,
+               Done<Ok> done) override;
   void who(const User& asker, const std::string& room, Done<Members> done) override;
   void rooms(const User& asker, Done<std::vector<RoomListing>> done) override;
   void history(const User& asker, const History& request, Done<HistoryPage> done) override;
@@ -65,11 +69,15 @@ class LocalDirectory final : public Directory {
   // Numbers a broadcast of `user` in `room` and queues it to the store, whose commit runs
   // `done`; a refusal when the user has no seat there or the store refuses it.
   Result<std::int64_t> number_locked(const User& user, const std::shared_ptr<Room>& room,
-                                     const std::string& text, std::int64_t ts,
+                                     const std::string& text, const std::string& send_id, std::int64_t ts,
                                      const Done<std::int64_t>& done) SOCKIT_REQUIRES(room->mu);
+  // The first send of `user` with `send_id`, if it is in the window.
+  std::shared_ptr<SendWindow::Ack> sent_before(const User& user, const std::string& send_id, std::int64_t now)
+      SOCKIT_EXCLUDES(sent_mu_);
   // Queues the message numbered `seq` to the store (if any); false when the store refuses it.
   bool store_append(Room& room, std::int64_t seq, std::int64_t ts, const User* sender,
-                    const std::string& text, std::function<void()> on_commit) SOCKIT_REQUIRES(room.mu);
+                    const std::string& text, const std::string& send_id, std::function<void()> on_commit)
+      SOCKIT_REQUIRES(room.mu);
 
   Switchboard& board_;
   ChatStore* const store_;
@@ -91,6 +99,10 @@ class LocalDirectory final : public Directory {
   // The last seq of rooms that emptied.
   std::map<std::string, std::int64_t, std::less<>> seqs_ SOCKIT_GUARDED_BY(mu_);
   std::int64_t next_id_ SOCKIT_GUARDED_BY(mu_) = 1;
+
+  // After mu_ and Room::mu: a leaf.
+  Mutex sent_mu_;
+  SendWindow sent_ SOCKIT_GUARDED_BY(sent_mu_);
 
   boost::asio::thread_pool reads_{1};  // history: it waits for the disk, never for a loop
 };

@@ -78,6 +78,13 @@ class Fields {
     return std::string(value.get_string());
   }
 
+  // An optional send id: a non-empty string of at most kMaxSendId bytes; "" when absent.
+  std::string send_id(std::string_view key) {
+    const auto id = secret(key, kMaxSendId);
+    if (!refusal_ && id && id->empty()) fail(Errc::bad_request, quoted(key) + " is empty");
+    return refusal_ || !id ? std::string() : *id;
+  }
+
   // An optional boolean, false when absent.
   bool flag(std::string_view key) {
     if (refusal_ || absent(key)) return false;
@@ -144,6 +151,7 @@ Request read_broadcast(Fields& f) {
   request.room = f.room("room", "lobby");
   request.message = f.message("message");
   request.sender_id = f.integer("sender_id");
+  request.id = f.send_id("id");
   return request;
 }
 
@@ -170,6 +178,7 @@ Request read_direct(Fields& f) {
   Direct request;
   request.to = f.string("to");
   request.message = f.message("message");
+  request.id = f.send_id("id");
   return request;
 }
 

@@ -37,7 +37,16 @@ CREATE TABLE IF NOT EXISTS messages(
   message TEXT NOT NULL,
   type TEXT NOT NULL,
   PRIMARY KEY(room, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sends(
+  sender_key TEXT NOT NULL,
+  send_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  PRIMARY KEY(sender_key, send_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sends_by_time ON sends(ts_ms);
 )sql";
+
+constexpr auto kPruneEvery = std::chrono::minutes(1);  // sends past the window are deleted
 
 
 // Runs `body`, reporting a failed SQLite call as a chat_store_error.
@@ -61,6 +70,22 @@ sqlite::Connection open_reader(const std::filesystem::path& file) {
   return db;
 }
 
+// The sends of the last `retention`, oldest first; older ones are deleted.
+std::vector<StoredSend> read_recent_sends(sqlite3* db, std::chrono::milliseconds retention) {
+  const auto since = unix_time_ms() - retention.count();
+  sqlite::Statement prune(db, "DELETE FROM sends WHERE ts_ms < ?1");
+  {
+    sqlite::Cursor cursor(prune);
+    cursor.bind(1, since);
+    cursor.step();
+  }
+  sqlite::Statement select(db, "SELECT sender_key, send_id, seq, ts_ms FROM sends ORDER BY ts_ms");
+  sqlite::Cursor cursor(select);
+  std::vector<StoredSend> sends;
+  while (cursor.step()) sends.push_back({cursor.text(0), cursor.text(1), cursor.integer(2), cursor.integer(3)});
+  return sends;
+}
+
 std::map<std::string, std::int64_t> read_last_seqs(sqlite3* db) {
   sqlite::Statement select(db, "SELECT room, max(seq) FROM messages GROUP BY room");
   sqlite::Cursor cursor(select);
@@ -80,12 +105,16 @@ struct ChatStore::Impl {
   using Batch = std::vector<Entry>;
 
   Impl(sqlite::Connection writer_connection, sqlite::Connection reader_connection,
-       std::size_t max_queued)
+       std::size_t max_queued, std::chrono::milliseconds retention)
       : writer_db(std::move(writer_connection)),
         reader_db(std::move(reader_connection)),
         insert(writer_db.get(),
                "INSERT INTO messages(room, seq, ts_ms, sender_id, sender_nickname, message, type)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        insert_send(writer_db.get(), "INSERT OR REPLACE INTO sends VALUES (?1, ?2, ?3, ?4)"),
+        prune_sends(writer_db.get(), "DELETE FROM sends WHERE ts_ms < ?1"),
+        send_retention(retention),
+        recent_sends(read_recent_sends(writer_db.get(), retention)),
         select_page(reader_db.get(),
                     "SELECT seq, ts_ms, sender_id, sender_nickname, message, type FROM messages"
                     " WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
@@ -156,8 +185,30 @@ struct ChatStore::Impl {
       cursor.bind(6, message.message);
       cursor.bind(7, message.type);
       cursor.step();
+      if (!message.send_id.empty()) write_send(message);
     }
+    prune_if_due();
     transaction.commit();
+  }
+
+  // The send's id, in the same transaction as its message: what was acked is known after a
+  // crash, and its resend is recognised.
+  void write_send(const StoredMessage& message) {
+    sqlite::Cursor cursor(insert_send);
+    cursor.bind(1, message.sender_key);
+    cursor.bind(2, message.send_id);
+    cursor.bind(3, message.seq);
+    cursor.bind(4, message.ts_ms);
+    cursor.step();
+  }
+
+  void prune_if_due() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_prune < kPruneEvery) return;
+    sqlite::Cursor cursor(prune_sends);
+    cursor.bind(1, unix_time_ms() - send_retention.count());
+    cursor.step();
+    last_prune = now;
   }
 
   // Ends an outage first — a client that hears an ack may send its next message at once, and
@@ -276,6 +327,11 @@ struct ChatStore::Impl {
   sqlite::Connection writer_db;  // declared before the statements, so closed after them
   sqlite::Connection reader_db;
   sqlite::Statement insert;       // used by the writer thread only
+  sqlite::Statement insert_send;  // likewise
+  sqlite::Statement prune_sends;  // likewise
+  const std::chrono::milliseconds send_retention;
+  std::chrono::steady_clock::time_point last_prune{};  // the writer thread's
+  const std::vector<StoredSend> recent_sends;
   sqlite::Statement select_page;  // under read_mutex
   const std::map<std::string, std::int64_t> last_seqs;
   const std::size_t max_queue;
@@ -301,11 +357,12 @@ struct ChatStore::Impl {
 ChatStore::ChatStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<ChatStore> ChatStore::open(const std::filesystem::path& file,
-                                           std::size_t max_queue) {
+                                           std::size_t max_queue,
+                                           std::chrono::milliseconds send_retention) {
   std::unique_ptr<ChatStore> store(new ChatStore(guarded([&] {
     sqlite::Connection writer = open_writer(file);
     sqlite::Connection reader = open_reader(file);
-    return std::make_unique<Impl>(std::move(writer), std::move(reader), max_queue);
+    return std::make_unique<Impl>(std::move(writer), std::move(reader), max_queue, send_retention);
   })));
   Impl* impl = store->impl_.get();
   impl->writer = std::thread([impl] { impl->write_loop(); });
@@ -346,6 +403,8 @@ std::map<std::string, std::int64_t> ChatStore::last_seqs() const {
 }
 
 std::int64_t ChatStore::seq_floor() const noexcept { return impl_->seq_floor; }
+
+const std::vector<StoredSend>& ChatStore::recent_sends() const noexcept { return impl_->recent_sends; }
 
 bool ChatStore::try_append(StoredMessage message, OnCommit on_commit) {
   {

@@ -24,6 +24,10 @@ struct ChatLimits {
   std::chrono::milliseconds soft_queue_time{10000};
   std::size_t max_queue_total = 256 << 20;  ///< memory of all unsent output together
   std::chrono::milliseconds grace{2000};  ///< on stop, time for goodbyes to be written
+  // Exactly-once sends: a user's sends with an "id" are remembered this long, and at most
+  // this many a user; a resend of one of them is answered with the first ack, not delivered.
+  std::size_t send_ids = 10000;
+  std::chrono::seconds send_id_age{600};
 };
 
 }  // namespace sockit::chat

@@ -68,12 +68,17 @@ struct Login {
   friend bool operator==(const Login&, const Login&) = default;
 };
 
-/// {"type":"broadcast","room":…,"message":…,"sender_id":…}; the seed's client sends
+/// A client's name for one send, "id": at most kMaxSendId bytes. A send whose id the server
+/// has seen from the same user lately is not delivered again; it gets the first one's ack.
+constexpr std::size_t kMaxSendId = 64;
+
+/// {"type":"broadcast","room":…,"message":…,"sender_id":…,"id":…}; the seed's client sends
 /// sender_id (the server refuses one that is not the session's own).
 struct Broadcast {
   std::string room = "lobby";
   std::string message;
   std::optional<std::int64_t> sender_id;
+  std::string id;  ///< the send's id; empty: none
   friend bool operator==(const Broadcast&, const Broadcast&) = default;
 };
 
@@ -91,11 +96,12 @@ struct Leave {
   friend bool operator==(const Leave&, const Leave&) = default;
 };
 
-/// {"type":"direct","to":…,"message":…}; `to` is any string (an unknown or impossible
+/// {"type":"direct","to":…,"message":…,"id":…}; `to` is any string (an unknown or impossible
 /// nickname is the server's no_such_user).
 struct Direct {
   std::string to;
   std::string message;
+  std::string id;  ///< the send's id (see Broadcast::id); empty: none
   friend bool operator==(const Direct&, const Direct&) = default;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -25,6 +26,16 @@ struct StoredMessage {
   std::string sender_nickname;
   std::string message;
   std::string type;  ///< "broadcast" or "system".
+  std::string sender_key;  ///< with send_id: whose send it is (nickname_key of the sender)
+  std::string send_id;     ///< the client's id of the send (protocol "id"); empty: none
+};
+
+/// A send with an id, as kept beside its message (StoredMessage::send_id). A plain value.
+struct StoredSend {
+  std::string sender_key;
+  std::string send_id;
+  std::int64_t seq = 0;
+  std::int64_t ts_ms = 0;
 };
 
 /// A failed SQLite call or a failed store; what() names the operation and holds SQLite's
@@ -61,9 +72,11 @@ class ChatStore {
   /// Opens (creating it and its parent directories if needed) the database `file`, reads the
   /// last seq of every room, raises the seq floor past anything a crashed previous run may
   /// have numbered, and starts the writer thread. At most `max_queue` (at least 1) messages
-  /// wait uncommitted at any time. Throws chat_store_error.
+  /// wait uncommitted at any time. The ids of sends are kept `send_retention` (read back by
+  /// recent_sends(), deleted after). Throws chat_store_error.
   static std::unique_ptr<ChatStore> open(const std::filesystem::path& file,
-                                         std::size_t max_queue = 100000);
+                                         std::size_t max_queue = 100000,
+                                         std::chrono::milliseconds send_retention = std::chrono::minutes(10));
 
   ChatStore(const ChatStore&) = delete;
   ChatStore& operator=(const ChatStore&) = delete;
@@ -82,6 +95,9 @@ class ChatStore {
   /// The seqs of every room in this run must start above max(last_seqs()[room], seq_floor()):
   /// 0 after clean stops, higher after a crash. Thread safe.
   std::int64_t seq_floor() const noexcept;
+  /// The sends with an id of the last send_retention, oldest first, as read at open. Thread
+  /// safe.
+  const std::vector<StoredSend>& recent_sends() const noexcept;
 
   /// Queues `message` for the writer thread and returns true at once; returns false, queueing
   /// nothing, when the store is failing (see failure()), closed, or max_queue messages are
