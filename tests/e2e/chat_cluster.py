@@ -3,7 +3,7 @@
 all on loopback, driven by Python 3 standard-library clients (TCP and WebSocket).
 
 usage: chat_cluster.py SOCKIT SCENARIO WORKDIR
-SCENARIO: basics | order | kill9 | restart | redis-oom | redis-restart | race | nginx
+SCENARIO: basics | order | kill9 | restart | redis-oom | redis-restart | race | resend | nginx
 Prints what it checked; exits non-zero (with the reason) on the first broken guarantee.
 """
 import http.client
@@ -679,9 +679,75 @@ def behind_nginx():
     r.stop()
 
 
+def resend():
+    """A send resent with its id is delivered once: on the same node, after a reconnect to
+    another node, and after a cluster_unavailable answer to a send that Redis ran all the same
+    (it was paused past the node's timeout with the script in its input)."""
+    r = Redis()
+    a, b = Node([r.url], "a"), Node([r.url], "b")
+    bob = user(b, "bob")
+    alice = user(a, "alice")
+    first = request(alice, 1, type="broadcast", room="lobby", message="one", id="s1")
+    again = request(alice, 2, type="broadcast", room="lobby", message="one", id="s1")
+    check(again["seq"] == first["seq"], "a resend on the same node: %r then %r" % (first, again))
+    alice.close()
+
+    def login_on_b():
+        c = Client(b.tcp)
+        c.send(type="login", nickname="alice")
+        if c.recv().get("status") == "ok":  # or nickname_taken, while node a frees it
+            return c
+        c.close()
+        return None
+    holder = {}
+    wait_until(lambda: holder.setdefault("c", login_on_b()) or holder.pop("c"), 10,
+               "alice's nickname to be free on node b")
+    alice = holder["c"]
+    third = request(alice, 3, type="broadcast", room="lobby", message="one", id="s1")
+    check(third["seq"] == first["seq"], "a resend after a reconnect to node b: %r" % third)
+    print("resend: the same id on node a, then after a reconnect on node b: seq %d each time" % first["seq"])
+
+    logged = r.call("XLEN", "sockit:log:lobby")
+    r.proc.send_signal(signal.SIGSTOP)
+    try:
+        alice.send(type="broadcast", room="lobby", message="two", id="s2", req=4)
+        m = expect(alice, "error", lambda m: m.get("req") == 4, "the send while Redis is paused")
+        check(m.get("code") == "cluster_unavailable", "a send while Redis is paused: %r" % m)
+    finally:
+        r.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: a.health() == 200 and b.health() == 200, 15, "both nodes to reach Redis again")
+    # What makes a resend dangerous: Redis ran the refused send once it went on.
+    check(r.call("XLEN", "sockit:log:lobby") == logged + 1, "Redis ran the send it held while paused")
+
+    def resent():
+        alice.send(type="broadcast", room="lobby", message="two", id="s2", req=5)
+        m = alice.recv()
+        while m.get("req") != 5:
+            m = alice.recv()
+        return m if m.get("type") == "ack" else None
+    holder = {}
+    wait_until(lambda: holder.setdefault("ack", resent()) or holder.pop("ack"), 10, "the resend to be acked")
+    two = holder["ack"]["seq"]
+    end = request(alice, 6, type="broadcast", room="lobby", message="end", id="s3")["seq"]
+    got = {}
+    while True:
+        m = bob.recv()
+        if m.get("type") == "broadcast":
+            got.setdefault(m["message"], []).append(m["seq"])
+            if m["seq"] >= end:
+                break
+    check(got.get("one") == [first["seq"]], "bob got 'one' as %r" % got.get("one"))
+    check(got.get("two") == [two], "bob got 'two' as %r (the resend's ack: seq %d)" % (got.get("two"), two))
+    print("resend: a send answered cluster_unavailable (Redis paused) and resent once Redis was back:"
+          " delivered once, seq %d" % two)
+    a.stop()
+    b.stop()
+    r.stop()
+
+
 SCENARIOS = {"basics": basics, "order": order, "kill9": kill9, "restart": restart,
              "redis-oom": redis_oom, "redis-restart": redis_restart,
-             "race": race, "nginx": behind_nginx}
+             "race": race, "resend": resend, "nginx": behind_nginx}
 try:
     SCENARIOS[SCENARIO]()
 except (EOFError, OSError) as e:
