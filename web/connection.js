@@ -111,7 +111,10 @@ export function reconnectNow() {
 export function sendRequest(payload, info, background = false) {
   if (!isOpen()) return null;
   const req = ++state.reqCounter;
-  state.pending.set(req, { ...info, type: payload.type });
+  if ((payload.type === 'broadcast' || payload.type === 'direct') && !payload.id) {
+    payload = { ...payload, id: `${state.sendPrefix}-${++state.sendCounter}` };
+  }
+  state.pending.set(req, { ...info, type: payload.type, payload });
   const frame = JSON.stringify({ ...payload, req });
   if (background) {
     bgQueue.frames.push(frame);
@@ -143,18 +146,28 @@ export function takePending(msg) {
   return info;
 }
 
-// The socket is gone: unanswered requests will never be answered.
+// The socket is gone: unanswered requests will never be answered. Messages are kept and
+// sent again, with the same id, once logged in again (resendUnacked): the server delivers
+// each id once, so nothing is lost and nothing doubled.
 function forgetPending() {
   const unsent = [...state.pending.values()].filter((p) => p.type === 'broadcast' || p.type === 'direct');
   if (unsent.length > 0) {
-    showStatus('error', 'not_confirmed', `${unsent.length} message(s) may not have been delivered (connection lost)`);
+    showStatus('info', 'not_confirmed', `${unsent.length} message(s) not confirmed yet — sent again once reconnected`);
   }
+  state.unacked.push(...unsent);
   state.pending.clear();
   bgQueue.frames = [];
   for (const view of state.joined.values()) {
     view.loadingInitial = false;
     view.loadingOlder = false;
   }
+}
+
+// After a reconnect's rejoins (background requests too, so in order after them).
+export function resendUnacked() {
+  const again = state.unacked;
+  state.unacked = [];
+  for (const { payload, ...info } of again) sendRequest(payload, info, true);
 }
 
 // ---- Keep-alive ------------------------------------------------------------

@@ -5,7 +5,7 @@
  * history, pong, bye and errors (including resuming a session after a
  * reconnect).
  */
-import { abandonSocket, sendRequest, startSessionTimers, takePending } from './connection.js';
+import { abandonSocket, resendUnacked, sendRequest, startSessionTimers, takePending } from './connection.js';
 import { renderMembers, renderMessages, renderRooms, showLiveEntry, updateHistoryEdge } from './render.js';
 import {
   requestMembers, requestRooms, scheduleMembersRefresh, scheduleRoomsRefresh, selectRoom,
@@ -58,7 +58,10 @@ function onLogin(msg) {
   startSessionTimers(requestRooms);
   ensureView('lobby');
   if (resumed) resumeRooms();
-  else selectRoom('lobby');
+  else {
+    state.unacked = [];  // a new session: another user's messages are not sent
+    selectRoom('lobby');
+  }
   requestRooms();
 }
 
@@ -68,6 +71,7 @@ function resumeRooms() {
     if (view.name === 'lobby') fillGap(view);
     else sendRequest({ type: 'join', room: view.name }, { room: view.name, purpose: 'rejoin' }, true);
   }
+  resendUnacked();
   if (!state.joined.has(state.currentRoom)) selectRoom('lobby');
   else if (state.currentRoom === 'lobby') requestMembers('lobby'); // other rooms: after rejoin
   renderRooms();

@@ -18,6 +18,10 @@ export const state = {
   stopReason: null,        // 'logout' | 'fatal' — no automatic reconnect
   reqCounter: 0,
   pending: new Map(),      // req -> what the request was about
+  // Every message sent gets an id ("id"): resent after a reconnect, it is delivered once.
+  sendPrefix: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
+  sendCounter: 0,
+  unacked: [],             // messages whose ack a lost connection took: sent again on resume
   joined: new Map(),       // room name -> view
   serverRooms: new Map(),  // room name -> member count (from `rooms`)
   privateRooms: new Set(), // rooms `rooms` marked private (invite-only, --auth accounts)

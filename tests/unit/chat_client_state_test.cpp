@@ -59,7 +59,32 @@ TEST(ChatClientState, OwnMessagesAreShownWhenAcknowledgedAndFailuresSaySo) {
             std::vector<std::string>{"! not sent: too fast (rate_limited: slow down)"});
   state.on_input("in flight");
   EXPECT_EQ(state.connection_lost().print,
-            std::vector<std::string>{"! not sent (the connection was lost): in flight"});
+            std::vector<std::string>{"! not confirmed (the connection was lost): in flight; sent again on reconnect"});
+}
+
+// Every message carries a send id; one the server did not acknowledge before the connection
+// was lost is sent again, with the same id and req, once logged in again (after the rejoins).
+TEST(ChatClientState, AnUnacknowledgedMessageIsResentWithItsIdAfterAReconnect) {
+  ClientState state;
+  state.login("alice", std::nullopt);
+  state.on_message(R"({"type":"login","status":"ok","id":1,"nickname":"alice"})");
+  const auto first = state.on_input("hello").send.at(0);
+  const auto second = state.on_input("again").send.at(0);
+  const auto id_of = [](const std::string& json) {
+    const auto at = json.find(R"("id":")");
+    return at == std::string::npos ? std::string() : json.substr(at, json.find('"', at + 6) - at + 1);
+  };
+  ASSERT_FALSE(id_of(first).empty()) << first;
+  EXPECT_NE(id_of(first), id_of(second));
+  EXPECT_NE(id_of(first), id_of(ClientState().on_input("hello").send.at(0))) << "another client's ids differ";
+  state.on_message(R"({"type":"ack","req":2,"seq":7})");  // "again" was acknowledged
+  state.connection_lost();
+  state.reconnected();
+  const auto back = state.on_message(R"({"type":"login","status":"ok","id":2,"nickname":"alice"})");
+  ASSERT_FALSE(back.send.empty());
+  EXPECT_EQ(back.send.back(), first) << "the same request, id and req";
+  EXPECT_EQ(std::count(back.send.begin(), back.send.end(), second), 0);
+  EXPECT_EQ(after_time(state.on_message(R"({"type":"ack","req":1,"seq":5})").print.at(0)), "[you] hello");
 }
 
 TEST(ChatClientState, DirectMessagesRingAndOtherRoomsAreTagged) {

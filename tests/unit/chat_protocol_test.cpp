@@ -88,6 +88,8 @@ TEST(JsonFramer, SplitsTheSeedClientsStream) {
   EXPECT_EQ(events_of(login + hello + nihao),
             (std::vector<std::string>{"frame:" + login, "frame:" + hello, "frame:" + nihao}));
   EXPECT_EQ(parse_request(nihao, {}).request, Request(Broadcast{"lobby", "你好", 1}));
+  const auto with_id = R"({"type":"broadcast","message":"hi","id":")" + std::string(64, 'x') + "\"}";
+  EXPECT_EQ(parse_request(with_id, {}).request, Request(Broadcast{"lobby", "hi", std::nullopt, std::string(64, 'x')}));
 }
 
 TEST(JsonFramer, GivesTheSameEventsWhereverTheStreamIsCut) {
@@ -319,6 +321,10 @@ TEST(ParseRequest, RefusesBadInputWithTheRightCode) {
       {R"({"type":"direct","message":"hi"})", Errc::bad_request, "\"to\""},
       {R"({"type":"direct","to":5,"message":"hi"})", Errc::bad_request, "\"to\""},
       {R"({"type":"direct","to":"lisi"})", Errc::bad_request, "\"message\""},
+      {R"({"type":"broadcast","message":"hi","id":5})", Errc::bad_request, "\"id\""},
+      {R"({"type":"broadcast","message":"hi","id":""})", Errc::bad_request, "\"id\""},
+      {R"({"type":"direct","to":"lisi","message":"hi","id":")" + std::string(65, 'x') + "\"}",
+       Errc::bad_request, "\"id\""},
       {R"({"type":"history","limit":"5"})", Errc::bad_request, "\"limit\""},
       {R"({"type":"history","limit":5.0})", Errc::bad_request, "\"limit\""},
       {R"({"type":"history","before":"x"})", Errc::bad_request, "\"before\""},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <random>
 
 #include <fmt/core.h>
 #include <boost/json.hpp>
@@ -98,17 +99,28 @@ std::string ClientState::room_line(const from_server::RoomMessage& m) {
   return fmt::format("{} {}[{}] {}", when, where, nick(m.sender_nickname, m.sender_id), m.message);
 }
 
-// Sends a broadcast (to `room`) or a direct message (to `to`) with a req; it is shown when
-// acknowledged.
+ClientState::ClientState(ClientStyle style) : style_(style) {
+  std::random_device random;
+  send_prefix_ = fmt::format("{:08x}{:08x}", random(), random());
+}
+
+// Sends a broadcast (to `room`) or a direct message (to `to`) with a req and a send id; it is
+// shown when acknowledged.
 std::string ClientState::send_message(Step& step, std::string room, std::string to, std::string text) {
   const auto req = next_req_++;
-  json::object o = room.empty() ? json::object{{"type", "direct"}, {"to", to}, {"message", text}}
-                                : json::object{{"type", "broadcast"}, {"room", room}, {"message", text}};
-  o.emplace("req", req);
-  pending_.emplace(req, Pending{std::move(room), std::move(to), std::move(text)});
-  auto r = request(std::move(o));
+  Pending p{std::move(room), std::move(to), std::move(text), fmt::format("{}-{}", send_prefix_, ++sends_)};
+  auto r = encode_send(req, p);
+  pending_.emplace(req, std::move(p));
   step.send.push_back(r);
   return r;
+}
+
+std::string ClientState::encode_send(std::int64_t req, const Pending& p) {
+  json::object o = p.room.empty() ? json::object{{"type", "direct"}, {"to", p.to}, {"message", p.text}}
+                                  : json::object{{"type", "broadcast"}, {"room", p.room}, {"message", p.text}};
+  o.emplace("id", p.id);
+  o.emplace("req", req);
+  return request(std::move(o));
 }
 
 ClientState::Step ClientState::on_input(std::string_view line) {
@@ -165,12 +177,13 @@ ClientState::Step ClientState::login(const std::string& nickname,
   return step;
 }
 
+// What was not acknowledged is kept: sent again, with its id, once logged in again (the server
+// delivers an id once).
 ClientState::Step ClientState::connection_lost() {
   Step step;
   for (const auto& [req, p] : pending_) {
-    step.print.push_back(fmt::format("! not sent (the connection was lost): {}", p.text));
+    step.print.push_back(fmt::format("! not confirmed (the connection was lost): {}; sent again on reconnect", p.text));
   }
-  pending_.clear();
   logged_in_ = false;
   for (const auto& room : joined_) {  // after the reconnect, only what came later is shown
     const auto& seqs = seen_[room].seqs;
@@ -296,6 +309,7 @@ void ClientState::on_login(Step& step, const from_server::Login& m) {
     }
     step.send.push_back(request({{"type", "history"}, {"room", room}, {"limit", kCatchUp}}));
   }
+  for (const auto& [req, p] : pending_) step.send.push_back(encode_send(req, p));
 }
 
 void ClientState::on_room_ok(Step& step, const from_server::RoomOk& m) {

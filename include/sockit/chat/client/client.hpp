@@ -30,7 +30,7 @@ class ClientState {
     bool bell = false;               ///< something for this user alone arrived (a direct message)
   };
 
-  explicit ClientState(ClientStyle style = {}) : style_(style) {}
+  explicit ClientState(ClientStyle style = {});
 
   /// A typed line: `login NAME`, `send TEXT`, `/join ROOM`, `/private ROOM`, `/leave [ROOM]`,
   /// `/invite NICK`, `/kick NICK`, `/msg NICK TEXT`, `/who [ROOM]`, `/rooms`, `/history [N]`,
@@ -61,12 +61,14 @@ class ClientState {
     std::string room;  // empty for a direct message
     std::string to;
     std::string text;
+    std::string id;  // its send id: a resend after a reconnect is delivered once
   };
   struct Seen {  // a room's messages already on screen, by seq (the newest 2,000)
     std::set<std::int64_t> seqs;
     void add(std::int64_t seq);
   };
   std::string send_message(Step& step, std::string room, std::string to, std::string text);
+  static std::string encode_send(std::int64_t req, const Pending& p);
   std::string room_line(const from_server::RoomMessage& m);
   void history(Step& step, const from_server::History& m);
   void on_room_message(Step& step, const from_server::RoomMessage& m);
@@ -89,7 +91,9 @@ class ClientState {
   std::string nickname_;
   std::optional<std::string> password_;
   std::int64_t next_req_ = 1;
-  std::map<std::int64_t, Pending> pending_;
+  std::map<std::int64_t, Pending> pending_;  // kept over a lost connection, sent again after it
+  std::string send_prefix_;                  // random: this client's send ids are its own
+  std::uint64_t sends_ = 0;
   std::set<std::string> joined_;
   std::set<std::string> rejoining_;
   std::map<std::string, Seen> seen_;
