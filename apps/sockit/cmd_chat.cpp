@@ -238,13 +238,19 @@ void add_chat_user(CLI::App& chat_cmd, Action& action) {
   struct Args {
     std::string name;
     std::string data = "./sockit-data";
+    std::string cluster;  // redis://…: the accounts of a cluster instead of --data's
     bool password_stdin = false;
     chat::ScryptCost cost;
+    std::unique_ptr<chat::AccountBook> book() const {
+      return cluster.empty() ? std::make_unique<chat::AccountBook>(data) : chat::AccountBook::in_redis(cluster);
+    }
   };
   auto args = std::make_shared<Args>();
   auto common = [&](CLI::App* cmd, bool named) {
     if (named) cmd->add_option("NAME", args->name, "the nickname")->required();
-    cmd->add_option("--data", args->data, "the chat server's --data directory")->capture_default_str();
+    auto* data = cmd->add_option("--data", args->data, "the chat server's --data directory")->capture_default_str();
+    cmd->add_option("--cluster", args->cluster, "redis://HOST[:PORT][/DB]: a cluster's accounts (its first --cluster)")
+        ->excludes(data);
   };
   auto* add = user->add_subcommand("add", "Register a nickname with a password");
   auto* passwd = user->add_subcommand("passwd", "Set a new password (drops its resume tokens)");
@@ -261,28 +267,28 @@ void add_chat_user(CLI::App& chat_cmd, Action& action) {
   common(list, false);
   add->callback([args, &action] {
     action = [args] {
-      chat::AccountBook(args->data).add(args->name, read_password(args->password_stdin), args->cost);
+      args->book()->add(args->name, read_password(args->password_stdin), args->cost);
       fmt::print("registered {}\n", args->name);
       return 0;
     };
   });
   passwd->callback([args, &action] {
     action = [args] {
-      chat::AccountBook(args->data).set_password(args->name, read_password(args->password_stdin), args->cost);
+      args->book()->set_password(args->name, read_password(args->password_stdin), args->cost);
       fmt::print("new password for {}\n", args->name);
       return 0;
     };
   });
   del->callback([args, &action] {
     action = [args] {
-      chat::AccountBook(args->data).remove(args->name);
+      args->book()->remove(args->name);
       fmt::print("removed {}\n", args->name);
       return 0;
     };
   });
   list->callback([args, &action] {
     action = [args] {
-      for (const auto& a : chat::AccountBook(args->data).list()) fmt::print("{}\n", a.nickname);
+      for (const auto& a : args->book()->list()) fmt::print("{}\n", a.nickname);
       return 0;
     };
   });

@@ -69,14 +69,21 @@ std::unique_ptr<ChatStore> open_store(const ChatOptions& options) {
 }
 
 void check(const ChatOptions& options) {
-  if (options.auth.accounts && (!options.data_dir || !options.cluster.redis.empty())) {
-    throw std::invalid_argument("--auth accounts keeps the accounts in --data DIR (not with --cluster)");
+  if (options.auth.accounts && !options.data_dir && options.cluster.redis.empty()) {
+    throw std::invalid_argument("--auth accounts keeps the accounts in --data DIR (or, with --cluster, in Redis)");
   }
   if (options.data_dir && !options.cluster.redis.empty()) {
     throw std::invalid_argument("--data " + options.data_dir->string() +
                                 ": a cluster node keeps no local store (history lives in Redis); "
                                 "give --data none or leave --data out");
   }
+}
+
+// --auth accounts: in --data DIR, or with --cluster on its first Redis instance (every node's).
+std::unique_ptr<AccountBook> make_accounts(const ChatOptions& options) {
+  if (!options.auth.accounts) return nullptr;
+  if (!options.cluster.redis.empty()) return AccountBook::in_redis(options.cluster.redis.front());
+  return std::make_unique<AccountBook>(*options.data_dir);
 }
 
 // With --cluster the rooms and nicknames are in Redis; otherwise here.
@@ -105,8 +112,9 @@ struct ChatServer::Impl {
   Impl(ChatOptions o, std::unique_ptr<ChatStore> s)
       : options(std::move(o)),
         store(std::move(s)),
-        accounts(options.auth.accounts ? std::make_unique<AccountBook>(*options.data_dir) : nullptr),
-        private_rooms(options.auth.accounts ? std::make_unique<PrivateRooms>(*options.data_dir) : nullptr),
+        accounts(make_accounts(options)),
+        private_rooms(options.auth.accounts && options.data_dir ? std::make_unique<PrivateRooms>(*options.data_dir)
+                                                                 : nullptr),
         board(options.limits.max_queue_total),
         directory(make_directory(options, board, store.get())),
         hub(options.limits, board, *directory,

@@ -181,6 +181,24 @@ async function scenario(browser, base, tcp, restart) {
     await seen(alice, 'a direct answer', 'direct');
     console.log('ok: direct messages both ways');
 
+    // The connection drops right after a message went out, before its ack: the page sends it
+    // again after the reconnect, with the same id, and the room gets it once.
+    await alice.evaluate(() => {
+      const ws = window.sockitChat.state.ws;
+      const send = ws.send.bind(ws);
+      ws.send = (frame) => { send(frame); if (frame.includes('"broadcast"')) ws.close(); };
+    });
+    await say(alice, 'sent as the connection dropped');
+    await alice.locator('#conn-state[data-state="connected"]').waitFor({ timeout: 30000 });
+    await seen(alice, 'sent as the connection dropped');  // acknowledged at last
+    await seen(mallory, 'sent as the connection dropped', 'broadcast');
+    await seed.line(/^\(lobby\) \[alice\(\d+\)\] sent as the connection dropped$/);
+    await say(alice, 'and one after it');
+    await seen(mallory, 'and one after it', 'broadcast');
+    assert.equal(await mallory.locator('#messages li.msg[data-type="broadcast"] .text',
+      { hasText: 'sent as the connection dropped' }).count(), 1, 'delivered once');
+    console.log('ok: a message whose ack a dropped connection took is sent again and arrives once');
+
     await alice.fill('#join-room', 'dev');
     await alice.press('#join-room', 'Enter');
     await alice.locator('#rooms li.room[data-room="dev"].current').waitFor({ timeout: STEP_MS });

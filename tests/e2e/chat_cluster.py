@@ -3,7 +3,8 @@
 all on loopback, driven by Python 3 standard-library clients (TCP and WebSocket).
 
 usage: chat_cluster.py SOCKIT SCENARIO WORKDIR
-SCENARIO: basics | order | kill9 | restart | redis-oom | redis-restart | race | resend | nginx
+SCENARIO: basics | order | kill9 | restart | redis-oom | redis-restart | race | resend | accounts |
+          nginx
 Prints what it checked; exits non-zero (with the reason) on the first broken guarantee.
 """
 import http.client
@@ -77,12 +78,12 @@ class Node:
     """`sockit chat serve --cluster` with a TCP port and a web port; with wait, once it has its
     place in the cluster (/healthz 200)."""
 
-    def __init__(self, redis_urls, name, ttl=TTL, wait=True):
+    def __init__(self, redis_urls, name, ttl=TTL, wait=True, extra=()):
         self.name = name
         self.err = open(os.path.join(WORK, "node-%s.log" % name), "ab")
         args = [SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
                 "--node-id", name, "--node-ttl", str(ttl), "--rate", "100000",
-                "--burst", "100000", "--grace", "1", "--data", "none"]
+                "--burst", "100000", "--grace", "1", "--data", "none", *extra]
         for url in redis_urls:
             args += ["--cluster", url]
         self.proc = spawn(args, stdout=subprocess.PIPE, stderr=self.err)
@@ -745,9 +746,70 @@ def resend():
     r.stop()
 
 
+def accounts():
+    """--auth accounts on three nodes: the accounts are in Redis, `sockit chat user --cluster`
+    changes them while the nodes run, and a token one node issued works on every node."""
+    r = Redis()
+
+    def user_cmd(*args, password=None):
+        out = subprocess.run([SOCKIT, "chat", "user", *args, "--cluster", r.url], input=password,
+                             capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0, "chat user %s: %s" % (" ".join(args), out.stderr))
+        return out.stdout
+    user_cmd("add", "alice", "--password-stdin", "--cost", "10", password="secret\n")
+    check(user_cmd("list").split() == ["alice"], "user list --cluster")
+    a, b, c = (Node([r.url], n, extra=("--auth", "accounts")) for n in "abc")
+
+    def login(node, **fields):
+        cl = Client(node.tcp)
+        cl.send(type="login", req=1, **fields)
+        m = cl.recv()
+        while m.get("req") != 1:
+            m = cl.recv()
+        return cl, m
+    alice, ok = login(a, nickname="alice", password="secret")
+    check(ok.get("status") == "ok" and ok.get("token"), "alice with her password on node a: %r" % ok)
+    token = ok["token"]
+    guest, m = login(b, nickname="bob")
+    check(m.get("status") == "ok", "a guest on node b: %r" % m)
+    impostor, m = login(c, nickname="Alice")
+    check(m.get("code") == "auth_failed", "a registered nickname without its password on node c: %r" % m)
+    request(alice, 2, type="broadcast", room="lobby", message="from a registered user")
+    alice.send(type="join", room="den", private=True, req=3)
+    m = expect(alice, "error", lambda m: m.get("req") == 3, "a private room on a cluster")
+    check(m.get("code") == "forbidden", "a private room on a cluster: %r" % m)
+    alice.close()
+
+    def token_login(node):
+        cl, m = login(node, nickname="alice", token=token)
+        if m.get("status") == "ok":
+            return cl
+        cl.close()
+        check(m.get("code") == "nickname_taken", "alice's token on node %s: %r" % (node.name, m))
+        return None
+    holder = {}
+    wait_until(lambda: holder.setdefault("c", token_login(b)) or holder.pop("c"), 10,
+               "alice's token to log her in on node b")
+    holder["c"].close()
+    print("accounts: a password login on node a, its token on node b, a guest, an impostor refused")
+
+    user_cmd("passwd", "alice", "--password-stdin", "--cost", "10", password="changed\n")
+    stale, m = login(c, nickname="alice", token=token)
+    check(m.get("code") == "auth_failed", "a token from before the new password: %r" % m)
+    fresh, m = login(c, nickname="alice", password="changed")
+    check(m.get("status") == "ok", "the new password on node c: %r" % m)
+    fresh.close()
+    user_cmd("del", "alice")
+    check(user_cmd("list").split() == [], "user list after del")
+    print("accounts: `chat user passwd|del --cluster` take effect on the running nodes at once")
+    for n in (a, b, c):
+        n.stop()
+    r.stop()
+
+
 SCENARIOS = {"basics": basics, "order": order, "kill9": kill9, "restart": restart,
              "redis-oom": redis_oom, "redis-restart": redis_restart,
-             "race": race, "resend": resend, "nginx": behind_nginx}
+             "race": race, "resend": resend, "accounts": accounts, "nginx": behind_nginx}
 try:
     SCENARIOS[SCENARIO]()
 except (EOFError, OSError) as e:

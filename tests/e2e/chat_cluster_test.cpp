@@ -55,6 +55,10 @@ TEST(ChatCluster, ASendResentWithItsIdIsDeliveredOnceOnAnyNodeAndAfterAnUnavaila
   scenario("resend", "delivered once", std::chrono::seconds(120));
 }
 
+TEST(ChatCluster, AccountsLiveInRedisATokenWorksOnEveryNodeAndUserChangesApplyAtOnce) {
+  scenario("accounts", "take effect on the running nodes at once", std::chrono::seconds(120));
+}
+
 TEST(ChatCluster, TheDocumentedNginxConfigSpreadsTcpAndWebSocketUsersOverTheNodes) {
   if (!has_tool("nginx")) GTEST_SKIP() << "nginx is not installed (make test installs it)";
   scenario("nginx", "they chat as one room", std::chrono::seconds(120));

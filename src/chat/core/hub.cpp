@@ -339,8 +339,11 @@ bool Hub::owns(Member& m, const std::string& room, const std::string& req) {
 // A registered user makes `room` invite-only and enters it; a name that is public already
 // (in use, or with history) stays public. Joining a private room of one's own list enters it.
 void Hub::create_private(Member& m, const std::string& room, const std::string& req) {
-  if (!accounts_.private_rooms || !m.registered_) {
+  if (!m.registered_) {
     return refuse(m, Errc::forbidden, "private rooms are for registered users (--auth accounts)", req);
+  }
+  if (!accounts_.private_rooms) {
+    return refuse(m, Errc::forbidden, "this server keeps no private rooms (a cluster node)", req);
   }
   const auto access = access_of(m, room);
   if (access == RoomAccess::owner || access == RoomAccess::member) {

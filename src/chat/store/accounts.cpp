@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "chat/core/nickname.hpp"
+#include "chat/store/account_records.hpp"
 #include "sockit/core/clock.hpp"
 #include "sqlite/sqlite.hpp"
 
@@ -90,21 +91,141 @@ Secret new_secret(const std::string& password, const ScryptCost& cost) {
   return {std::move(salt), std::move(hash)};
 }
 
-}  // namespace
+// Runs `body`, reporting a failed SQLite call as an account_error.
+template <class Body>
+auto guarded(Body&& body) {
+  return sqlite::rethrow_as<account_error>("accounts: ", std::forward<Body>(body));
+}
 
-struct AccountBook::Impl {
-  explicit Impl(const std::filesystem::path& file)
-      : db(sqlite::open(file, {.create_parent_directories = true, .wal = true})) {
-    sqlite::exec(db.get(), kSchema, "create the account tables");
+// The tables of DATA_DIR/chat.db.
+class SqliteAccountRecords final : public AccountRecords {
+ public:
+  explicit SqliteAccountRecords(const std::filesystem::path& file)
+      : db_(sqlite::open(file, {.create_parent_directories = true, .wal = true})) {
+    sqlite::exec(db_.get(), kSchema, "create the account tables");
   }
-  sqlite::Connection db;
+
+  bool insert(const std::string& key, const AccountRecord& r) override {
+    return guarded([&] {
+      sqlite::Statement insert(db_.get(),
+                               "INSERT OR IGNORE INTO accounts (key, nickname, salt, hash, log2_n, r, p, "
+                               "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      sqlite::Cursor c(insert);
+      c.bind(1, key);
+      c.bind(2, r.nickname);
+      c.bind(3, r.salt);
+      c.bind(4, r.hash);
+      c.bind(5, std::int64_t{r.cost.log2_n});
+      c.bind(6, std::int64_t{r.cost.r});
+      c.bind(7, std::int64_t{r.cost.p});
+      c.bind(8, r.created_ms);
+      c.step();
+      return c.changes() > 0;
+    });
+  }
+
+  bool update_secret(const std::string& key, const AccountRecord& r) override {
+    return guarded([&] {
+      sqlite::Transaction tx(db_.get());
+      sqlite::Statement update(db_.get(),
+                               "UPDATE accounts SET salt = ?, hash = ?, log2_n = ?, r = ?, p = ? WHERE key = ?");
+      sqlite::Cursor c(update);
+      c.bind(1, r.salt);
+      c.bind(2, r.hash);
+      c.bind(3, std::int64_t{r.cost.log2_n});
+      c.bind(4, std::int64_t{r.cost.r});
+      c.bind(5, std::int64_t{r.cost.p});
+      c.bind(6, key);
+      c.step();
+      if (c.changes() == 0) return false;
+      drop_tokens(db_.get(), key);
+      tx.commit();
+      return true;
+    });
+  }
+
+  bool erase(const std::string& key) override {
+    return guarded([&] {
+      sqlite::Transaction tx(db_.get());
+      sqlite::Statement del(db_.get(), "DELETE FROM accounts WHERE key = ?");
+      sqlite::Cursor c(del);
+      c.bind(1, key);
+      c.step();
+      if (c.changes() == 0) return false;
+      drop_tokens(db_.get(), key);
+      tx.commit();
+      return true;
+    });
+  }
+
+  std::vector<Account> list() override {
+    return guarded([&] {
+      std::vector<Account> out;
+      sqlite::Statement all(db_.get(), "SELECT nickname, created_ms FROM accounts ORDER BY nickname");
+      sqlite::Cursor c(all);
+      while (c.step()) out.push_back({c.text(0), c.integer(1)});
+      return out;
+    });
+  }
+
+  std::optional<AccountRecord> find(const std::string& key) override {
+    return guarded([&]() -> std::optional<AccountRecord> {
+      sqlite::Statement find(db_.get(),
+                             "SELECT nickname, salt, hash, log2_n, r, p, created_ms FROM accounts WHERE key = ?");
+      sqlite::Cursor c(find);
+      c.bind(1, key);
+      if (!c.step()) return std::nullopt;
+      return AccountRecord{c.text(0), c.text(1), c.text(2),
+                           {static_cast<int>(c.integer(3)), static_cast<int>(c.integer(4)),
+                            static_cast<int>(c.integer(5))},
+                           c.integer(6)};
+    });
+  }
+
+  void add_token(const std::string& key, const std::string& digest, std::int64_t expires_ms) override {
+    guarded([&] {
+      sqlite::Transaction tx(db_.get());
+      sqlite::Statement sweep(db_.get(), "DELETE FROM account_tokens WHERE expires_ms < ?");
+      {
+        sqlite::Cursor s(sweep);
+        s.bind(1, unix_time_ms());
+        s.step();
+      }
+      sqlite::Statement insert(db_.get(),
+                               "INSERT INTO account_tokens (token_sha256, key, expires_ms) VALUES (?, ?, ?)");
+      sqlite::Cursor c(insert);
+      c.bind(1, digest);
+      c.bind(2, key);
+      c.bind(3, expires_ms);
+      c.step();
+      tx.commit();
+    });
+  }
+
+  bool has_token(const std::string& key, const std::string& digest, std::int64_t now_ms) override {
+    return guarded([&] {
+      sqlite::Statement find(db_.get(),
+                             "SELECT 1 FROM account_tokens WHERE token_sha256 = ? AND key = ? AND expires_ms >= ?");
+      sqlite::Cursor c(find);
+      c.bind(1, digest);
+      c.bind(2, key);
+      c.bind(3, now_ms);
+      return c.step();
+    });
+  }
+
+ private:
+  sqlite::Connection db_;
 };
 
-AccountBook::AccountBook(const std::filesystem::path& data_dir) {
-  impl_ = sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    return std::make_unique<Impl>(data_dir / "chat.db");
-  });
-}
+}  // namespace
+
+AccountBook::AccountBook(const std::filesystem::path& data_dir)
+    : records_(sqlite::rethrow_as<account_error>("accounts: ", [&] {
+        return std::make_unique<SqliteAccountRecords>(data_dir / "chat.db");
+      })) {}
+
+AccountBook::AccountBook(std::unique_ptr<AccountRecords> records) : records_(std::move(records)) {}
 
 AccountBook::~AccountBook() = default;
 
@@ -112,132 +233,57 @@ void AccountBook::add(const std::string& nickname, const std::string& password, 
   const auto key = nickname_key(nickname);
   const auto [salt, hash] = new_secret(password, cost);
   std::lock_guard lock(mu_);
-  sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    sqlite::Statement insert(impl_->db.get(),
-                             "INSERT OR IGNORE INTO accounts (key, nickname, salt, hash, log2_n, r, p, "
-                             "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    sqlite::Cursor c(insert);
-    c.bind(1, key);
-    c.bind(2, nickname);
-    c.bind(3, salt);
-    c.bind(4, hash);
-    c.bind(5, std::int64_t{cost.log2_n});
-    c.bind(6, std::int64_t{cost.r});
-    c.bind(7, std::int64_t{cost.p});
-    c.bind(8, unix_time_ms());
-    c.step();
-    if (c.changes() == 0) throw account_error("'" + nickname + "' is registered already (or a look-alike)");
-  });
+  if (!records_->insert(key, AccountRecord{nickname, salt, hash, cost, unix_time_ms()})) {
+    throw account_error("'" + nickname + "' is registered already (or a look-alike)");
+  }
 }
 
 void AccountBook::set_password(const std::string& nickname, const std::string& password, ScryptCost cost) {
   const auto key = nickname_key(nickname);
   const auto [salt, hash] = new_secret(password, cost);
   std::lock_guard lock(mu_);
-  sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    sqlite::Transaction tx(impl_->db.get());
-    sqlite::Statement update(impl_->db.get(),
-                             "UPDATE accounts SET salt = ?, hash = ?, log2_n = ?, r = ?, p = ? WHERE key = ?");
-    {
-      sqlite::Cursor c(update);
-      c.bind(1, salt);
-      c.bind(2, hash);
-      c.bind(3, std::int64_t{cost.log2_n});
-      c.bind(4, std::int64_t{cost.r});
-      c.bind(5, std::int64_t{cost.p});
-      c.bind(6, key);
-      c.step();
-      if (c.changes() == 0) throw account_error("no user '" + nickname + "'");
-    }
-    drop_tokens(impl_->db.get(), key);
-    tx.commit();
-  });
+  if (!records_->update_secret(key, AccountRecord{nickname, salt, hash, cost, 0})) {
+    throw account_error("no user '" + nickname + "'");
+  }
 }
 
 void AccountBook::remove(const std::string& nickname) {
   const auto key = nickname_key(nickname);
   std::lock_guard lock(mu_);
-  sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    sqlite::Transaction tx(impl_->db.get());
-    sqlite::Statement del(impl_->db.get(), "DELETE FROM accounts WHERE key = ?");
-    {
-      sqlite::Cursor c(del);
-      c.bind(1, key);
-      c.step();
-      if (c.changes() == 0) throw account_error("no user '" + nickname + "'");
-    }
-    drop_tokens(impl_->db.get(), key);
-    tx.commit();
-  });
+  if (!records_->erase(key)) throw account_error("no user '" + nickname + "'");
 }
 
 std::vector<Account> AccountBook::list() {
   std::lock_guard lock(mu_);
-  return sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    std::vector<Account> out;
-    sqlite::Statement all(impl_->db.get(), "SELECT nickname, created_ms FROM accounts ORDER BY nickname");
-    sqlite::Cursor c(all);
-    while (c.step()) out.push_back({c.text(0), c.integer(1)});
-    return out;
-  });
+  return records_->list();
 }
 
 std::optional<std::string> AccountBook::registered(const std::string& nickname) {
   const auto key = nickname_key(nickname);
   std::lock_guard lock(mu_);
-  return sqlite::rethrow_as<account_error>("accounts: ", [&]() -> std::optional<std::string> {
-    sqlite::Statement find(impl_->db.get(), "SELECT nickname FROM accounts WHERE key = ?");
-    sqlite::Cursor c(find);
-    c.bind(1, key);
-    if (!c.step()) return std::nullopt;
-    return c.text(0);
-  });
+  const auto record = records_->find(key);
+  if (!record) return std::nullopt;
+  return record->nickname;
 }
 
 bool AccountBook::check_password(const std::string& nickname, const std::string& password) {
   const auto key = nickname_key(nickname);
-  std::string salt, hash;
-  ScryptCost cost;
+  std::optional<AccountRecord> record;
   {
     std::lock_guard lock(mu_);
-    const bool found = sqlite::rethrow_as<account_error>("accounts: ", [&] {
-      sqlite::Statement find(impl_->db.get(), "SELECT salt, hash, log2_n, r, p FROM accounts WHERE key = ?");
-      sqlite::Cursor c(find);
-      c.bind(1, key);
-      if (!c.step()) return false;
-      salt = c.text(0);
-      hash = c.text(1);
-      cost = {static_cast<int>(c.integer(2)), static_cast<int>(c.integer(3)), static_cast<int>(c.integer(4))};
-      return true;
-    });
-    if (!found) return false;
+    record = records_->find(key);
   }
-  const auto computed = scrypt_hex(password, salt, cost);  // outside the lock: it is slow
-  return computed.size() == hash.size() && CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
+  if (!record) return false;
+  const auto computed = scrypt_hex(password, record->salt, record->cost);  // outside the lock: slow
+  return computed.size() == record->hash.size() &&
+         CRYPTO_memcmp(computed.data(), record->hash.data(), record->hash.size()) == 0;
 }
 
 std::string AccountBook::issue_token(const std::string& nickname, std::chrono::seconds ttl) {
   const auto key = nickname_key(nickname);
   const auto token = random_hex(kTokenBytes);
-  const auto digest = sha256_hex(token);
   std::lock_guard lock(mu_);
-  sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    sqlite::Transaction tx(impl_->db.get());
-    sqlite::Statement sweep(impl_->db.get(), "DELETE FROM account_tokens WHERE expires_ms < ?");
-    {
-      sqlite::Cursor s(sweep);
-      s.bind(1, unix_time_ms());
-      s.step();
-    }
-    sqlite::Statement insert(impl_->db.get(),
-                             "INSERT INTO account_tokens (token_sha256, key, expires_ms) VALUES (?, ?, ?)");
-    sqlite::Cursor c(insert);
-    c.bind(1, digest);
-    c.bind(2, key);
-    c.bind(3, unix_time_ms() + std::chrono::milliseconds(ttl).count());
-    c.step();
-    tx.commit();
-  });
+  records_->add_token(key, sha256_hex(token), unix_time_ms() + std::chrono::milliseconds(ttl).count());
   return token;
 }
 
@@ -246,15 +292,7 @@ bool AccountBook::check_token(const std::string& nickname, const std::string& to
   const auto key = nickname_key(nickname);
   const auto digest = sha256_hex(token);  // looked up by digest: no timing on the token itself
   std::lock_guard lock(mu_);
-  return sqlite::rethrow_as<account_error>("accounts: ", [&] {
-    sqlite::Statement find(impl_->db.get(),
-                           "SELECT 1 FROM account_tokens WHERE token_sha256 = ? AND key = ? AND expires_ms >= ?");
-    sqlite::Cursor c(find);
-    c.bind(1, digest);
-    c.bind(2, key);
-    c.bind(3, unix_time_ms());
-    return c.step();
-  });
+  return records_->has_token(key, digest, unix_time_ms());
 }
 
 }  // namespace sockit::chat

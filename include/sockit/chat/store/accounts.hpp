@@ -1,5 +1,7 @@
 // Registered chat users (`--auth accounts`): nicknames with a password, kept in the chat
-// database (DATA_DIR/chat.db, the tables `accounts` and `account_tokens`) next to the history.
+// database (DATA_DIR/chat.db, the tables `accounts` and `account_tokens`) next to the history,
+// or, for a cluster, in Redis (`sockit:account:KEY`, `sockit:tokens:KEY`) where every node
+// finds them.
 // The server checks logins against it; `sockit chat user add|passwd|del|list` changes it, also
 // while the server runs (SQLite in WAL mode; each change is one transaction).
 //
@@ -40,11 +42,18 @@ struct Account {
   std::int64_t created_ms = 0;
 };
 
-/// Thread safe (one mutex around its connection).
+class AccountRecords;
+
+/// Thread safe (one mutex around its store).
 class AccountBook {
  public:
   /// Opens (creating the tables if needed) DATA_DIR/chat.db. Throws account_error.
   explicit AccountBook(const std::filesystem::path& data_dir);
+  /// The accounts of a chat cluster, in the Redis of `redis_url` (redis://HOST[:PORT][/DB], the
+  /// cluster's first instance), shared by every node. Connects at once. Throws account_error.
+  static std::unique_ptr<AccountBook> in_redis(const std::string& redis_url);
+  /// Over `records` (internal: the two stores above).
+  explicit AccountBook(std::unique_ptr<AccountRecords> records);
   ~AccountBook();
   AccountBook(const AccountBook&) = delete;
   AccountBook& operator=(const AccountBook&) = delete;
@@ -69,9 +78,8 @@ class AccountBook {
   bool check_token(const std::string& nickname, const std::string& token);
 
  private:
-  struct Impl;
   std::mutex mu_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<AccountRecords> records_;
 };
 
 }  // namespace sockit::chat
