@@ -146,7 +146,7 @@ TEST(ChatClusterRelay, ASubscriptionAgainReadsPagesAndSkipsWhatWasTrimmed) {
   Recorder s;
   r.start_at(1);
   r.offer(msg(1), s);
-  EXPECT_TRUE(r.subscribed(s));  // after a reconnect
+  EXPECT_TRUE(r.subscribed(s));               // after a reconnect
   r.fetched(1, {msg(10), msg(11)}, true, s);  // the stream starts at 10: 2..9 were trimmed
   EXPECT_EQ(s.log.back(), "f11");
   r.fetched(11, {msg(12)}, false, s);
@@ -201,7 +201,7 @@ TEST(ChatClusterRelay, ASubscriptionConfirmedDuringAReadIsReadAgainAfterIt) {
   Recorder s;
   r.start_at(1);
   r.offer(msg(1), s);
-  r.offer(msg(3), s);  // a gap: reading
+  r.offer(msg(3), s);             // a gap: reading
   EXPECT_FALSE(r.subscribed(s));  // that read may have been answered before the SUBSCRIBE
   r.fetched(1, {msg(2)}, false, s);
   EXPECT_EQ(s.log, (Log{"d1", "f1", "d2", "d3", "f3"}));

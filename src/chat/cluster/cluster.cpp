@@ -201,8 +201,8 @@ void Cluster::subscribe(std::size_t i) {
   if (i == 0) {
     ++g->left;
     instances_[0]->sub.subscribe(
-        false, node_channel(node_), [this](std::string_view, std::string_view p) { on_direct_message(p); },
-        confirmed);
+        false, node_channel(node_),
+        [this](std::string_view, std::string_view p) { on_direct_message(p); }, confirmed);
   }
   for (auto& [name, r] : relays_) {
     if (instance_of(name) != i) continue;
@@ -229,17 +229,18 @@ void Cluster::listen(const std::string& room, Relay& r, std::function<void(bool)
   auto message = [this](std::string_view channel, std::string_view payload) {
     on_room_message(channel, payload);
   };
-  sub.subscribe(false, room_channel(room), message, [this, room, i, id, then = std::move(then)](bool ok) {
-    const auto it = relays_.find(room);
-    if (ok && it != relays_.end() && it->second.subscription == id) {
-      it->second.listening = true;
-      if (instances_[i]->up) {
-        Sink sink(*this, it->second);
-        it->second.order.subscribed(sink);
-      }
-    }
-    if (then) then(ok);
-  });
+  sub.subscribe(false, room_channel(room), message,
+                [this, room, i, id, then = std::move(then)](bool ok) {
+                  const auto it = relays_.find(room);
+                  if (ok && it != relays_.end() && it->second.subscription == id) {
+                    it->second.listening = true;
+                    if (instances_[i]->up) {
+                      Sink sink(*this, it->second);
+                      it->second.order.subscribed(sink);
+                    }
+                  }
+                  if (then) then(ok);
+                });
 }
 
 void Cluster::up(std::size_t i) {
@@ -357,9 +358,8 @@ void Cluster::on_room_message(std::string_view channel, std::string_view payload
   if (!m) return log_warn("cluster: unreadable message on {}", channel);
   Sink sink(*this, it->second);
   it->second.order.offer(std::move(*m), sink);
-  if (it->second.local == 0 && it->second.order.idle()) {  // the last local member's leave took effect
-    drop_relay_if_idle(std::string(it->first));
-  }
+  // The last local member's leave may have taken effect (the copy: only then, the key goes).
+  if (it->second.local == 0 && it->second.order.idle()) drop_relay_if_idle(std::string(it->first));
 }
 
 void Cluster::fetch(const std::string& room, std::int64_t after) {

@@ -2,8 +2,8 @@
 // members. Redis numbers the messages; they reach the node by PUBLISH (in seq order, but not
 // necessarily all of them: what is published before the node's SUBSCRIBE takes effect, or
 // while a dropped subscription is down, does not) and by reading the room's stream (once after
-// every confirmed SUBSCRIBE, and on a gap). The relay delivers each seq once, in order, and applies a
-// local member's join or leave exactly at the seq of its notice, so a member gets the messages
+// every confirmed SUBSCRIBE, and on a gap). The relay delivers each seq once, in order, and applies
+// a local member's join or leave exactly at the seq of its notice, so a member gets the messages
 // numbered from its "joined" notice up to, not including, its "left" notice — on every node.
 //
 // While a join or leave of this node's is on its way to Redis, or a stretch of the stream is

@@ -72,7 +72,9 @@ class RedisLink {
 
   /// Bytes of the replies and published messages received (as RESP), since construction.
   /// Thread safe.
-  std::uint64_t received_bytes() const noexcept { return received_bytes_.load(std::memory_order_relaxed); }
+  std::uint64_t received_bytes() const noexcept {
+    return received_bytes_.load(std::memory_order_relaxed);
+  }
 
   const RedisAddress& address() const noexcept { return address_; }
 
