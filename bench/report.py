@@ -221,6 +221,24 @@ def cluster_section(t, a, out):
     return lines, ratios
 
 
+def cluster_rooms_section(t):
+    """bench/cluster_rooms.py: what a node receives from Redis (none: no section)."""
+    n = "cluster-rooms"
+    if not t.runs.get(n):
+        return [], float("nan")
+    lines = ["## Chat cluster: what a node hears of Redis", "",
+             "4 nodes on one Redis, each with 4 rooms of its own, one reader in them and one "
+             "publisher sending 2,000 broadcasts of 100 B; all nodes at once. Bytes Redis sent over "
+             "the publishing (RESP): to each node's subscriptions "
+             "(`sockit_chat_cluster_subscription_bytes_total`), to a client subscribed to exactly "
+             "that node's rooms (its own traffic), and to a client with `PSUBSCRIBE sockit:room:*` "
+             "(what every node received before it subscribed per room).", "",
+             "| | bytes from Redis / own rooms' bytes (worst node) |", "|---|---|",
+             f"| per-room SUBSCRIBE (now) | {t.spread(n, 'ratio_after', fmt='{:.3f}')} |",
+             f"| PSUBSCRIBE sockit:room:* (before) | {t.spread(n, 'ratio_before', fmt='{:.3f}')} |"]
+    return lines, t.med(n, "ratio_after")
+
+
 def conns_section(t, a, out):
     lines = ["## Idle connections: memory per connection", "",
              f"{a.idle:,} clients connect from 127.0.0.x and stay idle: chat users logged in (each "
@@ -318,6 +336,7 @@ def main():
     half = core_ratios.get(("half", "sockit-t2"), (float("nan"),) * 2)
     cluster, cluster_ratios = cluster_section(t, a, a.out)
     two = cluster_ratios.get("cluster2-sockit", (float("nan"),) * 2)
+    rooms_heard, rooms_ratio = cluster_rooms_section(t)
     ack, ack_ratio = ack_section(t, a, a.out)
     conns, conns_ratio = conns_section(t, a, a.out)
     http, http_ratios = http_section(t, a, a.out)
@@ -342,6 +361,8 @@ def main():
            f"| chat 200 rooms deliveries/s vs Redis | {rooms[0]:.2f} | higher |",
            f"| chat, two cluster nodes on Redis vs one node alone: deliveries/s | {two[0]:.2f} | higher |",
            f"| chat, two cluster nodes on Redis vs one node alone: CPU per delivery | {two[1]:.2f} | lower |",
+           f"| chat cluster, 4 nodes with rooms of their own: bytes a node receives from Redis vs "
+           f"its own rooms' traffic | {rooms_ratio:.2f} | lower (1.0 ideal) |",
            f"| durable ack p99, vs ping p99 on the same server | {ack_ratio:.2f} | lower |",
            f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
            *[f"| HTTP {label} vs nginx | {http_ratios[key]:.2f} | higher |" for key, label, _ in HTTP_ROWS], "",
@@ -349,7 +370,7 @@ def main():
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "
            "loopback with the configurations in `bench/peers/`.", ""]
-    for section in (echo, bulk, chat, core, cluster, ack, conns, http, tls_idle_section(t)):
+    for section in (echo, bulk, chat, core, cluster, rooms_heard, ack, conns, http, tls_idle_section(t)):
         doc += section + [""]
     # What the numbers do not say by themselves (profiles, experiments), kept by hand.
     analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")

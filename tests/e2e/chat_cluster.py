@@ -4,7 +4,7 @@ all on loopback, driven by Python 3 standard-library clients (TCP and WebSocket)
 
 usage: chat_cluster.py SOCKIT SCENARIO WORKDIR
 SCENARIO: basics | order | kill9 | restart | redis-oom | redis-restart | race | resend | accounts |
-          nginx
+          subscriptions | nginx
 Prints what it checked; exits non-zero (with the reason) on the first broken guarantee.
 """
 import http.client
@@ -57,18 +57,23 @@ class Redis:
         self.proc.wait(timeout=15)
 
     def call(self, *args):
-        """One command; its reply: str for a status or bulk string, int, or an error string."""
+        """One command; its reply: str for a status or bulk string, int, list for an array, or
+        an error string."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
             s.sendall(("*%d\r\n" % len(args)).encode() +
                       b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in (str(x).encode() for x in args)))
-            f = s.makefile("rb")
-            head = f.readline()
-            if head[:1] in (b"+", b"-"):
-                return head[1:].strip().decode()
-            if head[:1] == b":":
-                return int(head[1:])
-            check(head[:1] == b"$", "redis reply %r" % head)
-            return f.read(int(head[1:]) + 2)[:-2].decode()
+            return self.reply(s.makefile("rb"))
+
+    def reply(self, f):
+        head = f.readline()
+        if head[:1] in (b"+", b"-"):
+            return head[1:].strip().decode()
+        if head[:1] == b":":
+            return int(head[1:])
+        if head[:1] == b"*":
+            return [self.reply(f) for _ in range(int(head[1:]))]
+        check(head[:1] == b"$", "redis reply %r" % head)
+        return f.read(int(head[1:]) + 2)[:-2].decode()
 
     def used_memory(self):
         return int(re.search(r"used_memory:(\d+)", self.call("INFO", "memory")).group(1))
@@ -609,6 +614,132 @@ def redis_restart():
     r.stop()
 
 
+def subscriptions():
+    """A node subscribes to the channels of the rooms it has members in, and only those: none
+    of other rooms' traffic reaches it; the last local member's leave unsubscribes; a first
+    join misses nothing published while its SUBSCRIBE was on its way; a Redis restart brings
+    the subscriptions back."""
+    r = Redis()
+    a, b = Node([r.url], "a"), Node([r.url], "b")
+
+    def room_channels():
+        return sorted(c[len("sockit:room:"):] for c in r.call("PUBSUB", "CHANNELS", "sockit:room:*"))
+
+    def numsub(room):
+        return r.call("PUBSUB", "NUMSUB", "sockit:room:" + room)[1]
+
+    def links():
+        """node -> (channels, patterns) its subscription link holds (its own channel included)"""
+        out = {}
+        for line in r.call("CLIENT", "LIST").splitlines():
+            m = re.search(r"name=sockit-(\w+)-sub .*\bsub=(\d+) psub=(\d+)", line)
+            if m:
+                out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        return out
+
+    ann, amy, ben = user(a, "ann"), user(a, "amy"), user(b, "ben")
+    request(ann, 1, type="join", room="red")
+    request(ann, 2, type="join", room="green")
+    request(ben, 1, type="join", room="blue")
+    for c in (ann, amy, ben):
+        request(c, 3, type="leave", room="lobby")
+    wait_until(lambda: room_channels() == ["blue", "green", "red"], 5,
+               "the rooms' channels to be those of the rooms with members: %r" % room_channels())
+    check(links() == {"a": (3, 0), "b": (2, 0)},
+          "node a holds its channel, red and green; node b its channel and blue: %r" % links())
+    check([numsub(x) for x in ("red", "green", "blue", "lobby")] == [1, 1, 1, 0], "PUBSUB NUMSUB")
+    print("subscriptions: node a holds red and green, node b blue (PUBSUB CHANNELS, CLIENT LIST);"
+          " the lobby, left by everyone, by nobody")
+
+    before_a, before_b = counter(a, "subscription_bytes_total"), counter(b, "subscription_bytes_total")
+    for k in range(100):
+        request(ann, 100 + k, type="broadcast", room="red", message="red %d %s" % (k, "x" * 100))
+    wait_until(lambda: counter(a, "subscription_bytes_total") >= before_a + 100 * 100, 5,
+               "node a to receive its room's messages")
+    time.sleep(0.3)
+    check(counter(b, "subscription_bytes_total") == before_b,
+          "node b received %d bytes of room red's traffic" % (counter(b, "subscription_bytes_total") - before_b))
+    print("subscriptions: 100 messages in red: node a received %d bytes, node b none" %
+          (counter(a, "subscription_bytes_total") - before_a))
+
+    # A node's first member of a room joins while another node's member publishes there: she
+    # gets every message from her join's notice on, without a gap, round after round.
+    pub = Publisher(b, "pub", 1000, window=5, hold=True)
+    pub.start()
+    rounds = 6
+    for n in range(rounds):
+        seqs = []
+        amy.send(type="join", room="load", req=1000 + n)
+        while True:
+            m = amy.recv()
+            if m.get("type") == "error":
+                fail("amy's join: %r" % m)
+            if m.get("type") in ("broadcast", "system") and m.get("room") == "load":
+                seqs.append(m["seq"])
+            if m.get("type") == "join" and m.get("req") == 1000 + n:
+                break
+        deadline = time.time() + 0.4
+        amy.sock.settimeout(0.5)
+        try:
+            while time.time() < deadline:
+                m = amy.recv()
+                if m.get("type") in ("broadcast", "system") and m.get("room") == "load":
+                    seqs.append(m["seq"])
+        except socket.timeout:
+            fail("round %d: nothing in load for amy for 0.5 s" % n)
+        amy.send(type="leave", room="load", req=2000 + n)
+        while True:
+            m = amy.recv()
+            if m.get("type") in ("broadcast", "system") and m.get("room") == "load":
+                seqs.append(m["seq"])
+            if m.get("type") == "leave" and m.get("req") == 2000 + n:
+                break
+        try:
+            amy.sock.settimeout(0.3)
+            while True:
+                m = amy.recv()
+                if m.get("type") in ("broadcast", "system") and m.get("room") == "load":
+                    seqs.append(m["seq"])
+        except socket.timeout:
+            pass
+        amy.sock.settimeout(10)
+        check(len(seqs) > 10 and seqs == list(range(seqs[0], seqs[0] + len(seqs))),
+              "round %d: amy's seqs in load are not one run without gaps: %r" % (n, seqs))
+        wait_until(lambda: numsub("load") == 1, 5, "node a to unsubscribe load after amy left")
+    pub.release.set()
+    pub.join(timeout=60)
+    check(pub.failure is None and not pub.is_alive(), pub.failure or "publisher hung")
+    print("subscriptions: %d times amy joined load on node a while node b published (%d acked):"
+          " each time every message from her join on, no gap; unsubscribed after each leave" %
+          (rounds, len(pub.acked)))
+
+    ann.close()  # the publisher (on b) is in the lobby and in load
+    wait_until(lambda: room_channels() == ["blue", "load", "lobby"] and links().get("a") == (1, 0), 5,
+               "node a to unsubscribe red and green once their last member's connection closed")
+    print("subscriptions: a closed connection's rooms are unsubscribed with its last seat")
+
+    request(amy, 3000, type="join", room="red")
+    request(ben, 3000, type="join", room="red")
+    r.stop()
+    wait_until(lambda: a.health() == 503 and b.health() == 503, 5, "the nodes to notice")
+    r.start()
+    wait_until(lambda: a.health() == 200 and b.health() == 200, 15, "the nodes to reconnect")
+    check(links() == {"a": (2, 0), "b": (5, 0)} and numsub("red") == 2,
+          "after a Redis restart: a holds its channel and red, b its channel, blue, load, lobby and"
+          " red: %r" % links())
+    ack = request(amy, 3001, type="broadcast", room="red", message="after the restart")
+    m = expect(ben, "broadcast", lambda m: m["room"] == "red", "broadcast after the restart")
+    check(m["seq"] == ack["seq"] and m["message"] == "after the restart", "%r / %r" % (m, ack))
+    ack = request(ben, 3002, type="broadcast", room="red", message="and back")
+    m = expect(amy, "broadcast", lambda m: m["room"] == "red", "broadcast after the restart")
+    check(m["seq"] == ack["seq"], "%r / %r" % (m, ack))
+    print("subscriptions: after a Redis restart both nodes subscribed to their rooms again and"
+          " messages flow both ways")
+    a.stop()
+    b.stop()
+    r.stop()
+
+
 def race():
     r = Redis()
     a, b = Node([r.url], "a"), Node([r.url], "b")
@@ -809,7 +940,8 @@ def accounts():
 
 SCENARIOS = {"basics": basics, "order": order, "kill9": kill9, "restart": restart,
              "redis-oom": redis_oom, "redis-restart": redis_restart,
-             "race": race, "resend": resend, "accounts": accounts, "nginx": behind_nginx}
+             "race": race, "resend": resend, "accounts": accounts, "subscriptions": subscriptions,
+             "nginx": behind_nginx}
 try:
     SCENARIOS[SCENARIO]()
 except (EOFError, OSError) as e:

@@ -59,6 +59,10 @@ TEST(ChatCluster, AccountsLiveInRedisATokenWorksOnEveryNodeAndUserChangesApplyAt
   scenario("accounts", "take effect on the running nodes at once", std::chrono::seconds(120));
 }
 
+TEST(ChatCluster, ANodeSubscribesToItsRoomsOnlyAndAgainAfterARedisRestart) {
+  scenario("subscriptions", "messages flow both ways", std::chrono::seconds(120));
+}
+
 TEST(ChatCluster, TheDocumentedNginxConfigSpreadsTcpAndWebSocketUsersOverTheNodes) {
   if (!has_tool("nginx")) GTEST_SKIP() << "nginx is not installed (make test installs it)";
   scenario("nginx", "they chat as one room", std::chrono::seconds(120));

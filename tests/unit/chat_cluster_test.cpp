@@ -141,13 +141,12 @@ TEST(ChatClusterRelay, AGapIsReadFromTheStreamInOrder) {
   EXPECT_EQ(s.log.size(), 6u);
 }
 
-TEST(ChatClusterRelay, CatchUpReadsPagesAndSkipsWhatWasTrimmed) {
+TEST(ChatClusterRelay, ASubscriptionAgainReadsPagesAndSkipsWhatWasTrimmed) {
   RelayRoom r;
   Recorder s;
   r.start_at(1);
   r.offer(msg(1), s);
-  EXPECT_TRUE(r.catch_up(s));
-  EXPECT_FALSE(r.catch_up(s));  // already reading
+  EXPECT_TRUE(r.subscribed(s));               // after a reconnect
   r.fetched(1, {msg(10), msg(11)}, true, s);  // the stream starts at 10: 2..9 were trimmed
   EXPECT_EQ(s.log.back(), "f11");
   r.fetched(11, {msg(12)}, false, s);
@@ -156,7 +155,7 @@ TEST(ChatClusterRelay, CatchUpReadsPagesAndSkipsWhatWasTrimmed) {
   EXPECT_TRUE(r.idle());
 }
 
-TEST(ChatClusterRelay, AFailedReadWaitsForTheNextCatchUp) {
+TEST(ChatClusterRelay, AFailedReadWaitsForTheNextSubscription) {
   RelayRoom r;
   Recorder s;
   r.start_at(1);
@@ -164,9 +163,51 @@ TEST(ChatClusterRelay, AFailedReadWaitsForTheNextCatchUp) {
   r.offer(msg(3), s);
   r.fetch_failed();
   EXPECT_EQ(s.log, (Log{"d1", "f1"}));
-  EXPECT_TRUE(r.catch_up(s));
+  EXPECT_TRUE(r.subscribed(s));
   r.fetched(1, {msg(2)}, false, s);
   EXPECT_EQ(s.log, (Log{"d1", "f1", "f1", "d2", "d3"}));
+}
+
+// The first join's SUBSCRIBE goes beside the join script: what is published between the
+// join's notice and the SUBSCRIBE taking effect comes from the stream, read once both are done.
+TEST(ChatClusterRelay, TheFirstSubscriptionReadsWhatWasPublishedBeforeItTookEffect) {
+  RelayRoom r;
+  Recorder s;
+  r.hold();
+  EXPECT_FALSE(r.subscribed(s));  // confirmed before the join's answer: no seq to read after yet
+  r.start_at(5);
+  r.mark(5, {true, 7}, s);
+  r.settle(s);
+  EXPECT_EQ(s.log, (Log{"f4"}));  // 5 and 6 were published before the SUBSCRIBE took effect
+  r.offer(msg(7), s);             // held while reading
+  r.fetched(4, {msg(5), msg(6)}, false, s);
+  EXPECT_EQ(s.log, (Log{"f4", "j7", "d5", "d6", "d7"}));
+  EXPECT_TRUE(r.idle());
+
+  RelayRoom late;  // the join's answer first, then the confirmation
+  Recorder t;
+  late.hold();
+  late.start_at(5);
+  late.mark(5, {true, 7}, t);
+  late.settle(t);
+  EXPECT_TRUE(t.log.empty());  // nothing known to be missing yet
+  EXPECT_TRUE(late.subscribed(t));
+  late.fetched(4, {msg(5)}, false, t);
+  EXPECT_EQ(t.log, (Log{"f4", "j7", "d5"}));
+}
+
+TEST(ChatClusterRelay, ASubscriptionConfirmedDuringAReadIsReadAgainAfterIt) {
+  RelayRoom r;
+  Recorder s;
+  r.start_at(1);
+  r.offer(msg(1), s);
+  r.offer(msg(3), s);             // a gap: reading
+  EXPECT_FALSE(r.subscribed(s));  // that read may have been answered before the SUBSCRIBE
+  r.fetched(1, {msg(2)}, false, s);
+  EXPECT_EQ(s.log, (Log{"d1", "f1", "d2", "d3", "f3"}));
+  r.fetched(3, {msg(4)}, false, s);
+  EXPECT_EQ(s.log.back(), "d4");
+  EXPECT_TRUE(r.idle());
 }
 
 TEST(ChatClusterRelay, NothingIsDeliveredBeforeTheFirstJoinAndForgottenMarkersStay) {

@@ -90,7 +90,7 @@ struct Cluster::Instance {
         sub(io, address, "sockit-" + node + "-sub", kRedisTimeout),
         retry(io) {}
   RedisLink cmd;  // commands and scripts, pipelined
-  RedisLink sub;  // the rooms' channels (and, on the directory, this node's)
+  RedisLink sub;  // the channels of the rooms with a Relay (and, on the directory, this node's)
   bool up = false;
   bool was_up = false;
   bool retrying = false;
@@ -111,11 +111,14 @@ struct Cluster::Conn {
   bool dropped = false;         // the connection has gone; clean up once nothing is in flight
 };
 
-// A room with members on this node (or a join on its way).
+// A room with members on this node (or a join on its way). While it exists the node is
+// subscribed to the room's channel.
 struct Cluster::Relay {
   std::shared_ptr<Room> room;  // this node's view: which shards have members (Room::shards)
   RelayRoom order;
-  std::size_t local = 0;  // local members whose join was applied
+  std::size_t local = 0;           // local members whose join was applied
+  std::uint64_t subscription = 0;  // the SUBSCRIBE that counts, by number (0: none on this link)
+  bool listening = false;          // Redis confirmed it
 };
 
 class Cluster::Sink final : public RelaySink {
@@ -184,18 +187,62 @@ void Cluster::connect(std::size_t i) {
       [this, i] { lost(i); });
 }
 
+// A new subscription link subscribes to this node's channel (on the directory) and to the
+// channel of every room with a Relay here; the instance is up once Redis confirmed them all.
 void Cluster::subscribe(std::size_t i) {
+  struct Gather {
+    std::size_t left = 1;  // one more until every subscription has been sent
+    bool failed = false;
+  };
+  auto g = std::make_shared<Gather>();
+  auto confirmed = [this, i, g](bool ok) {
+    g->failed = g->failed || !ok;
+    if (--g->left > 0) return;
+    g->failed ? retry(i) : up(i);
+  };
+  if (i == 0) {
+    ++g->left;
+    instances_[0]->sub.subscribe(
+        false, node_channel(node_),
+        [this](std::string_view, std::string_view p) { on_direct_message(p); }, confirmed);
+  }
+  for (auto& [name, r] : relays_) {
+    if (instance_of(name) != i) continue;
+    ++g->left;
+    listen(name, r, confirmed);
+  }
+  confirmed(true);
+}
+
+// Subscribes to `room`'s channel if its instance's subscription link is connected (else
+// subscribe() will, once it is). Once Redis confirms, the relay reads what was published
+// before the SUBSCRIBE took effect — at once if the instance is up; up() does it otherwise.
+// `then(ok)` after that.
+void Cluster::listen(const std::string& room, Relay& r, std::function<void(bool)> then) {
+  const auto i = instance_of(room);
   auto& sub = instances_[i]->sub;
-  auto rooms = [this](std::string_view channel, std::string_view payload) {
+  r.listening = false;
+  if (!sub.ready()) {
+    r.subscription = 0;
+    if (then) asio::post(io_, [then = std::move(then)] { then(false); });
+    return;
+  }
+  const auto id = r.subscription = ++subscribes_;
+  auto message = [this](std::string_view channel, std::string_view payload) {
     on_room_message(channel, payload);
   };
-  sub.subscribe(true, std::string(kRoomPattern), rooms, [this, i](bool ok) {
-    if (!ok) return retry(i);
-    if (i != 0) return up(i);
-    instances_[0]->sub.subscribe(
-        false, node_channel(node_), [this](std::string_view, std::string_view p) { on_direct_message(p); },
-        [this](bool direct_ok) { direct_ok ? up(0) : retry(0); });
-  });
+  sub.subscribe(false, room_channel(room), message,
+                [this, room, i, id, then = std::move(then)](bool ok) {
+                  const auto it = relays_.find(room);
+                  if (ok && it != relays_.end() && it->second.subscription == id) {
+                    it->second.listening = true;
+                    if (instances_[i]->up) {
+                      Sink sink(*this, it->second);
+                      it->second.order.subscribed(sink);
+                    }
+                  }
+                  if (then) then(ok);
+                });
 }
 
 void Cluster::up(std::size_t i) {
@@ -207,12 +254,13 @@ void Cluster::up(std::size_t i) {
   if (in.was_up) reconnects_.fetch_add(1);
   in.was_up = true;
   log_info("cluster: connected to redis {}", to_string(in.cmd.address()));
-  // Catch this instance's rooms up on what they missed while it was away.
+  // Catch this instance's rooms up on what they missed while it was away (or before their
+  // SUBSCRIBE took effect).
   in.catching_up = 0;
   for (auto& [name, r] : relays_) {
-    if (instance_of(name) != i) continue;
+    if (instance_of(name) != i || !r.listening) continue;
     Sink sink(*this, r);
-    if (r.order.catch_up(sink)) ++in.catching_up;
+    if (r.order.subscribed(sink)) ++in.catching_up;
   }
   retry_orphans();
   if (!ready_) return take_over();
@@ -240,6 +288,9 @@ void Cluster::retry(std::size_t i) {
   in.retrying = true;
   in.cmd.close();  // pending requests get their failure now
   in.sub.close();
+  for (auto& [name, r] : relays_) {
+    if (instance_of(name) == i) r.subscription = 0, r.listening = false;
+  }
   std::uniform_int_distribution<int> jitter(0, static_cast<int>(in.backoff.count() / 4));
   static thread_local std::minstd_rand rng{std::random_device{}()};
   in.retry.expires_after(in.backoff + std::chrono::milliseconds(jitter(rng)));
@@ -276,8 +327,9 @@ void Cluster::unavailable(Shard* shard, ConnId conn, const Done<T>& done) {
 Cluster::Relay& Cluster::relay(const std::string& room) {
   auto it = relays_.find(room);
   if (it == relays_.end()) {
-    it = relays_.emplace(room, Relay{std::make_shared<Room>(room, 0), {}, 0}).first;
+    it = relays_.emplace(room, Relay{std::make_shared<Room>(room, 0), {}, 0, 0, false}).first;
     local_rooms_.store(relays_.size());
+    listen(room, it->second);
   }
   return it->second;
 }
@@ -293,8 +345,11 @@ void Cluster::settle(const std::string& room) {
 void Cluster::drop_relay_if_idle(const std::string& room) {
   const auto it = relays_.find(room);
   if (it == relays_.end() || it->second.local != 0 || !it->second.order.idle()) return;
+  auto& sub = instances_[instance_of(room)]->sub;
+  const auto channel = room_channel(room);
   relays_.erase(it);
   local_rooms_.store(relays_.size());
+  sub.unsubscribe(channel);
 }
 
 void Cluster::on_room_message(std::string_view channel, std::string_view payload) {
@@ -305,6 +360,8 @@ void Cluster::on_room_message(std::string_view channel, std::string_view payload
   if (!m) return log_warn("cluster: unreadable message on {}", channel);
   Sink sink(*this, it->second);
   it->second.order.offer(std::move(*m), sink);
+  // The last local member's leave may have taken effect (the copy: only then, the key goes).
+  if (it->second.local == 0 && it->second.order.idle()) drop_relay_if_idle(std::string(it->first));
 }
 
 void Cluster::fetch(const std::string& room, std::int64_t after) {
@@ -878,6 +935,7 @@ std::optional<Gauges> Cluster::gauges() const {
   g.reaped_nodes = reaped_.load();
   g.heartbeat_failures = heartbeat_failures_.load();
   g.expiry_checks = expiry_checks_.load();
+  for (const auto& in : instances_) g.subscription_bytes += in->sub.received_bytes();
   return g;
 }
 

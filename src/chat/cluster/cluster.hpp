@@ -3,9 +3,10 @@
 //
 // Rooms are spread over the Redis instances by instance_for_room(); nicknames, user ids and
 // the nodes' heartbeats are on the first instance (the directory). A room message is numbered,
-// kept and published by one script; every node reads the rooms' channels (PSUBSCRIBE) and hands
-// each room's messages to its local members through a RelayRoom, which keeps seq order and
-// reads the room's stream to fill what a dropped subscription missed.
+// kept and published by one script; a node subscribes to the channels of the rooms it has
+// members in (a Relay each) and hands each room's messages to its local members through a
+// RelayRoom, which keeps seq order and reads the room's stream to fill what the subscription
+// missed (before it took effect, or while it was down).
 //
 // It is the Redis implementation of Directory (directory.hpp). Threads: the cluster has one
 // thread of its own that does all Redis I/O and owns all state below. The request members are
@@ -102,6 +103,7 @@ class Cluster final : public Directory {
 
   // Rooms (cluster thread).
   Relay& relay(const std::string& room);
+  void listen(const std::string& room, Relay& r, std::function<void(bool)> then = {});
   void settle(const std::string& room);
   void on_room_message(std::string_view channel, std::string_view payload);
   void on_direct_message(std::string_view payload);
@@ -150,6 +152,7 @@ class Cluster final : public Directory {
   // The cluster thread's state.
   std::unordered_map<ConnId, Conn> conns_;
   std::map<std::string, Relay, std::less<>> relays_;
+  std::uint64_t subscribes_ = 0;  // SUBSCRIBEs to rooms' channels sent
   struct Orphan {  // a user whose removal Redis missed (it was down): retried on reconnect
     std::int64_t id;
     std::string nick, key;

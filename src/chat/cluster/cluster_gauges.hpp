@@ -17,6 +17,7 @@ struct Gauges {
   std::uint64_t reaped_nodes = 0;       ///< dead nodes whose users this node removed
   std::uint64_t heartbeat_failures = 0; ///< heartbeats Redis did not take (down, out of memory)
   std::uint64_t expiry_checks = 0;      ///< looks for silent nodes to remove
+  std::uint64_t subscription_bytes = 0; ///< received on the subscription links (RESP)
 };
 
 }  // namespace sockit::chat::cluster

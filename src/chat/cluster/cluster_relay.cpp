@@ -30,8 +30,16 @@ void RelayRoom::offer(RoomMessage m, RelaySink& sink) {
   release(sink);
 }
 
-bool RelayRoom::catch_up(RelaySink& sink) {
-  if (delivered_ < 0 || fetching_) return false;
+bool RelayRoom::subscribed(RelaySink& sink) {
+  owed_ = true;
+  return read_owed(sink);
+}
+
+// A read that was on its way when the subscription was confirmed may have been answered before
+// the SUBSCRIBE took effect: the owed one waits for it and goes after.
+bool RelayRoom::read_owed(RelaySink& sink) {
+  if (!owed_ || delivered_ < 0 || fetching_) return false;
+  owed_ = false;
   start_fetch(sink);
   return true;
 }
@@ -81,6 +89,7 @@ void RelayRoom::release(RelaySink& sink) {
     delivered_ = seq;
     held_.erase(first);
   }
+  read_owed(sink);
 }
 
 }  // namespace sockit::chat::cluster

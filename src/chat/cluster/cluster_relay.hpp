@@ -1,8 +1,9 @@
 // Internal: the order in which one node hands a room's messages from Redis to its local
 // members. Redis numbers the messages; they reach the node by PUBLISH (in seq order, but not
-// necessarily all of them: a dropped subscription misses some) and by reading the room's stream
-// (after a reconnect or a gap). The relay delivers each seq once, in order, and applies a
-// local member's join or leave exactly at the seq of its notice, so a member gets the messages
+// necessarily all of them: what is published before the node's SUBSCRIBE takes effect, or
+// while a dropped subscription is down, does not) and by reading the room's stream (once after
+// every confirmed SUBSCRIBE, and on a gap). The relay delivers each seq once, in order, and applies
+// a local member's join or leave exactly at the seq of its notice, so a member gets the messages
 // numbered from its "joined" notice up to, not including, its "left" notice — on every node.
 //
 // While a join or leave of this node's is on its way to Redis, or a stretch of the stream is
@@ -57,9 +58,11 @@ class RelayRoom {
 
   /// A message published to the room.
   void offer(RoomMessage m, RelaySink& sink);
-  /// Reads everything after what was delivered (after a reconnect); false (nothing to do)
-  /// before start_at or while a read is on its way.
-  bool catch_up(RelaySink& sink);
+  /// Redis confirmed the node's SUBSCRIBE to the room's channel (the first, or again after a
+  /// reconnect): from now on every message reaches offer(). What was published before it is
+  /// read from the stream once, after what was delivered — now (true), or as soon as the relay
+  /// has started (start_at) and no read is on its way.
+  bool subscribed(RelaySink& sink);
   /// The stream's messages after `after`; `more` when the page was full and the rest follows.
   void fetched(std::int64_t after, std::vector<RoomMessage> page, bool more, RelaySink& sink);
   /// The stream could not be read: what is held waits for the next catch_up().
@@ -74,10 +77,12 @@ class RelayRoom {
   void release(RelaySink& sink);
   void apply_markers_upto(std::int64_t seq, RelaySink& sink);
   void start_fetch(RelaySink& sink);
+  bool read_owed(RelaySink& sink);
 
   std::int64_t delivered_ = -1;  // the last seq handed on; -1: not started
   int holds_ = 0;
   bool fetching_ = false;
+  bool owed_ = false;  // a read of the stream sent after the last subscribed() is still due
   std::map<std::int64_t, RoomMessage> held_;  // by seq
   std::multimap<std::int64_t, Marker> markers_;
   std::uint64_t skipped_ = 0;

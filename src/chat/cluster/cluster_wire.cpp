@@ -62,6 +62,7 @@ std::string seats_key(std::string_view node) { return fmt::format("sockit:seats:
 std::string nick_key(std::string_view key) { return fmt::format("sockit:nick:{}", key); }
 std::string nicks_key(std::string_view node) { return fmt::format("sockit:nicks:{}", node); }
 std::string node_channel(std::string_view node) { return fmt::format("sockit:node:{}", node); }
+std::string room_channel(std::string_view room) { return fmt::format("{}{}", kRoomChannelPrefix, room); }
 
 std::optional<RoomMessage> parse_room_message(std::string_view payload) {
   const auto nl = payload.find('\n');

@@ -38,7 +38,7 @@ std::string seats_key(std::string_view node);    ///< set of "ID ROOM" a node's 
 std::string nick_key(std::string_view key);      ///< "NODE CONN ID NICKNAME" of a nickname_key
 std::string nicks_key(std::string_view node);    ///< set of the nickname keys a node holds
 std::string node_channel(std::string_view node); ///< direct messages to a node's users
-inline constexpr std::string_view kRoomPattern = "sockit:room:*";  ///< every room's channel
+std::string room_channel(std::string_view room); ///< a room's numbered messages, published
 inline constexpr std::string_view kRoomChannelPrefix = "sockit:room:";
 inline constexpr std::string_view kRoomsKey = "sockit:rooms";      ///< set: rooms with members
 inline constexpr std::string_view kNodesKey = "sockit:nodes";      ///< zset: node -> expiry ms

@@ -11,6 +11,32 @@
 namespace sockit::chat::cluster {
 namespace asio = boost::asio;
 
+namespace {
+
+std::size_t digits(long long n) { return std::to_string(n).size(); }
+
+// The size of `r` as Redis sent it (RESP2).
+std::uint64_t resp_size(const redisReply* r) {
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      return 1 + digits(static_cast<long long>(r->len)) + 2 + r->len + 2;
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+      return 1 + r->len + 2;
+    case REDIS_REPLY_INTEGER:
+      return 1 + digits(r->integer) + 2;
+    case REDIS_REPLY_ARRAY: {
+      std::uint64_t n = 1 + digits(static_cast<long long>(r->elements)) + 2;
+      for (std::size_t i = 0; i < r->elements; ++i) n += resp_size(r->element[i]);
+      return n;
+    }
+    default:  // nil
+      return 5;
+  }
+}
+
+}  // namespace
+
 // hiredis' event hooks on one descriptor: it asks for read/write interest, we wait for the
 // descriptor to be ready and hand the event back. Shared with the pending waits, which may
 // complete after hiredis has let go of the context (cleanup).
@@ -153,7 +179,9 @@ void RedisLink::close() {
     redisAsyncFree(ac);  // pending callbacks run now with a null reply
   }
   state_ = State::idle;
-  for (auto& [channel, ready] : confirming) ready(false);
+  for (auto& [channel, waiting] : confirming) {
+    for (auto& ready : waiting) ready(false);
+  }
 }
 
 // While commands wait for replies, a link that has made no progress for `timeout_` is dead
@@ -196,6 +224,7 @@ void RedisLink::on_reply(redisAsyncContext*, void* reply, void* privdata) {
   RedisLink* link = p->link;
   if (link->pending_ > 0) --link->pending_;
   link->progress_ = std::chrono::steady_clock::now();
+  if (reply) link->count(static_cast<const redisReply*>(reply));
   p->cb(static_cast<const redisReply*>(reply));
 }
 
@@ -226,34 +255,51 @@ void RedisLink::subscribe(bool pattern, const std::string& channel, OnMessage on
   }
   const char* argv[] = {pattern ? "PSUBSCRIBE" : "SUBSCRIBE", channel.c_str()};
   const std::size_t lens[] = {std::string_view(argv[0]).size(), channel.size()};
-  subscriptions_[channel] = std::move(on_message);
-  confirming_[channel] = std::move(ready);
   if (redisAsyncCommandArgv(ac_, &RedisLink::on_subscription, this, 2, argv, lens) != REDIS_OK) {
-    subscriptions_.erase(channel);
-    auto r = std::move(confirming_[channel]);
-    confirming_.erase(channel);
-    asio::post(io_, [r = std::move(r)] { r(false); });
+    return asio::post(io_, [ready = std::move(ready)] { ready(false); });
+  }
+  subscriptions_[channel] = std::move(on_message);
+  confirming_[channel].push_back(std::move(ready));
+}
+
+void RedisLink::unsubscribe(const std::string& channel) {
+  const auto it = subscriptions_.find(channel);
+  if (it == subscriptions_.end()) return;
+  subscriptions_.erase(it);
+  if (state_ != State::ready) return;
+  // hiredis keeps the channel's callback until the last confirmation of a SUBSCRIBE sent
+  // before this has come, so the confirmations of a channel subscribed again stay in order.
+  const char* argv[] = {"UNSUBSCRIBE", channel.c_str()};
+  const std::size_t lens[] = {11, channel.size()};
+  if (redisAsyncCommandArgv(ac_, nullptr, nullptr, 2, argv, lens) != REDIS_OK) {
+    log_warn("redis {}: could not send UNSUBSCRIBE {}", to_string(address_), channel);
   }
 }
 
-// Every reply on a subscribed channel: its confirmation, then each message.
+void RedisLink::count(const redisReply* r) {
+  received_bytes_.fetch_add(resp_size(r), std::memory_order_relaxed);
+}
+
+// Every reply on a subscribed channel: its confirmations, then each message.
 void RedisLink::on_subscription(redisAsyncContext*, void* reply, void* privdata) {
   auto* link = static_cast<RedisLink*>(privdata);
   const auto* r = static_cast<const redisReply*>(reply);
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
+  link->count(r);
   const std::string_view kind(r->element[0]->str, r->element[0]->len);
   link->progress_ = std::chrono::steady_clock::now();
   if (kind == "subscribe" || kind == "psubscribe") {
     const std::string_view channel(r->element[1]->str, r->element[1]->len);
     const auto it = link->confirming_.find(channel);
-    if (it == link->confirming_.end()) return;
-    auto ready = std::move(it->second);
-    link->confirming_.erase(it);
+    if (it == link->confirming_.end() || it->second.empty()) return;
+    auto ready = std::move(it->second.front());
+    it->second.pop_front();
+    if (it->second.empty()) link->confirming_.erase(it);
     return ready(true);
   }
   // message: [kind, channel, payload]; pmessage: [kind, pattern, channel, payload]
   const bool pmessage = kind == "pmessage";
-  if (!pmessage && kind != "message") return;
+  if (!pmessage && kind != "message") return;  // (p)unsubscribe
   if (pmessage && r->elements < 4) return;
   const std::string_view key(r->element[1]->str, r->element[1]->len);
   const auto* channel = r->element[pmessage ? 2 : 1];

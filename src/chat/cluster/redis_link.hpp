@@ -9,8 +9,11 @@
 // pending callback is then called once with a null reply.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -58,9 +61,20 @@ class RedisLink {
   /// Runs `script` by its SHA-1, sending its text when Redis does not know it yet.
   void eval(const Script& script, std::vector<std::string> args, Callback cb);
   /// PSUBSCRIBE (`pattern`) or SUBSCRIBE; `on_message` gets every message; `ready(true)` once
-  /// Redis confirmed. Only on a link used for nothing but subscriptions.
+  /// Redis confirmed (from then on every message published there reaches `on_message`),
+  /// `ready(false)` if the link drops first. Confirmations of one channel come in the order of
+  /// the calls, also across unsubscribe(). Only on a link used for nothing but subscriptions.
   void subscribe(bool pattern, const std::string& channel, OnMessage on_message,
                  std::function<void(bool)> ready);
+  /// UNSUBSCRIBE: `on_message` hears no more of `channel` from now on. Nothing to do (and
+  /// nothing sent) when it is not subscribed on this connection.
+  void unsubscribe(const std::string& channel);
+
+  /// Bytes of the replies and published messages received (as RESP), since construction.
+  /// Thread safe.
+  std::uint64_t received_bytes() const noexcept {
+    return received_bytes_.load(std::memory_order_relaxed);
+  }
 
   const RedisAddress& address() const noexcept { return address_; }
 
@@ -77,6 +91,7 @@ class RedisLink {
   void failed();
   void watch();
   void send(const std::vector<std::string>& args, Pending* pending);
+  void count(const redisReply* r);
 
   boost::asio::io_context& io_;
   const RedisAddress address_;
@@ -91,7 +106,8 @@ class RedisLink {
   std::chrono::steady_clock::time_point progress_{};  // the last reply, or the first command
   boost::asio::steady_timer watchdog_;
   std::map<std::string, OnMessage, std::less<>> subscriptions_;  // by channel or pattern
-  std::map<std::string, std::function<void(bool)>, std::less<>> confirming_;
+  std::map<std::string, std::deque<std::function<void(bool)>>, std::less<>> confirming_;
+  std::atomic<std::uint64_t> received_bytes_{0};
 };
 
 }  // namespace sockit::chat::cluster

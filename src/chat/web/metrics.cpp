@@ -124,6 +124,10 @@ void cluster_state(Page& page, const cluster::Gauges& g) {
   page.family("sockit_chat_cluster_expiry_checks_total", "counter",
               "Looks for silent nodes, made while this node's own heartbeats are sound.");
   page.sample("sockit_chat_cluster_expiry_checks_total", g.expiry_checks);
+  page.family("sockit_chat_cluster_subscription_bytes_total", "counter",
+              "Bytes Redis sent this node on its subscriptions: the messages of the rooms it has "
+              "members in, and its users' direct messages.");
+  page.sample("sockit_chat_cluster_subscription_bytes_total", g.subscription_bytes);
 }
 
 }  // namespace
