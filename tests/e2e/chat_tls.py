@@ -6,7 +6,6 @@ nowhere; SIGHUP loads a new certificate without dropping a connection.
 
 usage: chat_tls.py SOCKIT WORKDIR
 """
-import json
 import os
 import re
 import signal
@@ -14,7 +13,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -164,59 +162,9 @@ def main():
     proc.send_signal(signal.SIGTERM)
     check(proc.wait(timeout=15) == 0, "clean stop")
     metrics_guard()
-    slow_reader(catches_up=False)
-    slow_reader(catches_up=True)
+    # A slow reader over TLS (whole lines, then slow_consumer) is tested in process:
+    # tests/unit/chat_tls_session_test.cpp.
     print("tls: ok")
-
-
-def slow_reader(catches_up):
-    """A reader over TLS that reads slowly (~100 kB/s) while a publisher sends 3 MB stays above
-    the soft queue limit (256 kB) for 0.5 s and is cut. If it stays slow, the close a second later still leaves
-    it whole lines only (TLS records end where messages end); if it catches up, its last line is
-    slow_consumer, as over plain TCP. (Its whole backlog was once in flight when it was cut: it
-    got a truncated line and no error.)"""
-    proc = spawn([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data",
-                  "none", "--tls-cert", path("server.pem"), "--tls-key", path("server.key"),
-                  "--rate", "100000", "--burst", "100000", "--max-queue-bytes", "2097152",
-                  "--soft-queue-bytes", "262144", "--soft-queue-seconds", "0.5"],
-                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = read_until(proc, lambda o: b"web page on" in o)
-    port = int(re.search(rb"listening on 127\.0\.0\.1:(\d+) \(tls", out).group(1))
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.settimeout(20)
-    raw.connect(("127.0.0.1", port))
-    slow = trusting().wrap_socket(raw, server_hostname="localhost")
-    slow.sendall(b'{"type":"login","nickname":"slow"}\n')
-    check(b'"status":"ok"' in slow.recv(4096), "the slow reader logs in")
-    got = []
-
-    def read():
-        fast_from = time.monotonic() + (1.2 if catches_up else 3600)
-        try:
-            while True:
-                data = slow.recv(2048)
-                if not data:
-                    return
-                got.append(data)
-                if time.monotonic() < fast_from:
-                    time.sleep(0.02)
-        except (OSError, ssl.SSLError):
-            return  # an abrupt end: what came before is judged
-    reader = threading.Thread(target=read)
-    reader.start()
-    pub = TlsClient(port, "pub")
-    for i in range(3000):
-        pub.send(type="broadcast", message="%d-%s" % (i, "x" * 1000))
-    reader.join(30)
-    data = b"".join(got)
-    check(data.endswith(b"\n"), "whole lines only: %r" % data[-80:])
-    last = json.loads(data.rstrip(b"\n").rsplit(b"\n", 1)[-1])
-    if catches_up:
-        check(last.get("code") == "slow_consumer", "then slow_consumer: %r" % last)
-    proc.send_signal(signal.SIGTERM)
-    check(proc.wait(timeout=15) == 0, "clean stop")
-    print("a slow reader over TLS gets whole lines%s" % (", then slow_consumer" if catches_up else ""))
 
 
 def get(port, target, token=None):

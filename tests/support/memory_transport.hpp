@@ -1,7 +1,8 @@
 // Test support: a chat connection in memory, so a Session runs in process without a socket.
 // The test plays the peer: it sends frames, and reads what the server wrote at the pace it
 // chooses. The peer's receive window (what a socket would buffer before the writer blocks) is a
-// number of bytes; nothing here is timed.
+// number of bytes; nothing here is timed. Bytes the peer sends go through the TCP transport's
+// framing (JsonFramer, take_frames), so garbage and oversize frames arrive as they would.
 #pragma once
 
 #include <algorithm>
@@ -9,13 +10,16 @@
 #include <deque>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "chat/transport/tcp_transport.hpp"
 #include "chat/transport/transport.hpp"
+#include "sockit/chat/protocol/framing.hpp"
 #include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat::test {
@@ -23,8 +27,14 @@ namespace sockit::chat::test {
 /// Not thread safe: the session's loop and the test's code on that loop only.
 class MemoryTransport final : public Transport {
  public:
-  explicit MemoryTransport(boost::asio::any_io_executor executor, std::size_t window = kUnlimited)
-      : executor_(std::move(executor)), window_(window), input_(executor_), room_(executor_) {}
+  /// `max_frame_bytes`: the framer's limit for what send_bytes() sends (ChatLimits's).
+  explicit MemoryTransport(boost::asio::any_io_executor executor, std::size_t window = kUnlimited,
+                           std::size_t max_frame_bytes = 65536)
+      : executor_(std::move(executor)),
+        window_(window),
+        framer_(max_frame_bytes),
+        input_(executor_),
+        room_(executor_) {}
 
   static constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
 
@@ -33,6 +43,15 @@ class MemoryTransport final : public Transport {
   /// The peer sends one frame (one JSON object).
   void send(std::string frame) {
     inbound_.push_back({Inbound::Kind::frame, std::move(frame)});
+    input_.cancel();
+  }
+  /// The peer sends raw bytes, framed as the TCP transport frames them: JSON objects back to
+  /// back with or without newlines, garbage (bad_json), an object past the limit (too_large).
+  void send_bytes(std::string_view bytes) {
+    framer_.feed(bytes);
+    std::vector<Inbound> arrived;
+    take_frames(framer_, arrived);
+    for (auto& in : arrived) inbound_.push_back(std::move(in));
     input_.cancel();
   }
   /// The peer reads `n` more bytes of what it was sent (all: kUnlimited): room for the writer.
@@ -62,7 +81,7 @@ class MemoryTransport final : public Transport {
   boost::asio::any_io_executor executor() override { return executor_; }
 
   boost::system::error_code read_now(std::vector<Inbound>& out) override {
-    if (aborted_) return boost::asio::error::operation_aborted;
+    if (closed_) return boost::asio::error::operation_aborted;
     if (inbound_.empty()) return boost::asio::error::would_block;
     for (auto& in : inbound_) out.push_back(std::move(in));
     inbound_.clear();
@@ -70,12 +89,12 @@ class MemoryTransport final : public Transport {
   }
 
   boost::asio::awaitable<std::tuple<boost::system::error_code>> readable() override {
-    while (inbound_.empty() && !aborted_) {
+    while (inbound_.empty() && !closed_) {
       input_.expires_at(boost::asio::steady_timer::time_point::max());
       co_await input_.async_wait(server::tuple_awaitable);
     }
-    co_return std::tuple{aborted_ ? boost::system::error_code(boost::asio::error::operation_aborted)
-                                  : boost::system::error_code{}};
+    co_return std::tuple{closed_ ? boost::system::error_code(boost::asio::error::operation_aborted)
+                                 : boost::system::error_code{}};
   }
 
   bool can_try_write() const noexcept override { return true; }
@@ -94,7 +113,7 @@ class MemoryTransport final : public Transport {
     for (const auto& m : batch) size += m->size();
     size -= offset;
     while (total < size) {
-      if (aborted_)
+      if (closed_)
         co_return std::pair{boost::system::error_code(boost::asio::error::operation_aborted),
                             total};
       const auto n = take(std::span(batch), offset + total);
@@ -106,18 +125,24 @@ class MemoryTransport final : public Transport {
     co_return std::pair{boost::system::error_code{}, total};
   }
 
+  // Like TCP's: the connection closes after the last write, which ends the reader too.
   boost::asio::awaitable<void> finish(DisconnectReason) override {
     finished_ = true;
+    close();
     co_return;
   }
 
   void abort() noexcept override {
     aborted_ = true;
-    input_.cancel();
-    room_.cancel();
+    close();
   }
 
  private:
+  void close() noexcept {
+    closed_ = true;
+    input_.cancel();
+    room_.cancel();
+  }
   // Writes what the window has room for of `batch` from byte `offset` on; returns how much.
   std::size_t take(std::span<const Encoded> batch, std::size_t offset) {
     const std::size_t unread = written_.size() - read_;
@@ -142,11 +167,13 @@ class MemoryTransport final : public Transport {
 
   boost::asio::any_io_executor executor_;
   std::size_t window_;
+  JsonFramer framer_;
   std::deque<Inbound> inbound_;
   std::string written_;
   std::size_t read_ = 0;
-  bool finished_ = false;
-  bool aborted_ = false;
+  bool finished_ = false;  // closed by finish(), after the last write
+  bool aborted_ = false;   // closed by abort()
+  bool closed_ = false;    // either: reads and writes fail
   boost::asio::steady_timer input_;  // readable() waits on it; cancelled when a frame arrives
   boost::asio::steady_timer room_;   // write() waits on it; cancelled when the peer reads
 };

@@ -1,21 +1,13 @@
 // A chat Session in process, over an in-memory transport (support/memory_transport.hpp): the
 // test is the peer, and reads at the pace it chooses. What the binary-driven tests check
 // through sockets and timing, checked here by counting bytes.
-#include <chrono>
-#include <functional>
-#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 
-#include "chat/core/session.hpp"
-#include "sockit/chat/protocol/server_message.hpp"
-#include "support/chat_core.hpp"
-#include "support/memory_transport.hpp"
+#include "support/chat_session.hpp"
 
 namespace sockit::chat {
 namespace {
@@ -23,73 +15,9 @@ namespace {
 namespace asio = boost::asio;
 using test::MemoryTransport;
 
-// One loop, driven by the test's thread.
-class ChatSession : public ::testing::Test {
- protected:
-  struct Peer {
-    explicit Peer(asio::any_io_executor ex, std::size_t window)
-        : transport(std::move(ex), window) {}
-    MemoryTransport transport;
-    bool ended = false;
-  };
+using Peer = test::SessionTest::Peer;
 
-  // A connection served as the server serves one; the peer's window is `window` bytes.
-  Peer& connect(std::size_t window = MemoryTransport::kUnlimited) {
-    peers_.push_back(std::make_unique<Peer>(ctx.get_executor(), window));
-    Peer& p = *peers_.back();
-    asio::co_spawn(ctx, serve_chat_connection(p.transport, address_, hub, limits),
-                   [&p](std::exception_ptr) { p.ended = true; });
-    return p;
-  }
-  // Runs the loop until `done` (at most 10 s; the deadline is a guard, not a measure).
-  void run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline);
-      ctx.restart();
-      ctx.run_for(std::chrono::milliseconds(1));
-    }
-  }
-  // The messages the peer has read, decoded; a line that does not decode is a failure.
-  static std::vector<ServerMessage> messages(const MemoryTransport& t) {
-    std::vector<ServerMessage> out;
-    for (const auto& line : t.lines()) {
-      auto m = decode_server_message(line);
-      EXPECT_TRUE(m.has_value()) << "not a whole message: " << line.substr(0, 80);
-      if (m) out.push_back(std::move(*m));
-    }
-    return out;
-  }
-  template <class T>
-  static std::size_t count(const std::vector<ServerMessage>& ms) {
-    return static_cast<std::size_t>(std::count_if(
-        ms.begin(), ms.end(), [](const auto& m) { return std::holds_alternative<T>(m); }));
-  }
-  void login(Peer& p, const std::string& nick) {
-    p.transport.send(R"({"type":"login","nickname":")" + nick + R"("})");
-    run_until([&] {
-      p.transport.read(MemoryTransport::kUnlimited);  // the answer, and whatever came before it
-      return count<from_server::Login>(messages(p.transport)) == 1;
-    });
-  }
-  void end_all() {
-    for (auto& p : peers_) p->transport.abort();
-    run_until([&] {
-      for (auto& p : peers_) {
-        if (!p->ended) return false;
-      }
-      return true;
-    });
-    hub.stop_background();
-  }
-
-  ChatLimits limits;
-  asio::io_context ctx{1};
-  test::Core core{limits};
-  Hub& hub = core.hub;
-  Address address_ = Address::loopback4(40000);
-  std::vector<std::unique_ptr<Peer>> peers_;
-};
+class ChatSession : public test::SessionTest {};
 
 // A reader whose window stays full is cut at the hard limit. It then reads everything: whole
 // lines, the last of them slow_consumer (what was in flight could not be taken back; what
@@ -174,7 +102,17 @@ TEST_F(ChatSession, ALegalBurstFromTenUsersReachesAFastReader) {
              return r && !r->system;
            }) == 390;
   });
-  for (auto* s : senders) EXPECT_EQ(count<from_server::Error>(messages(s->transport)), 0U);
+  std::set<std::string> distinct;
+  for (const auto& m : messages(reader.transport)) {
+    const auto* r = std::get_if<from_server::RoomMessage>(&m);
+    if (r && !r->system) distinct.insert(r->message);
+  }
+  EXPECT_EQ(distinct.size(), 390U);
+  for (auto* s : senders) {  // a ping spends no token: each is answered
+    s->transport.send(R"({"type":"ping","req":"p"})");
+    EXPECT_EQ(next_type(*s, "pong").at("req"), "p");
+    EXPECT_EQ(count<from_server::Error>(messages(s->transport)), 0U);
+  }
   EXPECT_EQ(count<from_server::Error>(messages(reader.transport)), 0U);
   end_all();
 }
