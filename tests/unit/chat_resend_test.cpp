@@ -3,6 +3,9 @@
 // is delivered once and answered with the first send's seq.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 
 #include "sockit/chat/store/store.hpp"
@@ -23,23 +26,32 @@ Broadcast say_with_id(const std::string& text, const std::string& id) {
 
 // One server: a loop, a store (optional) and the core over them.
 struct Server {
-  explicit Server(ChatStore* store) : directory(board, store, limits), hub(limits, board, directory) {}
-  ~Server() { hub.stop_background(); }
+  explicit Server(ChatStore* store)
+      : store_(store), directory(board, store, limits), hub(limits, board, directory) {}
+  // The store's commits post to the shards: it stops before they go (as ChatServer's does).
+  ~Server() {
+    hub.stop_background();
+    if (store_) store_->close();
+  }
   void attach(Client& c) { ASSERT_TRUE(hub.attach(c.member, c.out, ctx.get_executor())); }
   void login(Client& c, const std::string& nick) {
     attach(c);
     hub.login(c.member, nick, "");
     turn();
   }
-  // Runs what the loop has queued; with a store, until `c` has `n` lines with `text`.
+  // Runs what the loop has queued; with a store, until `c` has `n` lines with `text` (the
+  // store's commit posts them from its own thread: the loop may be idle meanwhile).
   void turn(Client* c = nullptr, const std::string& text = {}, std::size_t n = 1) {
-    for (int i = 0; i < 400; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
       ctx.restart();
       ctx.run_for(std::chrono::milliseconds(5));
       if (!c || c->out.count(text) >= n) return;
-    }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } while (std::chrono::steady_clock::now() < deadline);
     FAIL() << "waiting for " << text;
   }
+  ChatStore* store_;
   ChatLimits limits;
   asio::io_context ctx{1};
   Switchboard board{limits.max_queue_total};
