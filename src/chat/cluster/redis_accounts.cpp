@@ -21,7 +21,7 @@ namespace {
 using cluster::parse_redis_url;
 using cluster::RedisAddress;
 
-constexpr timeval kTimeout{2, 0};
+constexpr timeval kAccountsTimeout{2, 0};
 
 constexpr const char* kInsert = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -55,12 +55,12 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 )lua";
 
-using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+using OwnedReply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 
 std::string account_key(const std::string& key) { return "sockit:account:" + key; }
 std::string tokens_key(const std::string& key) { return "sockit:tokens:" + key; }
 
-std::int64_t integer(std::string_view text) {
+std::int64_t parse_int64(std::string_view text) {
   std::int64_t v = 0;
   std::from_chars(text.data(), text.data() + text.size(), v);
   return v;
@@ -99,7 +99,7 @@ class RedisAccountRecords final : public AccountRecords {
       const auto r = run({"HMGET", account_key(key), "nickname", "created_ms"});
       if (r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING) continue;  // removed meanwhile
       out.push_back({std::string(r->element[0]->str, r->element[0]->len),
-                     r->element[1]->type == REDIS_REPLY_STRING ? integer({r->element[1]->str, r->element[1]->len}) : 0});
+                     r->element[1]->type == REDIS_REPLY_STRING ? parse_int64({r->element[1]->str, r->element[1]->len}) : 0});
     }
     std::sort(out.begin(), out.end(), [](const Account& a, const Account& b) { return a.nickname < b.nickname; });
     return out;
@@ -113,9 +113,9 @@ class RedisAccountRecords final : public AccountRecords {
     }
     const auto at = [&](std::size_t i) { return std::string(r->element[i]->str, r->element[i]->len); };
     return AccountRecord{at(0), at(1), at(2),
-                         {static_cast<int>(integer(at(3))), static_cast<int>(integer(at(4))),
-                          static_cast<int>(integer(at(5)))},
-                         integer(at(6))};
+                         {static_cast<int>(parse_int64(at(3))), static_cast<int>(parse_int64(at(4))),
+                          static_cast<int>(parse_int64(at(5)))},
+                         parse_int64(at(6))};
   }
 
   void add_token(const std::string& key, const std::string& digest, std::int64_t expires_ms) override {
@@ -125,25 +125,25 @@ class RedisAccountRecords final : public AccountRecords {
 
   bool has_token(const std::string& key, const std::string& digest, std::int64_t now_ms) override {
     const auto r = run({"HGET", tokens_key(key), digest});
-    return r->type == REDIS_REPLY_STRING && integer({r->str, r->len}) >= now_ms;
+    return r->type == REDIS_REPLY_STRING && parse_int64({r->str, r->len}) >= now_ms;
   }
 
  private:
   void connect() {
     if (ctx_) redisFree(ctx_);
-    ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, kTimeout);
+    ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, kAccountsTimeout);
     if (!ctx_ || ctx_->err) {
       const std::string why = ctx_ ? ctx_->errstr : "out of memory";
       if (ctx_) redisFree(ctx_);
       ctx_ = nullptr;
       throw account_error("accounts: redis " + cluster::to_string(address_) + ": " + why);
     }
-    redisSetTimeout(ctx_, kTimeout);
+    redisSetTimeout(ctx_, kAccountsTimeout);
     if (address_.db != 0) run({"SELECT", std::to_string(address_.db)});
   }
 
   // One command; its reply, or account_error (the connection is made again next time).
-  Reply run(const std::vector<std::string>& args) {
+  OwnedReply run(const std::vector<std::string>& args) {
     if (!ctx_) connect();
     std::vector<const char*> argv;
     std::vector<std::size_t> lengths;
@@ -151,7 +151,7 @@ class RedisAccountRecords final : public AccountRecords {
       argv.push_back(a.data());
       lengths.push_back(a.size());
     }
-    Reply reply(static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
+    OwnedReply reply(static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
                                                           lengths.data())),
                 &freeReplyObject);
     if (!reply) {
