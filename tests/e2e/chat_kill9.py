@@ -8,7 +8,9 @@ unacknowledged ones in flight, texts of 40 B to 3 KB) while a subscriber records
 message, and kills the server with SIGKILL at a random moment. Then, with the server down,
 chat.db must hold every acknowledged message under its acked seq with its text, and no seq
 may ever have been seen (acked, delivered live, or stored) with two different texts. After
-the last try a restarted server must serve the newest acked message through `history`.
+the last try a restarted server must serve the newest acked message through `history`, and
+each publisher, logged in again, resends its acknowledged messages with their ids: every
+resend must get its first ack's seq and nothing may be stored twice (exactly-once sends).
 Exits 0 and prints "N kills: every acked message stored" when all holds.
 """
 import json
@@ -27,6 +29,7 @@ sockit, data, tries = sys.argv[1], sys.argv[2], int(sys.argv[3])
 os.makedirs(data, exist_ok=True)
 seen = {}      # seq -> text, from every source, over all tries
 acked = {}     # text -> seq
+sends = {}     # publisher nickname -> [(id, text)] of its acked sends
 problems = []
 
 
@@ -74,7 +77,7 @@ def publisher(port, name):
             n += 1
             text = "%s-%d-%s" % (name, n, "p" * random.choice([40, 400, 3000]))
             sent[n] = text
-            out.append(json.dumps({"type": "broadcast", "message": text, "req": n}) + "\n")
+            out.append(json.dumps({"type": "broadcast", "message": text, "req": n, "id": "m%d" % n}) + "\n")
         try:
             s.sendall("".join(out).encode())
         except OSError:
@@ -87,6 +90,7 @@ def publisher(port, name):
         if m.get("type") == "ack":
             text = sent.pop(m["req"])
             acked[text] = m["seq"]
+            sends.setdefault(name, []).append(("m%d" % m["req"], text))
             note(m["seq"], text, "ack")
             if not send_more():
                 return
@@ -146,9 +150,35 @@ if not problems and acked:
             if not got or got[-1]["seq"] != newest_seq or got[-1]["message"] != newest_text:
                 problems.append("history after restart: %r" % (got,))
             break
+    broadcasts = lambda: sum(1 for _, _, kind in stored() if kind == "broadcast")  # noqa: E731
+    before = broadcasts()
+    resent = 0
+    for name, mine in sends.items():  # the newest 50 of each publisher, sent again by id
+        p, pf = connect(port, name)
+        batch = mine[-50:]
+        p.sendall("".join(json.dumps({"type": "broadcast", "message": text, "req": i, "id": sid}) + "\n"
+                          for i, (sid, text) in enumerate(batch)).encode())
+        answered = 0
+        for m in lines(pf):
+            if m.get("type") == "error":
+                problems.append("a resend of %s: %s" % (name, m))
+                break
+            if m.get("type") != "ack":
+                continue
+            sid, text = batch[m["req"]]
+            if m["seq"] != acked[text]:
+                problems.append("%s resent %s: seq %d, first acked %d" % (name, sid, m["seq"], acked[text]))
+            answered += 1
+            if answered == len(batch):
+                break
+        resent += answered
+        p.close()
     proc.send_signal(signal.SIGTERM)
     if proc.wait(20) != 0:
         problems.append("the restarted server did not exit 0")
+    if broadcasts() != before:
+        problems.append("resends were stored again: %d broadcasts, then %d" % (before, broadcasts()))
+    print("after the kills: %d acked messages resent by id, each answered with its first seq" % resent)
 
 if problems or not acked:
     print("\n".join(problems[:20]) or "nothing was acked")
