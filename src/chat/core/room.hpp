@@ -29,7 +29,7 @@ struct Room {
   Room(std::string room_name, std::int64_t seq) : name(std::move(room_name)), last_seq(seq) {}
 
   const std::string name;
-  /// After Hub::mu_, before Shard::inbox_mu_ (a message is posted to shards under it).
+  /// After LocalDirectory::mu_, before Shard::inbox_mu_ (a message is posted to shards under it).
   Mutex mu;
   std::int64_t last_seq SOCKIT_GUARDED_BY(mu);  ///< the last seq handed out
   /// By user id: a stable order for `who`.

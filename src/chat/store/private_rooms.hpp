@@ -4,7 +4,7 @@
 // history stay its members' after everyone has left and after a restart.
 //
 // The lists live in memory for the loops to read; a change is written to SQLite first (on the
-// hub's background thread) and then to memory, except a new room, which is reserved in memory
+// hub's store pool) and then to memory, except a new room, which is reserved in memory
 // at once (so that nobody can take the name meanwhile) and released if it cannot be written.
 #pragma once
 
@@ -62,7 +62,7 @@ class PrivateRooms {
   };
   struct Db;
   // Both are leaves (nothing is taken under them) and never nest: the database is written
-  // first, then the lists. The hub reads lists_ under its own mutex (Hub::mu_ before mu_).
+  // first, then the lists. The hub reads lists_ holding no other lock.
   mutable Mutex mu_;
   std::map<std::string, List, std::less<>> lists_ SOCKIT_GUARDED_BY(mu_);
   Mutex db_mu_;
