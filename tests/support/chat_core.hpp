@@ -54,11 +54,11 @@ class FakeOutbox : public Outbox {
   std::optional<Errc> closed;
 };
 
-// A server's chat core on its own: the switchboard, a local directory without a store, and
-// the hub over them.
+// A server's chat core on its own: the switchboard, a local directory (over `store`, if
+// any), and the hub over them.
 struct Core {
-  explicit Core(const ChatLimits& limits, HubAccounts accounts = {})
-      : board(limits.max_queue_total), directory(board, nullptr, limits), hub(limits, board, directory, accounts) {}
+  explicit Core(const ChatLimits& limits, HubAccounts accounts = {}, ChatStore* store = nullptr)
+      : board(limits.max_queue_total), directory(board, store, limits), hub(limits, board, directory, accounts) {}
   Switchboard board;
   LocalDirectory directory;
   Hub hub;

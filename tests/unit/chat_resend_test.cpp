@@ -26,8 +26,7 @@ Broadcast say_with_id(const std::string& text, const std::string& id) {
 
 // One server: a loop, a store (optional) and the core over them.
 struct Server {
-  explicit Server(ChatStore* store)
-      : store_(store), directory(board, store, limits), hub(limits, board, directory) {}
+  explicit Server(ChatStore* store) : store_(store), core(limits, {}, store) {}
   // The store's commits post to the shards: it stops before they go (as ChatServer's does).
   ~Server() {
     hub.stop_background();
@@ -54,9 +53,8 @@ struct Server {
   ChatStore* store_;
   ChatLimits limits;
   asio::io_context ctx{1};
-  Switchboard board{limits.max_queue_total};
-  LocalDirectory directory;
-  Hub hub;
+  Core core;
+  Hub& hub = core.hub;
 };
 
 TEST(ChatResend, AResendOnTheSameConnectionIsDeliveredOnceAndAckedWithTheFirstSeq) {

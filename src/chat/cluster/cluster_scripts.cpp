@@ -6,12 +6,19 @@
 namespace sockit::chat::cluster {
 namespace {
 
+// Every script's first lines: Redis's clock in Unix milliseconds (the one clock all nodes share).
+constexpr std::string_view kClock = R"lua(
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+)lua";
+
 // Shared by the scripts that number room messages; see cluster_wire.hpp for the form.
 constexpr std::string_view kEmit = R"lua(
 local function emit(room, kind, id, node, conn, nick, text, maxlen)
   local seq = redis.call('INCR', 'sockit:seq:' .. room)
-  local t = redis.call('TIME')
-  local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local ts = now_ms()
   local p = string.format('%d %d %d %s %s %s %d %d\n', seq, ts, id, node, conn, kind, #room, #nick)
             .. room .. nick .. text
   redis.call('XADD', 'sockit:log:' .. room, 'MAXLEN', '~', maxlen, string.format('%d-0', seq), 'p', p)
@@ -24,10 +31,6 @@ end
 // the ids by time (a sorted set), trimmed to the newest MAX of at most AGE ms whenever one is
 // added; both expire when the user has sent nothing for AGE.
 constexpr std::string_view kSendWindow = R"lua(
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 local function sent_before(user, id, age)
   if id == '' then return nil end
   local v = redis.call('HGET', 'sockit:sent:' .. user, id)
@@ -70,7 +73,7 @@ std::string sha1_hex(const std::string& text) {
 }
 
 Script make(std::string_view name, std::string_view body, bool emits, bool sends = false) {
-  std::string text = (sends ? std::string(kSendWindow) : std::string()) +
+  std::string text = std::string(kClock) + (sends ? std::string(kSendWindow) : std::string()) +
                      (emits ? std::string(kEmit) : std::string()) + std::string(body);
   auto sha = sha1_hex(text);
   return {name, std::move(text), std::move(sha)};
@@ -205,8 +208,7 @@ return {2, conn}
 // whole: a heartbeat Redis did not take is seen as failed.
 const Script& heartbeat_script() {
   static const Script s = make("heartbeat", R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local known = redis.call('ZSCORE', 'sockit:nodes', ARGV[1])
 redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[3]), ARGV[1])
 redis.call('SADD', 'sockit:incarnations:' .. ARGV[2], ARGV[1])
@@ -218,8 +220,7 @@ return 0
 
 const Script& take_over_script() {
   static const Script s = make("take_over", R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local set = 'sockit:incarnations:' .. ARGV[2]
 local earlier = {}
 for _, n in ipairs(redis.call('SMEMBERS', set)) do
@@ -234,8 +235,7 @@ return earlier
 
 const Script& expired_script() {
   static const Script s = make("expired", R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 return redis.call('ZRANGEBYSCORE', 'sockit:nodes', '-inf', '(' .. now)
 )lua", false);
   return s;

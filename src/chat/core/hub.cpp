@@ -101,6 +101,14 @@ Done<T> Hub::then_resume(Member& m, F on_result) {
   };
 }
 
+// Answers the member a directory's refusal: true if `r` is one.
+template <typename T>
+bool Hub::refused(Member& m, const Result<T>& r, const std::string& req) {
+  const auto* no = std::get_if<Refusal>(&r);
+  if (no) refuse(m, no->code, no->message, req);
+  return no != nullptr;
+}
+
 // ---- Logins ----
 
 void Hub::login(Member& m, const Login& login, const std::string& req) {
@@ -122,7 +130,7 @@ void Hub::claim(Member& m, const std::string& nickname, std::string key, const s
   user.nickname = nickname;
   user.key = key;
   directory_.claim(user, kLobby, then_resume<Claimed>(m, [this, nickname, key, req, token](Member& member, Result<Claimed> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(member, no->code, no->message, req);
+    if (refused(member, r, req)) return;
     auto& claimed = std::get<Claimed>(r);
     member.id_ = claimed.id;
     member.nickname_ = nickname;
@@ -238,7 +246,7 @@ void Hub::broadcast(Member& m, const Broadcast& b, const std::string& req) {
     return refuse(m, Errc::not_in_room, "you are not in room '" + b.room + "'", req);
   }
   directory_.publish(user_of(m), it->second, b.message, b.id, [this, mp = &m, req](Result<std::int64_t> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(*mp, no->code, no->message, req);
+    if (refused(*mp, r, req)) return;
     if (!req.empty()) answer(*mp, encode_ack(req, std::get<std::int64_t>(r)));
   });
 }
@@ -265,7 +273,7 @@ void Hub::join(Member& m, const Join& join, const std::string& req) {
 void Hub::enter(Member& m, const std::string& room, const std::string& req) {
   directory_.join(user_of(m), room,
                   then_resume<std::shared_ptr<Room>>(m, [this, room, req](Member& member, Result<std::shared_ptr<Room>> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(member, no->code, no->message, req);
+    if (refused(member, r, req)) return;
     member.rooms_[room] = std::move(std::get<std::shared_ptr<Room>>(r));
     answer(member, encode_room_ok(RoomAction::join, room, req));
   }));
@@ -276,7 +284,7 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
     return refuse(m, Errc::not_in_room, "you are not in room '" + room + "'", req);
   }
   directory_.leave(user_of(m), room, then_resume<Ok>(m, [this, room, req](Member& member, Result<Ok> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(member, no->code, no->message, req);
+    if (refused(member, r, req)) return;
     member.rooms_.erase(room);
     answer(member, encode_room_ok(RoomAction::leave, room, req));
   }));
@@ -285,7 +293,7 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
 void Hub::who(Member& m, const std::string& room, const std::string& req) {
   if (!may_see(m, room, req)) return;
   directory_.who(user_of(m), room, [this, mp = &m, room, req](Result<Members> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(*mp, no->code, no->message, req);
+    if (refused(*mp, r, req)) return;
     answer(*mp, encode_who(room, std::get<Members>(r), req));
   });
 }
@@ -293,7 +301,7 @@ void Hub::who(Member& m, const std::string& room, const std::string& req) {
 // Private rooms show only to those on their lists.
 void Hub::rooms(Member& m, const std::string& req) {
   directory_.rooms(user_of(m), [this, mp = &m, req](Result<std::vector<RoomListing>> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(*mp, no->code, no->message, req);
+    if (refused(*mp, r, req)) return;
     std::vector<RoomListing> shown;
     for (auto& listing : std::get<std::vector<RoomListing>>(r)) {
       const auto access = access_of(*mp, listing.room);
@@ -308,7 +316,7 @@ void Hub::rooms(Member& m, const std::string& req) {
 void Hub::history(Member& m, const History& h, const std::string& req) {
   if (!may_see(m, h.room, req)) return;
   directory_.history(user_of(m), h, [this, mp = &m, room = h.room, req](Result<HistoryPage> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(*mp, no->code, no->message, req);
+    if (refused(*mp, r, req)) return;
     const auto& page = std::get<HistoryPage>(r);
     answer(*mp, encode_history(room, page.messages, req, page.stored));
   });
@@ -355,7 +363,7 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
   }
   if (room == kLobby) return refuse(m, Errc::forbidden, "room '" + room + "' is public already", req);
   directory_.known(user_of(m), room, then_resume<bool>(m, [this, room, req](Member& member, Result<bool> r) {
-    if (const auto* no = std::get_if<Refusal>(&r)) return refuse(member, no->code, no->message, req);
+    if (refused(member, r, req)) return;
     if (std::get<bool>(r)) return refuse(member, Errc::forbidden, "room '" + room + "' is public already", req);
     // Reserved at once, so that nobody takes the name while it is written.
     if (!accounts_.private_rooms->reserve(room, member.key_)) {
@@ -432,7 +440,7 @@ void Hub::kick(Member& m, const Kick& k, const std::string& req) {
       };
       directory_.expel(user_of(member), key, k.room, std::move(tell_kicked),
                        then_resume<Ok>(member, [this, k, req](Member& owner, Result<Ok> r) {
-        if (const auto* no = std::get_if<Refusal>(&r)) return refuse(owner, no->code, no->message, req);
+        if (refused(owner, r, req)) return;
         answer(owner, encode_member_ok(MemberAction::kick, k.room, k.nickname, req));
       }));
     };

@@ -151,6 +151,8 @@ class Hub {
   template <typename T, typename F>
   Done<T> then_resume(Member& m, F on_result);
   void resume(Member& m);
+  template <typename T>
+  bool refused(Member& m, const Result<T>& r, const std::string& req);
   void claim(Member& m, const std::string& nickname, std::string key, const std::string& req,
              const std::string& token);
   void login_with_account(Member& m, const Login& login, std::string key, const std::string& req);
