@@ -86,6 +86,13 @@ std::unique_ptr<AccountBook> make_accounts(const ChatOptions& options) {
   return std::make_unique<AccountBook>(*options.data_dir);
 }
 
+// Private rooms come with accounts, and are kept where they are.
+std::unique_ptr<PrivateRooms> make_private_rooms(const ChatOptions& options) {
+  if (!options.auth.accounts) return nullptr;
+  if (!options.cluster.redis.empty()) return PrivateRooms::in_redis(options.cluster.redis);
+  return std::make_unique<PrivateRooms>(*options.data_dir);
+}
+
 // With --cluster the rooms and nicknames are in Redis; otherwise here.
 std::unique_ptr<Directory> make_directory(const ChatOptions& options, Switchboard& board, ChatStore* store) {
   if (options.cluster.redis.empty()) return std::make_unique<LocalDirectory>(board, store, options.limits);
@@ -113,8 +120,7 @@ struct ChatServer::Impl {
       : options(std::move(o)),
         store(std::move(s)),
         accounts(make_accounts(options)),
-        private_rooms(options.auth.accounts && options.data_dir ? std::make_unique<PrivateRooms>(*options.data_dir)
-                                                                 : nullptr),
+        private_rooms(make_private_rooms(options)),
         board(options.limits.max_queue_total),
         directory(make_directory(options, board, store.get())),
         hub(options.limits, board, *directory,
@@ -192,7 +198,7 @@ void ChatServer::run() {
     Impl& i;
     ~Finish() { i.finish(); }
   } finish{i};
-  i.directory->start();
+  i.directory->start(i.hub);
   i.server->serve_forever();
 }
 

@@ -23,6 +23,18 @@ void scenario(const std::string& name, const std::string& expected, std::chrono:
   ::testing::Test::RecordProperty(name, r.out);
 }
 
+// tests/e2e/chat_private_rooms.py's whole story with each user on another of three nodes.
+TEST(ChatCluster, PrivateRoomsOnThreeNodesLeakNothingAndAKickHoldsOnEveryNode) {
+  if (!has_tool("redis-server")) GTEST_SKIP() << "redis-server is not installed (make test installs it)";
+  TempDir dir("sockit-cluster");
+  const auto r = run({"python3", std::string(SOCKIT_TEST_DIR) + "/e2e/chat_private_rooms.py", SOCKIT_BINARY,
+                      dir.path().string(), "--cluster"},
+                     {}, std::chrono::seconds(150));
+  EXPECT_FALSE(r.timed_out) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("private rooms on three cluster nodes: ok"), std::string::npos) << r.out << r.err;
+}
+
 TEST(ChatCluster, ThreeNodesShareWhoRoomsMessagesDirectNicknamesAndHistory) {
   scenario("basics", "basics: ok", std::chrono::seconds(120));
 }

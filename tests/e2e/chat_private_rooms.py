@@ -4,7 +4,10 @@ room; a non-member learns nothing of it (not in `rooms`, `who` and `history` ref
 messages never reach them); the owner invites and kicks; the room's list outlives its last
 member and a restart, so its name and history stay its members'.
 
-usage: chat_private_rooms.py SOCKIT WORKDIR
+With --cluster the same story runs on three nodes of one Redis (a real redis-server), each user
+on a node of its own: the lists live in Redis, and a change on one node holds on the others.
+
+usage: chat_private_rooms.py SOCKIT WORKDIR [--cluster]
 """
 import json
 import os
@@ -12,29 +15,53 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from chat_client import Client  # noqa: E402
-from harness import check, fail, read_until, spawn  # noqa: E402
+from harness import check, fail, read_until, spawn, wait_until  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
 
 SOCKIT, WORK = sys.argv[1], sys.argv[2]
-DATA = os.path.join(WORK, "data")
+CLUSTER = sys.argv[3:] == ["--cluster"]
+REDIS = RedisServer(WORK) if CLUSTER else None
+STORE = ["--cluster", REDIS.url] if CLUSTER else ["--data", os.path.join(WORK, "data")]
 PASSWORDS = {"alice": "alice pw", "bob": "bob pw", "carol": "carol pw"}
 
 
 def start():
-    proc = spawn([SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                  "--data", DATA, "--auth", "accounts"],
-                 stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, "server.log"), "ab"))
-    out = read_until(proc, lambda o: b"web page on" in o)
-    tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
-    check(tcp, "server did not start: %r" % out)
-    return proc, int(tcp.group(1))
+    """The server, or three cluster nodes: their processes and TCP ports."""
+    procs, ports = [], []
+    for node in ("a", "b", "c") if CLUSTER else ("",):
+        args = [SOCKIT, "chat", "serve", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--auth", "accounts"]
+        if CLUSTER:
+            args += ["--node-id", node, "--data", "none"]
+        proc = spawn(args + STORE, stdout=subprocess.PIPE,
+                     stderr=open(os.path.join(WORK, "server%s.log" % node), "ab"))
+        out = read_until(proc, lambda o: b"web page on" in o)
+        tcp = re.search(rb"listening on 127\.0\.0\.1:(\d+)", out)
+        web = re.search(rb"web page on http://127\.0\.0\.1:(\d+)/", out)
+        check(tcp and web, "server did not start: %r" % out)
+        if CLUSTER:
+            wait_until(lambda: healthy(int(web.group(1))), 15, "node %s to reach Redis" % node)
+        procs.append(proc)
+        ports.append(int(tcp.group(1)))
+    return procs, ports
 
 
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    check(proc.wait(timeout=15) == 0, "clean stop")
+def healthy(web_port):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % web_port, timeout=5) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def stop(procs):
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        check(proc.wait(timeout=15) == 0, "clean stop")
 
 
 class User(Client):
@@ -75,15 +102,17 @@ def code(answer):
 
 def main():
     for name, pw in PASSWORDS.items():
-        r = subprocess.run([SOCKIT, "chat", "user", "add", name, "--data", DATA, "--password-stdin",
+        r = subprocess.run([SOCKIT, "chat", "user", "add", name, *STORE, "--password-stdin",
                             "--cost", "10"], input=(pw + "\n").encode(), capture_output=True, timeout=30)
         check(r.returncode == 0, "user add %s: %r" % (name, r))
-    proc, port = start()
+    procs, ports = start()
+    # Each user on a node of its own (with --cluster): alice a, bob b, mallory and carol c.
+    on_a, on_b, on_c = ports[0], ports[1 % len(ports)], ports[2 % len(ports)]
 
-    guest = User(port, "mallory")
+    guest = User(on_c, "mallory")
     a = guest.ask(type="join", room="den", private=True)
     check(code(a) == "forbidden", "a guest cannot make a private room: %r" % a)
-    alice = User(port, "alice", PASSWORDS["alice"])
+    alice = User(on_a, "alice", PASSWORDS["alice"])
     a = alice.ask(type="join", room="secret", private=True)
     check(ok(a, "join"), "a registered user makes a private room: %r" % a)
     a = alice.ask(type="broadcast", room="secret", message="the plan")
@@ -96,7 +125,7 @@ def main():
               "a public room cannot be made private (%s): %r" % (room, a))
     print("a registered user creates a private room; guests and public names cannot")
 
-    bob = User(port, "bob", PASSWORDS["bob"])
+    bob = User(on_b, "bob", PASSWORDS["bob"])
     for outsider in (bob, guest):
         a = outsider.ask(type="rooms")
         check("secret" not in [r["room"] for r in a["rooms"]], "not in rooms: %r" % a)
@@ -158,16 +187,17 @@ def main():
     check(code(a) == "no_such_user", "kicking twice: %r" % a)
     print("the owner kicks: the member is taken out, told, and refused from then on")
 
-    for c in (alice, bob, guest):
-        c.close()
-    stop(proc)
-    proc, port = start()
-    carol = User(port, "carol", PASSWORDS["carol"])
+    for client in (alice, bob, guest):
+        client.close()
+    stop(procs)
+    procs, ports = start()
+    on_a, on_b, on_c = ports[0], ports[1 % len(ports)], ports[2 % len(ports)]
+    carol = User(on_c, "carol", PASSWORDS["carol"])
     for request in (dict(type="join", room="secret"), dict(type="join", room="secret", private=True),
                     dict(type="history", room="secret")):
         a = carol.ask(**request)
         check(code(a) == "forbidden", "after everyone left and a restart, still private (%r): %r" % (request, a))
-    alice = User(port, "alice", PASSWORDS["alice"])
+    alice = User(on_a, "alice", PASSWORDS["alice"])
     check(ok(alice.ask(type="join", room="secret"), "join"), "the owner comes back")
     a = alice.ask(type="history", room="secret")
     check("the plan" in [m.get("message") for m in a["messages"]], "with its history: %r" % a)
@@ -177,7 +207,7 @@ def main():
     secret_file = os.path.join(WORK, "bob.password")
     with open(secret_file, "w") as f:
         f.write(PASSWORDS["bob"] + "\n")
-    term = subprocess.run([SOCKIT, "chat", "connect", "127.0.0.1:%d" % port, "--nick", "bob",
+    term = subprocess.run([SOCKIT, "chat", "connect", "127.0.0.1:%d" % on_b, "--nick", "bob",
                            "--password-file", secret_file],
                           input=b"/private den\n/invite carol\n/rooms\n", capture_output=True, timeout=30)
     out = term.stdout.decode()
@@ -187,7 +217,10 @@ def main():
     check(note == {"type": "invited", "room": "den", "by": "bob"}, "carol is invited: %r" % note)
     check(ok(carol.ask(type="join", room="den"), "join"), "and joins the terminal user's room")
     print("sockit chat connect logs in with a password and creates, invites, lists private rooms")
-    print("private rooms: ok")
+    stop(procs)
+    if REDIS:
+        REDIS.stop()
+    print("private rooms%s: ok" % (" on three cluster nodes" if CLUSTER else ""))
 
 
 try:

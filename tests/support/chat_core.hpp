@@ -58,7 +58,9 @@ class FakeOutbox : public Outbox {
 // any), and the hub over them.
 struct Core {
   explicit Core(const ChatLimits& limits, HubAccounts accounts = {}, ChatStore* store = nullptr)
-      : board(limits.max_queue_total), directory(board, store, limits), hub(limits, board, directory, accounts) {}
+      : board(limits.max_queue_total), directory(board, store, limits), hub(limits, board, directory, accounts) {
+    directory.start(hub);
+  }
   Switchboard board;
   LocalDirectory directory;
   Hub hub;

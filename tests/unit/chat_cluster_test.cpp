@@ -56,10 +56,21 @@ TEST(ChatClusterWire, RoomMessagesRoundTrip) {
   EXPECT_TRUE(notice->notice);
   EXPECT_EQ(notice->text, "Bob(2) joined");
   EXPECT_NE(encode_for_clients(*notice).find("\"type\":\"system\""), std::string::npos);
+
+  // A removal: the node and connection are the removed user's, the nickname the remover's.
+  const auto removal = parse_room_message("4 5 0 n2 17 x 6 5\nsecretalicebob(2) was removed by alice");
+  ASSERT_TRUE(removal);
+  EXPECT_TRUE(removal->notice);
+  EXPECT_TRUE(removal->expel);
+  EXPECT_EQ(removal->node, "n2");
+  EXPECT_EQ(removal->conn, 17u);
+  EXPECT_EQ(removal->nickname, "alice");
+  EXPECT_EQ(format_room_message(*removal), "4 5 0 n2 17 x 6 5\nsecretalicebob(2) was removed by alice");
+  EXPECT_NE(encode_for_clients(*removal).find("\"type\":\"system\""), std::string::npos);
 }
 
 TEST(ChatClusterWire, RejectsMalformedMessages) {
-  for (const char* bad : {"", "no newline", "0 1 2 n 0 m 1 0\na", "1 1 1 n 0 x 1 0\na",
+  for (const char* bad : {"", "no newline", "0 1 2 n 0 m 1 0\na", "1 1 1 n 0 y 1 0\na",
                           "1 1 1 n 0 m 9 0\nshort", "1 1 1 n 0 m 1 9\nab", "x 1 1 n 0 m 1 0\na",
                           "1 1 1 n 0 m 0 0\n", "1 1 1 n 0 m 1\na"}) {
     EXPECT_FALSE(parse_room_message(bad)) << bad;

@@ -57,6 +57,18 @@ std::string_view after_fields(std::string_view s, int skip) {
   return s;
 }
 
+// "F1 F2 ... REST" as `n` parts, the last one the rest (empty parts when there are fewer).
+std::vector<std::string> split_fields(std::string_view s, int n) {
+  std::vector<std::string> parts;
+  for (int i = 0; i + 1 < n; ++i) {
+    const auto space = s.find(' ');
+    parts.emplace_back(s.substr(0, space));
+    s = space == std::string_view::npos ? std::string_view{} : s.substr(space + 1);
+  }
+  parts.emplace_back(s);
+  return parts;
+}
+
 template <typename T>
 std::optional<T> number(std::string_view s) {
   T v{};
@@ -103,6 +115,7 @@ struct Cluster::Instance {
 // A connection of this node as the cluster knows it.
 struct Cluster::Conn {
   Shard* shard = nullptr;
+  Member* member = nullptr;  // the Hub's handle (DirectoryEvents), used on the shard's loop
   std::int64_t id = 0;  // 0 until Redis gave it one
   std::string nick, key;
   std::set<std::string> rooms;  // joined in Redis
@@ -160,7 +173,8 @@ Cluster::Cluster(const ClusterOptions& options, Switchboard& board, const ChatLi
 
 Cluster::~Cluster() { stop(); }
 
-void Cluster::start() {
+void Cluster::start(DirectoryEvents& events) {
+  events_ = &events;
   log_info("cluster: node {} (incarnation {}) on {} Redis instance(s); node ttl {} s", id_,
            incarnation_, instances_.size(),
            std::chrono::duration_cast<std::chrono::seconds>(ttl_).count());
@@ -206,6 +220,10 @@ void Cluster::subscribe(std::size_t i) {
         false, node_channel(node_),
         [this](std::string_view, std::string_view p) { on_direct_message(p); }, confirmed);
   }
+  ++g->left;
+  instances_[i]->sub.subscribe(
+      false, std::string(kPrivateChannel),
+      [this](std::string_view, std::string_view p) { on_private_list(p); }, confirmed);
   for (auto& [name, r] : relays_) {
     if (instance_of(name) != i) continue;
     ++g->left;
@@ -262,6 +280,7 @@ void Cluster::up(std::size_t i) {
     Sink sink(*this, r);
     if (r.order.subscribed(sink)) ++in.catching_up;
   }
+  reload_private_lists(i);
   retry_orphans();
   if (!ready_) return take_over();
   if (i == 0) heartbeat();
@@ -320,6 +339,10 @@ template <typename T>
 void Cluster::unavailable(Shard* shard, ConnId conn, const Done<T>& done) {
   call(shard, conn, done, Result<T>{Refusal{Errc::cluster_unavailable,
                                             "the cluster cannot be reached now; not done"}});
+}
+
+Refusal Cluster::invite_only(const std::string& room) {
+  return Refusal{Errc::forbidden, "room '" + room + "' is invite-only"};
 }
 
 // ---- Rooms ----
@@ -388,7 +411,11 @@ void Cluster::fetch(const std::string& room, std::int64_t after) {
 }
 
 void Cluster::deliver(Relay& r, const RoomMessage& m) {
-  const ConnId except = m.node == node_ ? m.conn : 0;  // not back to its sender
+  if (m.expel && m.node == node_) {  // a member here was removed: out of the room at this seq
+    apply(r, Marker{false, m.conn});
+    tell_expelled(m.conn, m.room, m.nickname);
+  }
+  const ConnId except = m.node == node_ && !m.notice ? m.conn : 0;  // not back to its sender
   MutexLock lock(r.room->mu);
   r.room->last_seq = m.seq;
   board_.fan_out(r.room, encode_for_clients(m), except);
@@ -416,9 +443,10 @@ void Cluster::apply(Relay& r, const Marker& marker) {
 // ---- Requests ----
 
 void Cluster::claim(const User& user, const std::string& room, Done<Claimed> done) {
-  when_ready([this, shard = user.shard, conn = user.conn, nickname = std::string(user.nickname),
-              key = std::string(user.key), room, done = std::move(done)] {
+  when_ready([this, shard = user.shard, conn = user.conn, member = user.member,
+              nickname = std::string(user.nickname), key = std::string(user.key), room, done = std::move(done)] {
     conns_[conn].shard = shard;
+    conns_[conn].member = member;
     if (!available(0)) {
       unavailable(shard, conn, done);
       return finish(conn);
@@ -481,12 +509,15 @@ void Cluster::do_join(ConnId conn, const std::string& room, Done<std::shared_ptr
   const Conn* user = start_change(conn, room, done);
   if (!user) return;
   Shard* shard = user->shard;
-  cmd(instance_of(room)).eval(join_script(), {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_},
+  cmd(instance_of(room)).eval(join_script(),
+              {room, std::to_string(user->id), node_, std::to_string(conn), user->nick, max_len_, user->key},
               [this, conn, room, done, shard](const redisReply* r) {
     auto& c = conns_[conn];
     --c.inflight;
     auto& rl = relay(room);
-    if (is_int(r)) {
+    if (is_int(r) && r->integer < 0) {  // a private room that is not (or no longer) the user's
+      call(shard, conn, done, Result<std::shared_ptr<Room>>{invite_only(room)});
+    } else if (is_int(r)) {
       const auto seq = r->integer;
       c.rooms.insert(room);
       rl.order.start_at(seq);
@@ -534,11 +565,44 @@ void Cluster::do_leave(ConnId conn, const std::string& room, Done<Ok> done) {
   });
 }
 
-// Private rooms are kept in --data DIR, which a cluster node does not have (--auth accounts is
-// refused with --cluster): nobody can own a room to kick from.
-void Cluster::expel(const User&, const std::string&, const std::string&, std::function<void(Member&)>,
-                    Done<Ok> done) {
-  done(Refusal{Errc::forbidden, "private rooms are not available in a cluster"});
+// Where the user is logged in (the directory), then out of the room at a seq by the expel
+// script: its node applies that in the room's order (deliver). If it holds no seat, its node is
+// told directly (on_direct_message), so that it hears of the removal all the same.
+void Cluster::expel(const User& by, const std::string& key, const std::string& room, Done<Ok> done) {
+  asio::post(io_, [this, shard = by.shard, conn = by.conn, by_nick = std::string(by.nickname), key, room,
+                   done = std::move(done)] {
+    if (!available(0) || !available(instance_of(room))) return unavailable(shard, conn, done);
+    cmd(0).command({"GET", nick_key(key)}, [this, shard, conn, by_nick, room, done](const redisReply* r) {
+      if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) return unavailable(shard, conn, done);
+      if (r->type == REDIS_REPLY_NIL) return call(shard, conn, done, Result<Ok>{Ok{}});  // not logged in
+      const auto holder = split_fields(text(r), 4);  // NODE CONN ID NICKNAME
+      const auto &node = holder[0], &victim_conn = holder[1];
+      cmd(instance_of(room)).eval(expel_script(), {room, holder[2], node, victim_conn, holder[3], by_nick, max_len_},
+                                  [this, shard, conn, node, victim_conn, by_nick, room, done](const redisReply* x) {
+        if (!is_int(x)) return unavailable(shard, conn, done);
+        if (x->integer == 0) {  // not seated in the room: its node tells it
+          const auto notice = fmt::format("x {}\n{}\n{}", victim_conn, by_nick, room);
+          if (node == node_) {
+            on_direct_message(notice);
+          } else {
+            cmd(0).command({"PUBLISH", node_channel(node), notice}, [](const redisReply*) {});
+          }
+        }
+        call(shard, conn, done, Result<Ok>{Ok{}});
+      });
+    });
+  });
+}
+
+// The member `conn` of this node was removed from `room` by `by`: once it is out of the room
+// (a marker applied, or it was not in it), the Hub tells it on its loop.
+void Cluster::tell_expelled(ConnId conn, const std::string& room, const std::string& by) {
+  const auto it = conns_.find(conn);
+  if (it == conns_.end() || it->second.dropped || !it->second.member) return;
+  it->second.rooms.erase(room);
+  it->second.shard->post_call(conn, [events = events_, member = it->second.member, room, by] {
+    events->expelled(*member, room, by);
+  });
 }
 
 void Cluster::publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
@@ -582,6 +646,14 @@ void Cluster::send_to(const User& from, const std::string& key, std::string line
 }
 
 void Cluster::on_direct_message(std::string_view payload) {
+  if (payload.starts_with("x ")) {  // "x CONN\nBY\nROOM": a removal from a room it held no seat in
+    const auto first = payload.find('\n');
+    const auto second = payload.find('\n', first == std::string_view::npos ? first : first + 1);
+    const auto conn = number<ConnId>(payload.substr(2, first - 2));
+    if (!conn || second == std::string_view::npos) return;
+    return tell_expelled(*conn, std::string(payload.substr(second + 1)),
+                         std::string(payload.substr(first + 1, second - first - 1)));
+  }
   const auto space = payload.find(' ');
   const auto conn = number<ConnId>(payload.substr(0, space));
   if (!conn || space == std::string_view::npos) return;
@@ -589,6 +661,27 @@ void Cluster::on_direct_message(std::string_view payload) {
   if (it == conns_.end() || it->second.dropped) return;
   it->second.shard->post_one(*conn, board_.budget().share(std::string(payload.substr(space + 1))));
   board_.stats().direct_deliveries.fetch_add(1, std::memory_order_relaxed);
+}
+
+// ---- Private rooms' lists (kept by PrivateRooms; told to the Hub) ----
+
+void Cluster::on_private_list(std::string_view payload) {
+  auto parsed = parse_private_list(payload);
+  if (!parsed) return log_warn("cluster: unreadable private list on {}", kPrivateChannel);
+  events_->private_list(parsed->room, std::move(parsed->list));
+}
+
+// What was published while the link was down is lost: every list of the instance, again.
+void Cluster::reload_private_lists(std::size_t i) {
+  cmd(i).eval(private_lists_script(), {}, [this, i](const redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return;  // the link failed: up() comes again
+    PrivateLists lists;
+    for (std::size_t k = 0; k < r->elements; ++k) {
+      auto parsed = parse_private_list(text(r->element[k]));
+      if (parsed && parsed->list) lists[parsed->room] = std::move(*parsed->list);
+    }
+    events_->private_lists(std::move(lists), [this, i](const std::string& room) { return instance_of(room) == i; });
+  });
 }
 
 void Cluster::who(const User& asker, const std::string& room, Done<Members> done) {
@@ -639,13 +732,15 @@ void Cluster::rooms(const User& asker, Done<std::vector<RoomListing>> done) {
 }
 
 void Cluster::history(const User& asker, const History& h, Done<HistoryPage> done) {
-  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, h, done = std::move(done)] {
+  asio::post(io_, [this, shard = asker.shard, conn = asker.conn, key = std::string(asker.key), h,
+                   done = std::move(done)] {
     const auto i = instance_of(h.room);
     if (!available(i)) return unavailable(shard, conn, done);
     if (h.before && *h.before <= 1) return call(shard, conn, done, Result<HistoryPage>{HistoryPage{}});
     const auto end = h.before ? fmt::format("({}-0", *h.before) : std::string("+");
-    cmd(i).command({"XREVRANGE", log_key(h.room), end, "-", "COUNT", std::to_string(h.limit)},
-                   [this, shard, conn, done](const redisReply* r) {
+    cmd(i).eval(history_script(), {h.room, key, end, std::to_string(h.limit)},
+                [this, shard, conn, room = h.room, done](const redisReply* r) {
+      if (is_int(r) && r->integer < 0) return call(shard, conn, done, Result<HistoryPage>{invite_only(room)});
       if (!r || r->type != REDIS_REPLY_ARRAY) return unavailable(shard, conn, done);
       auto page = stream_messages(r);
       HistoryPage lines;

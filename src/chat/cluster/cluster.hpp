@@ -56,7 +56,7 @@ class Cluster final : public Directory {
   /// this --node-id left in Redis (a crash), before any login here. Logins that come before
   /// that wait for it; if Redis cannot be reached they are answered cluster_unavailable.
   /// Returns at once.
-  void start() override;
+  void start(DirectoryEvents& events) override;
   /// Takes this node's users out of the cluster (with "left" notices), frees its nicknames and
   /// stops the thread; at most ~3 s. Call after the loops have stopped. Idempotent.
   void stop() override;
@@ -66,8 +66,7 @@ class Cluster final : public Directory {
   void release(const User& user, const std::vector<std::string>& rooms) override;
   void join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) override;
   void leave(const User& user, const std::string& room, Done<Ok> done) override;
-  void expel(const User& by, const std::string& key, const std::string& room,
-             std::function<void(Member&)> then, Done<Ok> done) override;
+  void expel(const User& by, const std::string& key, const std::string& room, Done<Ok> done) override;
   void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
                const std::string& send_id, Done<std::int64_t> done) override;
   void send_to(const User& from, const std::string& key, std::string line, const std::string& send_id,
@@ -111,6 +110,9 @@ class Cluster final : public Directory {
   void deliver(Relay& r, const RoomMessage& m);
   void apply(Relay& r, const Marker& marker);
   void drop_relay_if_idle(const std::string& room);
+  void tell_expelled(ConnId conn, const std::string& room, const std::string& by);
+  void on_private_list(std::string_view payload);
+  void reload_private_lists(std::size_t i);
 
   // Users (cluster thread).
   template <typename T>
@@ -133,8 +135,10 @@ class Cluster final : public Directory {
   void call(Shard* shard, ConnId conn, const Done<T>& done, Result<T> result);
   template <typename T>
   void unavailable(Shard* shard, ConnId conn, const Done<T>& done);
+  static Refusal invite_only(const std::string& room);
 
   Switchboard& board_;
+  DirectoryEvents* events_ = nullptr;  // set by start(), before the cluster thread; read-only after
   const std::string send_ids_;     // the window of send ids (ChatLimits), as the scripts take it
   const std::string send_id_age_;  // ... in ms
   const std::string id_;           // --node-id

@@ -64,6 +64,29 @@ local function forget(user, id)
 end
 )lua";
 
+// Private rooms (their lists are on the room's instance, cluster/redis_private_rooms.cpp): who
+// may enter or read `room` — anyone if it is public, else its owner and those on its list.
+constexpr std::string_view kPrivate = R"lua(
+local function may_enter(room, key)
+  local owner = redis.call('HGET', 'sockit:private:' .. room, 'owner_key')
+  if not owner then return true end
+  return owner == key or redis.call('HEXISTS', 'sockit:private-members:' .. room, key) == 1
+end
+)lua";
+
+// A private room's list as one text, "ROOM\nOWNER_KEY\nKEY\nKEY..." (no owner: not private),
+// and its announcement to every node after a change (cluster_wire.hpp, parse_private_list).
+constexpr std::string_view kDescribe = R"lua(
+local function describe(room)
+  local owner = redis.call('HGET', 'sockit:private:' .. room, 'owner_key') or ''
+  local keys = redis.call('HKEYS', 'sockit:private-members:' .. room)
+  return room .. '\n' .. owner .. (#keys > 0 and '\n' .. table.concat(keys, '\n') or '')
+end
+local function announce(room)
+  redis.call('PUBLISH', 'sockit:private', describe(room))
+end
+)lua";
+
 std::string sha1_hex(const std::string& text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -72,9 +95,21 @@ std::string sha1_hex(const std::string& text) {
   return hex;
 }
 
-Script make(std::string_view name, std::string_view body, bool emits, bool sends = false) {
-  std::string text = std::string(kClock) + (sends ? std::string(kSendWindow) : std::string()) +
-                     (emits ? std::string(kEmit) : std::string()) + std::string(body);
+// The helpers a script uses, then its body.
+struct Uses {
+  bool emit = false;      // kEmit
+  bool send_ids = false;  // kSendWindow
+  bool guard = false;     // kPrivate
+  bool lists = false;     // kDescribe
+};
+
+Script make(std::string_view name, std::string_view body, Uses uses = {}) {
+  std::string text = std::string(kClock);
+  for (const auto& [used, part] : {std::pair{uses.send_ids, kSendWindow}, std::pair{uses.emit, kEmit},
+                                   std::pair{uses.guard, kPrivate}, std::pair{uses.lists, kDescribe}}) {
+    if (used) text += part;
+  }
+  text += body;
   auto sha = sha1_hex(text);
   return {name, std::move(text), std::move(sha)};
 }
@@ -89,18 +124,19 @@ if first then return first end
 local seq = emit(ARGV[1], 'm', tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 remember(user, id, seq, max, age)
 return seq
-)lua", true, true);
+)lua", {.emit = true, .send_ids = true});
   return s;
 }
 
 const Script& join_script() {
   static const Script s = make("join", R"lua(
 local room, id, node, conn, nick = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if not may_enter(room, ARGV[7]) then return -1 end
 redis.call('HSET', 'sockit:members:' .. room, id, node .. ' ' .. conn .. ' ' .. nick)
 redis.call('SADD', 'sockit:seats:' .. node, id .. ' ' .. room)
 redis.call('SADD', 'sockit:rooms', room)
 return emit(room, 's', 0, '-', '0', '', nick .. '(' .. id .. ') joined', ARGV[6])
-)lua", true);
+)lua", {.emit = true, .guard = true});
   return s;
 }
 
@@ -111,7 +147,30 @@ if redis.call('HDEL', 'sockit:members:' .. room, id) == 0 then return 0 end
 redis.call('SREM', 'sockit:seats:' .. node, id .. ' ' .. room)
 if redis.call('HLEN', 'sockit:members:' .. room) == 0 then redis.call('SREM', 'sockit:rooms', room) end
 return emit(room, 's', 0, '-', '0', '', nick .. '(' .. id .. ') left', ARGV[5])
-)lua", true);
+)lua", {.emit = true});
+  return s;
+}
+
+const Script& expel_script() {
+  static const Script s = make("expel", R"lua(
+local room, id, node, conn, nick, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local members = 'sockit:members:' .. room
+local v = redis.call('HGET', members, id)
+local seat = node .. ' ' .. conn .. ' '
+if not v or string.sub(v, 1, #seat) ~= seat then return 0 end
+redis.call('HDEL', members, id)
+redis.call('SREM', 'sockit:seats:' .. node, id .. ' ' .. room)
+if redis.call('HLEN', members) == 0 then redis.call('SREM', 'sockit:rooms', room) end
+return emit(room, 'x', 0, node, conn, by, nick .. '(' .. id .. ') was removed by ' .. by, ARGV[7])
+)lua", {.emit = true});
+  return s;
+}
+
+const Script& history_script() {
+  static const Script s = make("history", R"lua(
+if not may_enter(ARGV[1], ARGV[2]) then return -1 end
+return redis.call('XREVRANGE', 'sockit:log:' .. ARGV[1], ARGV[3], '-', 'COUNT', ARGV[4])
+)lua", {.guard = true});
   return s;
 }
 
@@ -136,7 +195,7 @@ for _, seat in ipairs(redis.call('SMEMBERS', seats)) do
 end
 redis.call('DEL', seats)
 return n
-)lua", true);
+)lua", {.emit = true});
   return s;
 }
 
@@ -151,7 +210,7 @@ for _, room in ipairs(redis.call('SMEMBERS', 'sockit:rooms')) do
   end
 end
 return out
-)lua", false);
+)lua");
   return s;
 }
 
@@ -164,7 +223,7 @@ local id = redis.call('INCR', 'sockit:next-id')
 redis.call('SET', key, ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. id .. ' ' .. ARGV[4])
 redis.call('SADD', 'sockit:nicks:' .. ARGV[2], ARGV[1])
 return {id, ''}
-)lua", false);
+)lua");
   return s;
 }
 
@@ -179,7 +238,7 @@ if holder and string.sub(holder, 1, #mine) == mine then
   return 1
 end
 return 0
-)lua", false);
+)lua");
   return s;
 }
 
@@ -197,7 +256,7 @@ if redis.call('PUBLISH', 'sockit:node:' .. node, conn .. ' ' .. ARGV[3]) == 0 th
   return {0}
 end
 return {2, conn}
-)lua", false, true);
+)lua", {.send_ids = true});
   return s;
 }
 
@@ -214,7 +273,7 @@ redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[3]), ARGV[1])
 redis.call('SADD', 'sockit:incarnations:' .. ARGV[2], ARGV[1])
 if known then return 1 end
 return 0
-)lua", false);
+)lua");
   return s;
 }
 
@@ -229,7 +288,7 @@ end
 redis.call('ZADD', 'sockit:nodes', now + tonumber(ARGV[3]), ARGV[1])
 redis.call('SADD', set, ARGV[1])
 return earlier
-)lua", false);
+)lua");
   return s;
 }
 
@@ -237,7 +296,7 @@ const Script& expired_script() {
   static const Script s = make("expired", R"lua(
 local now = now_ms()
 return redis.call('ZRANGEBYSCORE', 'sockit:nodes', '-inf', '(' .. now)
-)lua", false);
+)lua");
   return s;
 }
 
@@ -255,7 +314,49 @@ redis.call('ZREM', 'sockit:nodes', node)
 local id = string.match(node, '^(.+)@[^@]+$')
 if id then redis.call('SREM', 'sockit:incarnations:' .. id, node) end
 return 1
-)lua", false);
+)lua");
+  return s;
+}
+
+const Script& private_create_script() {
+  static const Script s = make("private_create", R"lua(
+local room = ARGV[1]
+if redis.call('EXISTS', 'sockit:private:' .. room) == 1 then return 0 end
+if redis.call('EXISTS', 'sockit:seq:' .. room) == 1 then return -1 end
+redis.call('HSET', 'sockit:private:' .. room, 'owner', ARGV[2], 'owner_key', ARGV[3], 'created_ms', now_ms())
+redis.call('SADD', 'sockit:private-rooms', room)
+announce(room)
+return 1
+)lua", {.lists = true});
+  return s;
+}
+
+const Script& private_invite_script() {
+  static const Script s = make("private_invite", R"lua(
+if redis.call('EXISTS', 'sockit:private:' .. ARGV[1]) == 0 then return 0 end
+redis.call('HSET', 'sockit:private-members:' .. ARGV[1], ARGV[2], ARGV[3])
+announce(ARGV[1])
+return 1
+)lua", {.lists = true});
+  return s;
+}
+
+const Script& private_remove_script() {
+  static const Script s = make("private_remove", R"lua(
+redis.call('HDEL', 'sockit:private-members:' .. ARGV[1], ARGV[2])
+announce(ARGV[1])
+return 1
+)lua", {.lists = true});
+  return s;
+}
+
+const Script& private_lists_script() {
+  static const Script s = make("private_lists", R"lua(
+local out = {}
+local rooms = #ARGV > 0 and ARGV or redis.call('SMEMBERS', 'sockit:private-rooms')
+for _, room in ipairs(rooms) do out[#out + 1] = describe(room) end
+return out
+)lua", {.lists = true});
   return s;
 }
 

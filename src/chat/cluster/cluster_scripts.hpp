@@ -26,8 +26,15 @@ struct Script {
 /// ids kept, their age in ms -> seq; a send id sent lately -> the first send's seq, nothing
 /// published.
 const Script& broadcast_script();
-/// ARGV room, id, node, conn, nickname, maxlen -> seq of the "joined" notice.
+/// ARGV room, id, node, conn, nickname, maxlen, nickname key -> seq of the "joined" notice, or
+/// -1 (nothing done) when the room is private and the key not on its list.
 const Script& join_script();
+/// ARGV room, id, node, conn, nickname, remover's nickname, maxlen: takes the user out of the
+/// room if that connection is seated in it -> seq of the removal notice (kind 'x'), or 0.
+const Script& expel_script();
+/// ARGV room, nickname key, end id ("+" or "(SEQ-0"), count -> the stream's entries, newest
+/// first (XREVRANGE), or -1 when the room is private and the key not on its list.
+const Script& history_script();
 /// ARGV room, id, node, nickname, maxlen -> seq of the "left" notice, 0 if not a member.
 const Script& leave_script();
 /// ARGV node, maxlen: removes the node's users from this instance's rooms with "left"
@@ -53,5 +60,18 @@ const Script& take_over_script();
 const Script& expired_script();
 /// Directory. ARGV node: frees the node's nicknames and forgets the node.
 const Script& reap_node_script();
+
+
+// Private rooms (--auth accounts), on the room's instance; every change publishes the room's
+// list on `sockit:private` (parse_private_list).
+/// ARGV room, owner, owner key -> 1 made private, 0 private already, -1 public already (it has
+/// numbered a message).
+const Script& private_create_script();
+/// ARGV room, key, nickname -> 1, or 0 when the room is not private.
+const Script& private_invite_script();
+/// ARGV room, key -> 1.
+const Script& private_remove_script();
+/// ARGV rooms (none: every private room of the instance) -> their lists, as published.
+const Script& private_lists_script();
 
 }  // namespace sockit::chat::cluster

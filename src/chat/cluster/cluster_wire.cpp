@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <vector>
 
 #include <boost/url/parse.hpp>
 
@@ -79,8 +80,9 @@ std::optional<RoomMessage> parse_room_message(std::string_view payload) {
   m.node = field(head);
   if (m.node.empty() || !number(field(head), m.conn)) return std::nullopt;
   const auto kind = field(head);
-  if (kind != "m" && kind != "s") return std::nullopt;
-  m.notice = kind == "s";
+  if (kind != "m" && kind != "s" && kind != "x") return std::nullopt;
+  m.notice = kind != "m";
+  m.expel = kind == "x";
   if (!number(field(head), room_len) || !number(head, nick_len)) return std::nullopt;
   if (m.seq <= 0 || room_len == 0 || room_len > body.size() || nick_len > body.size() - room_len) {
     return std::nullopt;
@@ -93,13 +95,31 @@ std::optional<RoomMessage> parse_room_message(std::string_view payload) {
 
 std::string format_room_message(const RoomMessage& m) {
   return fmt::format("{} {} {} {} {} {} {} {}\n{}{}{}", m.seq, m.ts_ms, m.sender_id, m.node, m.conn,
-                     m.notice ? "s" : "m", m.room.size(), m.nickname.size(), m.room, m.nickname,
+                     m.expel ? "x" : m.notice ? "s" : "m", m.room.size(), m.nickname.size(), m.room, m.nickname,
                      m.text);
 }
 
 std::string encode_for_clients(const RoomMessage& m) {
   if (m.notice) return encode_system(m.text, m.room, m.seq, m.ts_ms);
   return encode_broadcast(m.sender_id, m.nickname, m.text, m.room, m.seq, m.ts_ms);
+}
+
+std::optional<PrivateListText> parse_private_list(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0;;) {
+    const auto nl = text.find('\n', start);
+    lines.push_back(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  if (lines.size() < 2 || lines[0].empty()) return std::nullopt;
+  PrivateListText out{std::string(lines[0]), std::nullopt};
+  if (lines[1].empty()) return out;
+  out.list = PrivateList{std::string(lines[1]), {}};
+  for (std::size_t i = 2; i < lines.size(); ++i) {
+    if (!lines[i].empty()) out.list->keys.emplace(lines[i]);
+  }
+  return out;
 }
 
 }  // namespace sockit::chat::cluster

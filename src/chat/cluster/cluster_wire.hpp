@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "chat/store/private_room_records.hpp"
+
 namespace sockit::chat::cluster {
 
 /// One Redis instance of --cluster. Value type.
@@ -43,10 +45,14 @@ inline constexpr std::string_view kRoomChannelPrefix = "sockit:room:";
 inline constexpr std::string_view kRoomsKey = "sockit:rooms";      ///< set: rooms with members
 inline constexpr std::string_view kNodesKey = "sockit:nodes";      ///< zset: node -> expiry ms
 inline constexpr std::string_view kNextIdKey = "sockit:next-id";   ///< INCR: user ids
+/// Every change of a private room's list is published here, on the room's instance.
+inline constexpr std::string_view kPrivateChannel = "sockit:private";
 
 /// A numbered room message as the scripts write it:
 /// "SEQ TS SENDER_ID NODE CONN KIND ROOM_LEN NICK_LEN\n" ROOM NICK TEXT,
-/// KIND 'm' (a user's message) or 's' (a notice; sender 0, no nickname). Value type.
+/// KIND 'm' (a user's message), 's' (a notice; sender 0, no nickname) or 'x' (a notice that a
+/// user was removed by another: NODE and CONN are the removed user's, NICK the remover's; the
+/// removed user's node takes it out of the room at this seq). Value type.
 struct RoomMessage {
   std::int64_t seq = 0;
   std::int64_t ts_ms = 0;
@@ -57,6 +63,7 @@ struct RoomMessage {
   std::string room;
   std::string nickname;
   std::string text;
+  bool expel = false;  ///< kind 'x' (a notice too)
 };
 
 /// nullopt when `payload` is not in the form above.
@@ -65,5 +72,14 @@ std::optional<RoomMessage> parse_room_message(std::string_view payload);
 std::string format_room_message(const RoomMessage& m);
 /// The line protocol v1 sends to clients for it (message or system).
 std::string encode_for_clients(const RoomMessage& m);
+
+/// A private room's list as the scripts publish and return it, "ROOM\nOWNER_KEY\nKEY\nKEY...":
+/// `list` is nullopt when OWNER_KEY is empty (the room is not private). Value type.
+struct PrivateListText {
+  std::string room;
+  std::optional<PrivateList> list;
+};
+/// nullopt when `text` is not in the form above.
+std::optional<PrivateListText> parse_private_list(std::string_view text);
 
 }  // namespace sockit::chat::cluster

@@ -12,16 +12,17 @@
 #include <string_view>
 
 #include "chat/cluster/cluster_wire.hpp"
+#include "chat/cluster/redis_blocking.hpp"
 #include "chat/store/account_records.hpp"
 #include "sockit/core/clock.hpp"
 
 namespace sockit::chat {
 namespace {
 
+using cluster::BlockingRedis;
+using cluster::OwnedReply;
 using cluster::parse_redis_url;
 using cluster::RedisAddress;
-
-constexpr timeval kAccountsTimeout{2, 0};
 
 constexpr const char* kInsert = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -55,8 +56,6 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 )lua";
 
-using OwnedReply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
-
 std::string account_key(const std::string& key) { return "sockit:account:" + key; }
 std::string tokens_key(const std::string& key) { return "sockit:tokens:" + key; }
 
@@ -68,12 +67,9 @@ std::int64_t parse_int64(std::string_view text) {
 
 class RedisAccountRecords final : public AccountRecords {
  public:
-  explicit RedisAccountRecords(RedisAddress address) : address_(std::move(address)) { connect(); }
-  ~RedisAccountRecords() override {
-    if (ctx_) redisFree(ctx_);
+  explicit RedisAccountRecords(RedisAddress address) : redis_(std::move(address), "accounts") {
+    redis_.run({"PING"});  // connects at once: a wrong address is told at start-up
   }
-  RedisAccountRecords(const RedisAccountRecords&) = delete;
-  RedisAccountRecords& operator=(const RedisAccountRecords&) = delete;
 
   bool insert(const std::string& key, const AccountRecord& r) override {
     return run({"EVAL", kInsert, "1", account_key(key), r.nickname, r.salt, r.hash, std::to_string(r.cost.log2_n),
@@ -129,45 +125,9 @@ class RedisAccountRecords final : public AccountRecords {
   }
 
  private:
-  void connect() {
-    if (ctx_) redisFree(ctx_);
-    ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, kAccountsTimeout);
-    if (!ctx_ || ctx_->err) {
-      const std::string why = ctx_ ? ctx_->errstr : "out of memory";
-      if (ctx_) redisFree(ctx_);
-      ctx_ = nullptr;
-      throw account_error("accounts: redis " + cluster::to_string(address_) + ": " + why);
-    }
-    redisSetTimeout(ctx_, kAccountsTimeout);
-    if (address_.db != 0) run({"SELECT", std::to_string(address_.db)});
-  }
+  OwnedReply run(const std::vector<std::string>& args) { return redis_.run(args); }
 
-  // One command; its reply, or account_error (the connection is made again next time).
-  OwnedReply run(const std::vector<std::string>& args) {
-    if (!ctx_) connect();
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    OwnedReply reply(static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
-                                                          lengths.data())),
-                &freeReplyObject);
-    if (!reply) {
-      const std::string why = ctx_->errstr;
-      redisFree(ctx_);
-      ctx_ = nullptr;
-      throw account_error("accounts: redis " + cluster::to_string(address_) + ": " + why);
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-      throw account_error("accounts: redis: " + std::string(reply->str, reply->len));
-    }
-    return reply;
-  }
-
-  const RedisAddress address_;
-  redisContext* ctx_ = nullptr;
+  BlockingRedis redis_;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 
 #include "chat/cluster/cluster_gauges.hpp"
 #include "chat/core/room.hpp"
+#include "chat/store/private_room_records.hpp"
 #include "sockit/chat/protocol/protocol.hpp"
 
 namespace sockit::chat {
@@ -70,14 +71,34 @@ struct HistoryPage {
   bool stored = true;
 };
 
+/// What a directory tells the Hub unasked.
+class DirectoryEvents {
+ public:
+  /// Another user (`by`) took the member out of `room` (Directory::expel), after the cut: the
+  /// member has had every message of the room numbered before it and gets none after. Also
+  /// called when the member was not in the room (it is off the room's list all the same). On
+  /// the member's loop, only while its connection is attached.
+  virtual void expelled(Member& member, const std::string& room, const std::string& by) = 0;
+  /// A node changed `room`'s private list: now `list` (nullopt: not private). From the
+  /// directory's thread (a cluster's), in the order of the changes.
+  virtual void private_list(const std::string& room, std::optional<PrivateList> list) = 0;
+  /// Every private list of the rooms `covers` names, read again after changes may have gone
+  /// untold (a lost link). From the directory's thread.
+  virtual void private_lists(PrivateLists lists, const std::function<bool(const std::string& room)>& covers) = 0;
+
+ protected:
+  ~DirectoryEvents() = default;
+};
+
 /// Implementations are thread safe as stated per member (see the header comment).
 class Directory {
  public:
   virtual ~Directory() = default;
 
-  /// Starts what runs beside the loops (the Redis link). Call once, before the first
+  /// Starts what runs beside the loops (the Redis link) and names who hears of `events`,
+  /// which must outlive the directory's work (until stop()). Call once, before the first
   /// connection.
-  virtual void start() = 0;
+  virtual void start(DirectoryEvents& events) = 0;
   /// Takes the remaining users out (with notices, where others can see it) and waits for the
   /// directory's own background work. Call once the loops have stopped. Idempotent.
   virtual void stop() = 0;
@@ -93,11 +114,10 @@ class Directory {
   /// Seats the user in `room`: the room as this process mirrors it.
   virtual void join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) = 0;
   virtual void leave(const User& user, const std::string& room, Done<Ok> done) = 0;
-  /// Takes the user `key`, if logged in, out of `room` at the room's next seq (a notice: removed
-  /// by `by`), then runs `then` on that user's loop with its member. `done` (the requester's)
-  /// runs after the cut.
-  virtual void expel(const User& by, const std::string& key, const std::string& room,
-                     std::function<void(Member&)> then, Done<Ok> done) = 0;
+  /// Takes the user `key`, if logged in (on any node), out of `room` at the room's next seq (a
+  /// notice: removed by `by`), then tells DirectoryEvents::expelled on that user's loop.
+  /// `done` (the requester's) runs after the cut. Refusal: cluster_unavailable.
+  virtual void expel(const User& by, const std::string& key, const std::string& room, Done<Ok> done) = 0;
   /// Numbers `text` from `user` in `room` (a room the user was seated in) and delivers it to
   /// the room's other members: its seq once it is kept (store or Redis). With a `send_id` the
   /// user sent lately (the window of ChatLimits::send_ids), nothing is delivered: the first

@@ -292,34 +292,35 @@ void Hub::leave(Member& m, const std::string& room, const std::string& req) {
 
 void Hub::who(Member& m, const std::string& room, const std::string& req) {
   if (!may_see(m, room, req)) return;
-  directory_.who(user_of(m), room, [this, mp = &m, room, req](Result<Members> r) {
-    if (refused(*mp, r, req)) return;
-    answer(*mp, encode_who(room, std::get<Members>(r), req));
-  });
+  directory_.who(user_of(m), room, then_resume<Members>(m, [this, room, req](Member& member, Result<Members> r) {
+    if (refused(member, r, req)) return;
+    answer(member, encode_who(room, std::get<Members>(r), req));
+  }));
 }
 
 // Private rooms show only to those on their lists.
 void Hub::rooms(Member& m, const std::string& req) {
-  directory_.rooms(user_of(m), [this, mp = &m, req](Result<std::vector<RoomListing>> r) {
-    if (refused(*mp, r, req)) return;
+  using Listings = std::vector<RoomListing>;
+  directory_.rooms(user_of(m), then_resume<Listings>(m, [this, req](Member& member, Result<Listings> r) {
+    if (refused(member, r, req)) return;
     std::vector<RoomListing> shown;
-    for (auto& listing : std::get<std::vector<RoomListing>>(r)) {
-      const auto access = access_of(*mp, listing.room);
+    for (auto& listing : std::get<Listings>(r)) {
+      const auto access = access_of(member, listing.room);
       if (access == RoomAccess::outsider) continue;
       listing.is_private = access != RoomAccess::open;
       shown.push_back(std::move(listing));
     }
-    answer(*mp, encode_rooms(shown, req));
-  });
+    answer(member, encode_rooms(shown, req));
+  }));
 }
 
 void Hub::history(Member& m, const History& h, const std::string& req) {
   if (!may_see(m, h.room, req)) return;
-  directory_.history(user_of(m), h, [this, mp = &m, room = h.room, req](Result<HistoryPage> r) {
-    if (refused(*mp, r, req)) return;
+  directory_.history(user_of(m), h, then_resume<HistoryPage>(m, [this, room = h.room, req](Member& member, Result<HistoryPage> r) {
+    if (refused(member, r, req)) return;
     const auto& page = std::get<HistoryPage>(r);
-    answer(*mp, encode_history(room, page.messages, req, page.stored));
-  });
+    answer(member, encode_history(room, page.messages, req, page.stored));
+  }));
 }
 
 // ---- Private rooms (--auth accounts): their lists change on the store pool. ----
@@ -350,9 +351,6 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
   if (!m.registered_) {
     return refuse(m, Errc::forbidden, "private rooms are for registered users (--auth accounts)", req);
   }
-  if (!accounts_.private_rooms) {
-    return refuse(m, Errc::forbidden, "this server keeps no private rooms (a cluster node)", req);
-  }
   const auto access = access_of(m, room);
   if (access == RoomAccess::owner || access == RoomAccess::member) {
     if (m.rooms_.count(room)) return answer(m, encode_room_ok(RoomAction::join, room, req));
@@ -375,14 +373,19 @@ void Hub::create_private(Member& m, const std::string& room, const std::string& 
 
 void Hub::save_private(Member& m, const std::string& room, const std::string& req) {
   off_loop(m, [this, room, owner = m.nickname_, key = m.key_, req]() -> OnLoop {
+    auto created = PrivateRooms::Created::yes;
     try {
-      accounts_.private_rooms->create(room, owner, key);
+      created = accounts_.private_rooms->create(room, owner, key);
     } catch (const account_error& e) {
       log_error("private room '{}': {}", room, e.what());
       accounts_.private_rooms->release(room);
       return [this, req](Member& member) {
         refuse(member, Errc::store_unavailable, "the private room cannot be saved now", req);
       };
+    }
+    if (created != PrivateRooms::Created::yes) {  // another node was first (a cluster)
+      const auto why = created == PrivateRooms::Created::public_already ? "' is public already" : "' is invite-only";
+      return [this, room, why, req](Member& member) { refuse(member, Errc::forbidden, "room '" + room + why, req); };
     }
     log_info("private room '{}' created by {}", room, owner);
     return [this, room, req](Member& member) { enter(member, room, req); };
@@ -433,18 +436,26 @@ void Hub::kick(Member& m, const Kick& k, const std::string& req) {
       return [this, req](Member& member) { refuse(member, Errc::store_unavailable, "the change cannot be saved now", req); };
     }
     return [this, k, key, req](Member& member) {
-      // The kicked member's loop forgets the room and hears why, after the cut.
-      auto tell_kicked = [this, room = k.room, by = member.nickname_](Member& kicked) {
-        kicked.rooms_.erase(room);
-        answer(kicked, encode_member_notice(MemberAction::kick, room, by));
-      };
-      directory_.expel(user_of(member), key, k.room, std::move(tell_kicked),
-                       then_resume<Ok>(member, [this, k, req](Member& owner, Result<Ok> r) {
+      // The kicked member's loop hears of it after the cut (expelled()).
+      directory_.expel(user_of(member), key, k.room, then_resume<Ok>(member, [this, k, req](Member& owner, Result<Ok> r) {
         if (refused(owner, r, req)) return;
         answer(owner, encode_member_ok(MemberAction::kick, k.room, k.nickname, req));
       }));
     };
   });
+}
+
+void Hub::expelled(Member& m, const std::string& room, const std::string& by) {
+  m.rooms_.erase(room);
+  answer(m, encode_member_notice(MemberAction::kick, room, by));
+}
+
+void Hub::private_list(const std::string& room, std::optional<PrivateList> list) {
+  if (accounts_.private_rooms) accounts_.private_rooms->adopt(room, std::move(list));
+}
+
+void Hub::private_lists(PrivateLists lists, const std::function<bool(const std::string& room)>& covers) {
+  if (accounts_.private_rooms) accounts_.private_rooms->adopt_all(std::move(lists), covers);
 }
 
 // ---- Stopping ----

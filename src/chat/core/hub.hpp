@@ -52,7 +52,8 @@ class Member {
  public:
   std::int64_t id() const noexcept { return id_; }  ///< 0 until logged in
   const std::string& nickname() const noexcept { return nickname_; }
-  /// A login, join, leave or accounts work is on its way; later requests go to Hub::defer.
+  /// A login, join, leave, who, rooms, history or accounts work is on its way; later requests
+  /// go to Hub::defer, so that answers keep the order of the requests.
   bool busy() const noexcept { return busy_; }
   /// Where the connection comes from (its IP address), for the login throttle. Set once,
   /// before the first request.
@@ -61,7 +62,7 @@ class Member {
  private:
   friend class Hub;
   std::string source_;
-  bool busy_ = false;  // a request that changes the member is on its way
+  bool busy_ = false;  // a request that waits for the directory is on its way (answers keep request order)
   bool registered_ = false;  // logged in with a password or token (--auth accounts)
   std::deque<std::function<void()>> waiting_;  // requests that came meanwhile, in order
   std::shared_ptr<const int> alive_;  // from attach to detach: work off the loop checks it
@@ -84,7 +85,7 @@ struct HubAccounts {
 };
 
 /// Thread safe as stated per member; the request members run on the member's loop.
-class Hub {
+class Hub final : public DirectoryEvents {
  public:
   /// `board` and `directory` must outlive the hub. With accounts, registered nicknames log in
   /// only with their password (checked on the hashing pool, started here) or a resume token.
@@ -114,6 +115,12 @@ class Hub {
   void history(Member& m, const History& h, const std::string& req);
   void invite(Member& m, const Invite& invite, const std::string& req);
   void kick(Member& m, const Kick& kick, const std::string& req);
+  /// The member was removed from a private room by its owner: it forgets the room and is told.
+  /// On the member's loop (the directory calls it).
+  void expelled(Member& m, const std::string& room, const std::string& by) override;
+  /// Other nodes' changes to private rooms' lists (a cluster). Thread safe.
+  void private_list(const std::string& room, std::optional<PrivateList> list) override;
+  void private_lists(PrivateLists lists, const std::function<bool(const std::string& room)>& covers) override;
   /// Answers `text` to the member's own request (pong, bye, request errors). On its loop.
   void answer(Member& m, std::string text);
   /// While a request that changes the member is on its way (m.busy()), its next requests wait

@@ -162,8 +162,7 @@ void LocalDirectory::leave(const User& user, const std::string& room, Done<Ok> d
   done(Ok{});
 }
 
-void LocalDirectory::expel(const User& by, const std::string& key, const std::string& room,
-                           std::function<void(Member&)> then, Done<Ok> done) {
+void LocalDirectory::expel(const User& by, const std::string& key, const std::string& room, Done<Ok> done) {
   {
     MutexLock lock(mu_);
     const auto it = by_key_.find(key);
@@ -175,7 +174,9 @@ void LocalDirectory::expel(const User& by, const std::string& key, const std::st
                       user_label(h.nickname, h.id) + " was removed by " + std::string(by.nickname));
       }
       // Its own loop hears of it after every message numbered before the cut.
-      h.shard->post_call(h.conn, [member = h.member, then = std::move(then)] { then(*member); });
+      h.shard->post_call(h.conn, [events = events_, member = h.member, room, by = std::string(by.nickname)] {
+        events->expelled(*member, room, by);
+      });
     }
   }
   done(Ok{});

@@ -36,15 +36,14 @@ class LocalDirectory final : public Directory {
   LocalDirectory(Switchboard& board, ChatStore* store, const ChatLimits& limits);
   ~LocalDirectory() override;
 
-  void start() override {}
+  void start(DirectoryEvents& events) override { events_ = &events; }
   void stop() override;
 
   void claim(const User& user, const std::string& room, Done<Claimed> done) override;
   void release(const User& user, const std::vector<std::string>& rooms) override;
   void join(const User& user, const std::string& room, Done<std::shared_ptr<Room>> done) override;
   void leave(const User& user, const std::string& room, Done<Ok> done) override;
-  void expel(const User& by, const std::string& key, const std::string& room,
-             std::function<void(Member&)> then, Done<Ok> done) override;
+  void expel(const User& by, const std::string& key, const std::string& room, Done<Ok> done) override;
   void publish(const User& user, const std::shared_ptr<Room>& room, const std::string& text,
                const std::string& send_id, Done<std::int64_t> done) override;
   void send_to(const User& from, const std::string& key, std::string line, const std::string& send_id,
@@ -82,6 +81,7 @@ class LocalDirectory final : public Directory {
   Switchboard& board_;
   ChatStore* const store_;
   std::int64_t seq_floor_ = 0;  // a room's first seq in this run is above it (ChatStore)
+  DirectoryEvents* events_ = nullptr;  // set by start(), before any connection; read-only after
 
   // Before every Room::mu and Shard::inbox_mu_.
   mutable Mutex mu_;

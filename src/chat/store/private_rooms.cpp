@@ -27,26 +27,73 @@ auto acl_guarded(Body&& body) {
   return sqlite::rethrow_as<account_error>("private rooms: ", std::forward<Body>(body));
 }
 
-}  // namespace
+// DATA_DIR/chat.db: one process owns it, so memory is the judge of who was first.
+class SqlitePrivateRooms final : public PrivateRoomRecords {
+ public:
+  explicit SqlitePrivateRooms(const std::filesystem::path& data_dir)
+      : db_(acl_guarded([&] {
+          auto db = sqlite::open(data_dir / "chat.db", {.create_parent_directories = true, .wal = true});
+          sqlite::exec(db.get(), kPrivateRoomsSchema, "create the private room tables");
+          return db;
+        })) {}
 
-struct PrivateRooms::Db {
-  explicit Db(const std::filesystem::path& file)
-      : db(sqlite::open(file, {.create_parent_directories = true, .wal = true})) {
-    sqlite::exec(db.get(), kPrivateRoomsSchema, "create the private room tables");
+  PrivateLists load_all() override {
+    return acl_guarded([&] {
+      PrivateLists lists;
+      sqlite::Statement rooms(db_.get(), "SELECT room, owner_key FROM private_rooms");
+      for (sqlite::Cursor c(rooms); c.step();) lists[c.text(0)].owner_key = c.text(1);
+      sqlite::Statement members(db_.get(), "SELECT room, key FROM private_room_members");
+      for (sqlite::Cursor c(members); c.step();) {
+        if (const auto it = lists.find(c.text(0)); it != lists.end()) it->second.keys.insert(c.text(1));
+      }
+      return lists;
+    });
   }
-  sqlite::Connection db;
+
+  std::optional<PrivateList> load(const std::string& room) override {
+    auto all = load_all();
+    const auto it = all.find(room);
+    if (it == all.end()) return std::nullopt;
+    return std::move(it->second);
+  }
+
+  Created create(const std::string& room, const std::string& owner, const std::string& owner_key) override {
+    exec("INSERT INTO private_rooms (room, owner, owner_key, created_ms) VALUES (?, ?, ?, ?)",
+         {room, owner, owner_key, std::to_string(unix_time_ms())});
+    return Created::yes;
+  }
+
+  void invite(const std::string& room, const std::string& nickname, const std::string& key) override {
+    exec("INSERT OR IGNORE INTO private_room_members (room, key, nickname) VALUES (?, ?, ?)", {room, key, nickname});
+  }
+
+  void remove(const std::string& room, const std::string& key) override {
+    exec("DELETE FROM private_room_members WHERE room = ? AND key = ?", {room, key});
+  }
+
+ private:
+  void exec(const char* sql, const std::vector<std::string>& values) {
+    acl_guarded([&] {
+      sqlite::Statement statement(db_.get(), sql);
+      sqlite::Cursor c(statement);
+      for (std::size_t i = 0; i < values.size(); ++i) c.bind(static_cast<int>(i + 1), values[i]);
+      c.step();
+    });
+  }
+
+  sqlite::Connection db_;
 };
 
-PrivateRooms::PrivateRooms(const std::filesystem::path& data_dir) {
-  acl_guarded([&]() SOCKIT_NO_THREAD_SAFETY_ANALYSIS {  // (no other thread sees it yet)
-    db_ = std::make_unique<Db>(data_dir / "chat.db");
-    sqlite::Statement rooms(db_->db.get(), "SELECT room, owner_key FROM private_rooms");
-    for (sqlite::Cursor c(rooms); c.step();) lists_[c.text(0)].owner_key = c.text(1);
-    sqlite::Statement members(db_->db.get(), "SELECT room, key FROM private_room_members");
-    for (sqlite::Cursor c(members); c.step();) {
-      if (const auto it = lists_.find(c.text(0)); it != lists_.end()) it->second.keys.insert(c.text(1));
-    }
-  });
+}  // namespace
+
+PrivateRooms::PrivateRooms(const std::filesystem::path& data_dir)
+    : PrivateRooms(std::make_unique<SqlitePrivateRooms>(data_dir)) {}
+
+PrivateRooms::PrivateRooms(std::unique_ptr<PrivateRoomRecords> records) : records_(std::move(records)) {
+  MutexLock lock(db_mu_);
+  auto all = records_->load_all();
+  MutexLock lists(mu_);
+  lists_ = std::move(all);
 }
 
 PrivateRooms::~PrivateRooms() = default;
@@ -66,7 +113,7 @@ bool PrivateRooms::is_private(const std::string& room) const {
 
 bool PrivateRooms::reserve(const std::string& room, const std::string& owner_key) {
   MutexLock lock(mu_);
-  return lists_.try_emplace(room, List{owner_key, {}}).second;
+  return lists_.try_emplace(room, PrivateList{owner_key, {}}).second;
 }
 
 void PrivateRooms::release(const std::string& room) {
@@ -74,53 +121,43 @@ void PrivateRooms::release(const std::string& room) {
   lists_.erase(room);
 }
 
-void PrivateRooms::create(const std::string& room, const std::string& owner, const std::string& owner_key) {
+PrivateRooms::Created PrivateRooms::create(const std::string& room, const std::string& owner,
+                                           const std::string& owner_key) {
   MutexLock lock(db_mu_);
-  acl_guarded([&] {
-    db_mu_.assert_held();  // (taken around the call)
-    sqlite::Statement insert(db_->db.get(),
-                             "INSERT INTO private_rooms (room, owner, owner_key, created_ms) VALUES (?, ?, ?, ?)");
-    sqlite::Cursor c(insert);
-    c.bind(1, room);
-    c.bind(2, owner);
-    c.bind(3, owner_key);
-    c.bind(4, unix_time_ms());
-    c.step();
-  });
+  const auto created = records_->create(room, owner, owner_key);
+  if (created != Created::yes) reload(room);  // the reservation gives way to what the store has
+  return created;
 }
 
 void PrivateRooms::invite(const std::string& room, const std::string& nickname, const std::string& key) {
-  {
-    MutexLock lock(db_mu_);
-    acl_guarded([&] {
-      db_mu_.assert_held();  // (taken around the call)
-      sqlite::Statement insert(db_->db.get(),
-                               "INSERT OR IGNORE INTO private_room_members (room, key, nickname) VALUES (?, ?, ?)");
-      sqlite::Cursor c(insert);
-      c.bind(1, room);
-      c.bind(2, key);
-      c.bind(3, nickname);
-      c.step();
-    });
-  }
-  MutexLock lock(mu_);
+  MutexLock lock(db_mu_);
+  records_->invite(room, nickname, key);
+  MutexLock lists(mu_);
   if (const auto it = lists_.find(room); it != lists_.end()) it->second.keys.insert(key);
 }
 
 void PrivateRooms::remove(const std::string& room, const std::string& key) {
-  {
-    MutexLock lock(db_mu_);
-    acl_guarded([&] {
-      db_mu_.assert_held();  // (taken around the call)
-      sqlite::Statement del(db_->db.get(), "DELETE FROM private_room_members WHERE room = ? AND key = ?");
-      sqlite::Cursor c(del);
-      c.bind(1, room);
-      c.bind(2, key);
-      c.step();
-    });
-  }
-  MutexLock lock(mu_);
+  MutexLock lock(db_mu_);
+  records_->remove(room, key);
+  MutexLock lists(mu_);
   if (const auto it = lists_.find(room); it != lists_.end()) it->second.keys.erase(key);
 }
+
+void PrivateRooms::adopt(const std::string& room, std::optional<PrivateList> list) {
+  MutexLock lock(mu_);
+  if (list) {
+    lists_[room] = std::move(*list);
+  } else {
+    lists_.erase(room);
+  }
+}
+
+void PrivateRooms::adopt_all(PrivateLists lists, const std::function<bool(const std::string& room)>& covers) {
+  MutexLock lock(mu_);
+  std::erase_if(lists_, [&](const auto& entry) { return covers(entry.first); });
+  lists_.merge(lists);
+}
+
+void PrivateRooms::reload(const std::string& room) { adopt(room, records_->load(room)); }
 
 }  // namespace sockit::chat
