@@ -183,8 +183,12 @@ def main():
                     dict(type="join", room="secret")):
         a = bob.ask(**request)
         check(code(a) == "forbidden", "and off its list (%r): %r" % (request, a))
+    a = alice.ask(type="broadcast", room="secret", message="after the kick")
+    check(a.get("type") == "ack", "alice after the kick: %r" % a)
     a = alice.ask(type="kick", room="secret", nickname="bob")
     check(code(a) == "no_such_user", "kicking twice: %r" % a)
+    bob.ask(type="ping")
+    check(not [m for m in bob.seen if "after the kick" in json.dumps(m)], "bob got nothing after the cut")
     print("the owner kicks: the member is taken out, told, and refused from then on")
 
     for client in (alice, bob, guest):
