@@ -2,6 +2,7 @@
 // the relay's ordering (seq order, joins and leaves at their notice, gaps read from the stream).
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,25 @@ TEST(ChatClusterWire, RoomMessagesRoundTrip) {
   EXPECT_EQ(removal->nickname, "alice");
   EXPECT_EQ(format_room_message(*removal), "4 5 0 n2 17 x 6 5\nsecretalicebob(2) was removed by alice");
   EXPECT_NE(encode_for_clients(*removal).find("\"type\":\"system\""), std::string::npos);
+}
+
+TEST(ChatClusterWire, PrivateListsAsTheScriptsPublishThem) {
+  const auto list = parse_private_list("plans\nzhangsan\nlisi\nwangwu");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->room, "plans");
+  ASSERT_TRUE(list->list);
+  EXPECT_EQ(list->list->owner_key, "zhangsan");
+  EXPECT_EQ(list->list->keys, (std::set<std::string, std::less<>>{"lisi", "wangwu"}));
+
+  const auto alone = parse_private_list("plans\nzhangsan");  // nobody invited yet
+  ASSERT_TRUE(alone && alone->list);
+  EXPECT_TRUE(alone->list->keys.empty());
+
+  const auto gone = parse_private_list("plans\n");  // no owner: not private (any more)
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->list);
+
+  for (const char* bad : {"", "plans", "\nzhangsan"}) EXPECT_FALSE(parse_private_list(bad)) << bad;
 }
 
 TEST(ChatClusterWire, RejectsMalformedMessages) {
