@@ -5,7 +5,7 @@
 BUILD_PACKAGES := g++ cmake ninja-build ccache pkg-config netbase \
                   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
                   libssl-dev libsqlite3-dev libicu-dev libcli11-dev libfmt-dev libspdlog-dev \
-                  libhiredis-dev libedit-dev libpcap-dev
+                  libhiredis-dev liburing-dev libedit-dev libpcap-dev
 # `make package` (and so `make test`, which builds and installs the package) and `make docs`.
 # dpkg-shlibdeps (cpack) calls `file`; tools/check-package's `systemd-analyze verify` runs
 # `man` for the unit's Documentation= (systemd itself comes with chromium).

@@ -104,9 +104,10 @@ def echo_section(t, a, out):
     lines = ["## Echo ping-pong vs Redis PING", "",
              f"{a.conns} and 1,000 connections, one request in flight on each, one `sockit-bench` "
              "client thread; sockit echoes 14 bytes, Redis answers `PING` with `+PONG` (RESP). "
-             "Server CPU is the server process's own time per request (/proc/PID/stat).", "",
-             "| server | connections | requests/s | p50 µs | p99 µs | server CPU µs/req | vs Redis |",
-             "|---|---|---|---|---|---|---|"]
+             "Server CPU is the server process's own time per request (/proc/PID/stat); system "
+             "calls per request are the server's (`perf stat -e raw_syscalls:sys_enter`).", "",
+             "| server | connections | requests/s | p50 µs | p99 µs | server CPU µs/req | syscalls/req | vs Redis |",
+             "|---|---|---|---|---|---|---|---|"]
     ratios = {}
     rows = []
     for conns, suffix in ((a.conns, ""), ("1000", "-c1000")):
@@ -116,7 +117,8 @@ def echo_section(t, a, out):
                          ("Redis PING", "echo-redis" + suffix)]:
             ratios[n] = t.med(n, "rate") / base
             lines.append(f"| {label} | {conns} | {t.spread(n, 'rate')} | {t.med(n, 'p50_us'):.0f} | "
-                         f"{t.med(n, 'p99_us'):.0f} | {cpu(t, n, 'server_cpu_us')} | {ratios[n]:.2f} |")
+                         f"{t.med(n, 'p99_us'):.0f} | {cpu(t, n, 'server_cpu_us')} | "
+                         f"{syscalls(t, n)} | {ratios[n]:.2f} |")
             v = t.values(n, "rate")
             if v:
                 rows.append((f"{label} {conns}".replace("sockit ", ""), statistics.median(v), min(v), max(v)))
@@ -164,9 +166,14 @@ def chat_section(t, a, out):
     return lines, (vs_redis, vs_nats)
 
 
+def syscalls(t, n):
+    v = [x for x in t.values(n, "syscalls_per_request") if x >= 0]
+    return f"{statistics.median(v):.3f}" if v else "—"
+
+
 def core_section(t, a, out):
-    servers = [("sockit --threads 1", "sockit-t1"), ("sockit --threads 2", "sockit-t2"),
-               ("Redis", "redis"), ("NATS", "nats")]
+    servers = [("sockit --threads 1", "sockit-t1"), ("sockit --threads 1 --io-uring off", "sockit-t1-sendmsg"),
+               ("sockit --threads 2", "sockit-t2"), ("Redis", "redis"), ("NATS", "nats")]
     lines = ["## Chat core: peak fan-out and server CPU per delivery", "",
              "The server's own CPU time (utime + stime from /proc/PID/stat over the publishing "
              "window) divided by the deliveries: it does not depend on how fast the load generator "
@@ -175,11 +182,16 @@ def core_section(t, a, out):
              "the last is acknowledged (Redis: PUBLISH's reply; NATS: PING/PONG after PUB);",
              f"- **half**: the same room at a fixed {a.half_rate} messages/s from one publisher "
              f"({int(a.half_rate or 0) * 1000:,} deliveries/s);",
-             "- **rooms**: 200 rooms × 10 subscribers, 200 publishers as fast as acks come back.", "",
-             "| load | server | deliveries/s | CPU µs per delivery | p99 ms | vs Redis, deliveries | vs Redis, CPU |",
-             "|---|---|---|---|---|---|---|"]
+             "- **rooms**: 200 rooms × 10 subscribers, 200 publishers as fast as acks come back;",
+             "- **bound**: the peak room at a fixed rate, raised 1.2× a run from 100 messages/s: the "
+             "highest rate whose publish-to-delivery p99 stayed within 50 ms (its figures are that run's).", "",
+             "sockit writes each loop turn's deliveries in one io_uring submission (`--io-uring auto`, "
+             "the default); `--io-uring off` writes with one sendmsg a connection. System calls per "
+             "delivery are the server's (`perf stat -e raw_syscalls:sys_enter`).", "",
+             "| load | server | deliveries/s | CPU µs per delivery | syscalls per delivery | p99 ms | vs Redis, deliveries | vs Redis, CPU |",
+             "|---|---|---|---|---|---|---|---|"]
     ratios = {}
-    for load in ("peak", "half", "rooms"):
+    for load in ("peak", "half", "rooms", "bound"):
         base_rate, base_cpu = t.med(f"{load}-redis", "rate"), t.med(f"{load}-redis", "server_cpu_us")
         for label, key in servers:
             n = f"{load}-{key}"
@@ -188,7 +200,8 @@ def core_section(t, a, out):
             rate, cpu = t.med(n, "rate"), t.med(n, "server_cpu_us")
             ratios[(load, key)] = (rate / base_rate, cpu / base_cpu)
             lines.append(f"| {load} | {label} | {t.spread(n, 'rate')} | {t.spread(n, 'server_cpu_us', fmt='{:.2f}')} | "
-                         f"{t.med(n, 'p99_us') / 1000:.1f} | {rate / base_rate:.2f} | {cpu / base_cpu:.2f} |")
+                         f"{syscalls(t, n) if load != 'bound' else '—'} | {t.med(n, 'p99_us') / 1000:.1f} | "
+                         f"{rate / base_rate:.2f} | {cpu / base_cpu:.2f} |")
     names = [(f"{l} {k}", f"{l}-{k}") for l in ("peak", "rooms") for _, k in servers]
     lines += ["", bar_chart(out, "chat-core", "Chat: deliveries/s at peak and with 200 rooms",
                             "deliveries/s", rows_for(t, names, "rate")),
@@ -332,6 +345,9 @@ def main():
     core, core_ratios = core_section(t, a, a.out)
     peak = core_ratios.get(("peak", "sockit-t2"), (float("nan"),) * 2)
     peak1 = core_ratios.get(("peak", "sockit-t1"), (float("nan"),) * 2)
+    peak1_sendmsg = core_ratios.get(("peak", "sockit-t1-sendmsg"), (float("nan"),) * 2)
+    calls = {k: t.med(f"peak-{k}", "syscalls_per_request") for k in ("sockit-t1", "sockit-t1-sendmsg", "redis")}
+    bound = core_ratios.get(("bound", "sockit-t1"), (float("nan"),) * 2)
     rooms = core_ratios.get(("rooms", "sockit-t2"), (float("nan"),) * 2)
     half = core_ratios.get(("half", "sockit-t2"), (float("nan"),) * 2)
     cluster, cluster_ratios = cluster_section(t, a, a.out)
@@ -357,7 +373,12 @@ def main():
            f"| chat fan-out p99, vs NATS | {chat_nats:.2f} | lower |",
            f"| chat peak deliveries/s vs Redis (--threads 1 / 2) | {peak1[0]:.2f} / {peak[0]:.2f} | higher |",
            f"| chat CPU per delivery at peak vs Redis (--threads 1 / 2) | {peak1[1]:.2f} / {peak[1]:.2f} | lower |",
+           f"| chat at peak, --threads 1, io_uring / --io-uring off: deliveries/s, CPU per delivery | "
+           f"{peak1[0] / peak1_sendmsg[0]:.2f}, {peak1[1] / peak1_sendmsg[1]:.2f} | higher, lower |",
+           f"| chat system calls per delivery at peak vs Redis (io_uring / --io-uring off) | "
+           f"{calls['sockit-t1'] / calls['redis']:.2f} / {calls['sockit-t1-sendmsg'] / calls['redis']:.2f} | lower |",
            f"| chat CPU per delivery at half rate vs Redis | {half[1]:.2f} | lower |",
+           f"| chat deliveries/s at p99 ≤ 50 ms vs Redis (--threads 1) | {bound[0]:.2f} | higher |",
            f"| chat 200 rooms deliveries/s vs Redis | {rooms[0]:.2f} | higher |",
            f"| chat, two cluster nodes on Redis vs one node alone: deliveries/s | {two[0]:.2f} | higher |",
            f"| chat, two cluster nodes on Redis vs one node alone: CPU per delivery | {two[1]:.2f} | lower |",

@@ -50,7 +50,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Building against the library (find_package, pkg-config) needs these headers too.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, pkg-config, libboost1.81-dev, libboost-json1.81-dev, \
-libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, libedit-dev, libpcap-dev")
+libboost-url1.81-dev, libssl-dev, libsqlite3-dev, libicu-dev, libfmt-dev, libspdlog-dev, libhiredis-dev, liburing-dev, libedit-dev, libpcap-dev")
 set(CPACK_SET_DESTDIR ON)  # /etc/default/sockit-chat lies outside the prefix /usr
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/conffiles)
 include(CPack)

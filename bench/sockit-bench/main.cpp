@@ -89,11 +89,43 @@ void add_echo(CLI::App& app, Run& run) {
   });
 }
 
+// The highest publish rate at which publish-to-delivery p99 stays within `bound_ms`: from
+// config.rate (messages/s), a run of config.duration at each step, 1.2× the last, until p99
+// passes the bound, the server delivers less than 97% of what was offered, or a client fails.
+int ramp_chat(FanoutConfig config, double bound_ms, bool json) {
+  const double per_message = static_cast<double>(config.subscribers) / static_cast<double>(config.rooms);
+  Result held;
+  double held_rate = 0;
+  int steps = 0;
+  for (;; config.rate *= 1.2) {
+    ++steps;
+    const auto r = run_fanout(config);
+    const double p99_ms = static_cast<double>(r.latency.percentile(0.99)) / 1e6;
+    const bool kept = r.errors == 0 && p99_ms <= bound_ms && r.rate() >= 0.97 * config.rate * per_message;
+    if (!json) fmt::print("{:>10.0f} msg/s: {:>10.0f} deliveries/s, p99 {:.1f} ms{}\n", config.rate, r.rate(), p99_ms,
+                          kept ? "" : " (past the bound)");
+    if (!kept) break;
+    held = r;
+    held_rate = config.rate;
+  }
+  const auto us = [&](double q) { return static_cast<double>(held.latency.percentile(q)) / 1000.0; };
+  if (json) {
+    fmt::print(R"({{"scenario":"chat-bound","bound_ms":{:.1f},"steps":{},"messages_per_s":{:.1f},"rate":{:.1f},)"
+               R"("requests":{},"p50_us":{:.1f},"p99_us":{:.1f},"server_cpu_us":{:.3f},"errors":0}})" "\n",
+               bound_ms, steps, held_rate, held.rate(), held.latency.count(), us(0.5), us(0.99),
+               held.server_cpu_us_per_op());
+  } else {
+    fmt::print("held within p99 {:.0f} ms: {:.0f} messages/s, {:.0f} deliveries/s\n", bound_ms, held_rate, held.rate());
+  }
+  return held_rate > 0 ? 0 : 1;
+}
+
 void add_chat(CLI::App& app, Run& run) {
   auto c = std::make_shared<FanoutConfig>();
   auto seconds = std::make_shared<double>(5);
   auto redis = std::make_shared<bool>(false);
   auto nats = std::make_shared<bool>(false);
+  auto bound = std::make_shared<double>(0);
   auto* f = app.add_subcommand("chat", "fan-out: sockit chat v1, Redis pub/sub or NATS");
   f->add_option("--host", c->host)->capture_default_str();
   f->add_option("--port", c->ports, "default 8000; repeatable: clients spread round robin over the servers");
@@ -107,11 +139,19 @@ void add_chat(CLI::App& app, Run& run) {
                 "the server's process id: report its CPU time per delivery (repeatable: summed)");
   f->add_flag("--redis", *redis, "speak Redis pub/sub (against redis-server)");
   f->add_flag("--nats", *nats, "speak NATS SUB/PUB (against nats-server)")->excludes("--redis");
-  f->callback([c, seconds, redis, nats, &run] {
+  f->add_option("--bound-ms", *bound,
+                "ramp the rate (from --rate, 1.2× a step of -d seconds) and report the highest whose "
+                "publish-to-delivery p99 stays within this many ms")
+      ->check(CLI::PositiveNumber);
+  f->callback([c, seconds, redis, nats, bound, &run] {
     c->duration = ms(*seconds);
     if (*redis) c->protocol = PubSub::redis;
     if (*nats) c->protocol = PubSub::nats;
-    run = [c](bool json) { return print_latency("chat", run_fanout(*c), json); };
+    if (*bound > 0 && c->rate <= 0) throw CLI::ValidationError("--bound-ms", "needs a starting --rate above 0");
+    run = [c, bound](bool json) {
+      if (*bound > 0) return ramp_chat(*c, *bound, json);
+      return print_latency("chat", run_fanout(*c), json);
+    };
   });
 }
 

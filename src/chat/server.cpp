@@ -145,6 +145,7 @@ struct ChatServer::Impl {
 
 ChatServer::ChatServer(const Endpoint& tcp, ChatOptions options) {
   check(options);
+  server::use_send_path(options.send_path);
   auto store = options.cluster.redis.empty() ? open_store(options) : nullptr;
   impl_ = std::make_unique<Impl>(std::move(options), std::move(store));
   auto& i = *impl_;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -85,9 +86,11 @@ struct Routes {
   /// request's version, Date and Server set. Runs on the connection's loop: must not block.
   std::function<void(const Request& req, Reply& reply)> answer;
   /// Optional: when true for a request, the connection goes to `take_over` (a WebSocket
-  /// upgrade) and ends when it returns; no timeout of the loop applies to it.
+  /// upgrade) and ends when it returns; no timeout of the loop applies to it. The request is
+  /// handed over, and the connection's read buffer freed first: what an upgraded connection
+  /// keeps for its life is its own.
   std::function<bool(const Request& req)> wants_upgrade;
-  std::function<boost::asio::awaitable<void>(Stream& stream, const Request& req)> take_over;
+  std::function<boost::asio::awaitable<void>(Stream& stream, Request req)> take_over;
 };
 
 namespace detail {
@@ -251,9 +254,10 @@ boost::asio::awaitable<boost::system::error_code> read_request(Connection<Stream
   co_return ec;
 }
 
+// Until the connection ends, or a request asks to be taken over: that one is left in `upgrade`.
 template <class Stream>
 boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address& peer,
-                                            const Routes<Stream>& routes) {
+                                            const Routes<Stream>& routes, std::optional<Request>& upgrade) {
   boost::beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     Parser parser;
@@ -273,8 +277,8 @@ boost::asio::awaitable<void> serve_requests(Connection<Stream>& c, const Address
     }
     const Request& req = parser.get();
     if (routes.wants_upgrade && routes.wants_upgrade(req)) {
-      c.deadline = std::chrono::steady_clock::time_point::max();  // the new protocol's own rules
-      co_return co_await routes.take_over(c.stream, req);
+      upgrade.emplace(parser.release());  // (a client waits for its answer before it sends more)
+      co_return;
     }
     Reply r;
     start_reply(r, req.version());
@@ -299,7 +303,11 @@ boost::asio::awaitable<void> serve_http(Stream& stream, const Address& peer, ser
                                         const ConnectionOptions& options, const Routes<Stream>& routes) {
   using namespace boost::asio::experimental::awaitable_operators;
   detail::Connection<Stream> c{stream, reusable, options, std::chrono::steady_clock::now()};
-  co_await (detail::serve_requests(c, peer, routes) || server::watchdog(c.deadline));
+  std::optional<Request> upgrade;
+  co_await (detail::serve_requests(c, peer, routes, upgrade) || server::watchdog(c.deadline));
+  // Taken over once the request loop and its watchdog are gone: the new protocol keeps none of
+  // their memory (buffer, parser, frames) and has its own rules for time.
+  if (upgrade) co_await routes.take_over(stream, std::move(*upgrade));
 }
 
 /// HTTPS on `socket`: the TLS handshake within options.header_timeout (a failure is logged,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sockit/chat/core/limits.hpp"
+#include "sockit/server/send_path.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
@@ -47,6 +48,8 @@ struct ChatOptions {
   ChatLimits limits;
   std::optional<std::filesystem::path> data_dir;  ///< chat.db lives here; nullopt: no history
   std::size_t threads = 0;                         ///< io_context threads; 0 = one per core
+  /// How each loop's end-of-turn writes to TCP clients reach the kernel (process-wide).
+  server::SendPath send_path = server::SendPath::automatic;
   std::optional<Endpoint> http;                    ///< the web port; nullopt: none
   std::vector<std::string> allow_origins;          ///< other pages allowed on /ws; "*": any
   std::chrono::seconds ws_idle{60};                ///< WebSocket ping after half, close after all

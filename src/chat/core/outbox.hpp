@@ -7,6 +7,10 @@
 #include "sockit/chat/protocol/protocol.hpp"
 #include "chat/transport/transport.hpp"
 
+namespace sockit::server {
+class SendRing;
+}
+
 namespace sockit::chat {
 
 /// One connection's output as the core sees it. Every member is called on the thread of the
@@ -19,6 +23,13 @@ class Outbox {
   virtual void push(const Encoded& message) = 0;
   /// Writes what was queued: called once at the end of a Shard turn that pushed anything.
   virtual void flush() = 0;
+  /// The same, where the loop batches its sends (server/send_ring.hpp): a write that needs no
+  /// waiting may go to `ring`, which the Shard submits once every outbox of the turn has had
+  /// its turn. By default, flush().
+  virtual void flush(server::SendRing& ring) {
+    (void)ring;
+    flush();
+  }
   /// Sends `code` as a final error and closes the connection (login timeout, shutdown).
   virtual void close_with(Errc code, std::string_view message) = 0;
 

@@ -191,10 +191,36 @@ void Session::close_with(Errc code, std::string_view message) {
 // the rest, a transport that cannot write without waiting, and the end of the connection
 // are the writer coroutine's.
 void Session::flush() {
+  if (queued_) return;  // the ring's submit reports, then does the rest (sent())
   if (!writing_ && !finished_) {
     if (head_ < out_.size() && transport_.can_try_write()) write_now();
     if (head_ < out_.size() || (closing_ && !ended_)) start_writer();
   }
+  settle_budget();
+}
+
+// The same write, batched with the loop's other connections' (one io_uring_enter for all).
+void Session::flush(server::SendRing& ring) {
+  const int fd = transport_.native_handle();
+  if (queued_ || writing_ || finished_ || ended_ || head_ >= out_.size() || fd < 0) return flush();
+  thread_local std::vector<iovec> buffers;
+  buffers.clear();
+  auto offset = offset_;
+  for (auto i = head_; i < out_.size() && buffers.size() < server::SendRing::kMaxBuffers; ++i) {
+    buffers.push_back(iovec{const_cast<char*>(out_[i]->data()) + offset, out_[i]->size() - offset});
+    offset = 0;
+  }
+  queued_ = true;
+  ring.queue(fd, buffers, *this);
+}
+
+// The ring's submit reports (before any other work of the loop: nothing touched the queue).
+void Session::sent(int result) {
+  queued_ = false;
+  if (result >= 0) took(static_cast<std::size_t>(result));
+  wrote(result >= 0 ? boost::system::error_code{}
+                    : boost::system::error_code(-result, boost::system::system_category()));
+  if (!writing_ && !finished_ && (head_ < out_.size() || (closing_ && !ended_))) start_writer();
   settle_budget();
 }
 
@@ -211,6 +237,12 @@ void Session::write_now() {
   boost::system::error_code ec;
   const auto n = transport_.try_write(std::span(out_).subspan(head_), offset_, ec);
   took(n);
+  wrote(ec);
+}
+
+// A write that needs no waiting has ended: a full socket is the writer's to wait for; any
+// other error ends the connection.
+void Session::wrote(const boost::system::error_code& ec) {
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
     output_failed(ec);
     transport_.abort();

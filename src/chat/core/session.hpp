@@ -31,10 +31,13 @@
 #include "sockit/socket/address.hpp"
 #include "chat/core/stats.hpp"
 #include "chat/transport/transport.hpp"
+#include "server/send_ring.hpp"
 
 namespace sockit::chat {
 
-class Session final : public Outbox, public std::enable_shared_from_this<Session> {
+class Session final : public Outbox,
+                      public server::SendRing::Completion,
+                      public std::enable_shared_from_this<Session> {
  public:
   /// `peer` and `transport` must outlive serve().
   Session(Transport& transport, const Address& peer, Hub& hub, const ChatLimits& limits);
@@ -50,6 +53,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   // messages are dropped.
   void push(const Encoded& message) override;
   void flush() override;
+  void flush(server::SendRing& ring) override;
   void close_with(Errc code, std::string_view message) override;
 
   Member& member() noexcept { return member_; }
@@ -71,6 +75,8 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   void start_writer();
   void take_chunk(std::vector<Encoded>& batch);
   void write_now();
+  void sent(int result) override;  // a batched write's result (SendRing::Completion)
+  void wrote(const boost::system::error_code& ec);
   void took(std::size_t bytes);
   void drained();
   void output_failed(const boost::system::error_code& ec);
@@ -106,6 +112,7 @@ class Session final : public Outbox, public std::enable_shared_from_this<Session
   bool ended_ = false;        // the transport's end (finish or abort) has begun
   bool close_armed_ = false;  // timer_ holds the close deadline
   bool finished_ = false;     // serve() has ended: the transport is gone
+  bool queued_ = false;       // a write is in the loop's SendRing until its submit
   // The login deadline until login, then the close deadline once closing; none while idle.
   std::unique_ptr<boost::asio::steady_timer> timer_;
   boost::asio::steady_timer* writer_done_ = nullptr;  // end() waits on it for the writer

@@ -1,5 +1,7 @@
 #include "chat/core/shard.hpp"
 
+#include "server/send_ring.hpp"
+
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
@@ -163,12 +165,14 @@ void Shard::mark_urgent(Outbox& out) {
 
 void Shard::flush_urgent() {
   urgent_flush_due_ = false;
+  auto* ring = server::SendRing::this_thread();
   for (std::size_t i = 0; i < urgent_.size(); ++i) {
     Outbox* out = urgent_[i];
     out->urgent_due_ = false;
-    out->flush();
+    ring ? out->flush(*ring) : out->flush();
   }
   urgent_.clear();
+  if (ring) ring->submit();
 }
 
 void Shard::mark(Outbox& out) {
@@ -199,13 +203,16 @@ void Shard::flush_marked() {
   flush_due_ = false;
   last_flush_ = Clock::now();
   // flush() may close a connection, but never detaches it: detach runs in its session's
-  // coroutine, which cannot resume during this loop.
+  // coroutine, which cannot resume during this loop (nor during the ring's submit, which
+  // writes to the sockets of the outboxes that queued and reports back to them).
+  auto* ring = server::SendRing::this_thread();
   for (std::size_t i = 0; i < marked_.size(); ++i) {
     Outbox* out = marked_[i];
     out->flush_due_ = false;
-    out->flush();
+    ring ? out->flush(*ring) : out->flush();
   }
   marked_.clear();
+  if (ring) ring->submit();
 }
 
 }  // namespace sockit::chat

@@ -56,6 +56,9 @@ class Transport {
       const std::vector<Encoded>& batch, std::size_t offset) = 0;
   /// Whether try_write() can write without waiting (a byte stream can; a WebSocket cannot).
   virtual bool can_try_write() const noexcept { return false; }
+  /// The socket to send to directly (a batched sendmsg of the loop's, server/send_ring.hpp);
+  /// -1 when bytes must go through the transport (TLS, WebSocket).
+  virtual int native_handle() noexcept { return -1; }
   /// Writes what the connection takes now of `batch` (from `offset` in batch[0]) in one
   /// non-blocking call; returns the bytes written. `ec` is would_block when it took nothing.
   /// Not while a write() is in progress.

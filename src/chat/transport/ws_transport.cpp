@@ -53,16 +53,17 @@ boost::system::error_code WsTransport<Stream>::read_now(std::vector<Inbound>& ou
   return {};
 }
 
-// Reads one message. An idle connection waits with a small buffer; a message that keeps
-// coming is read in larger steps. Frames are measured here so the client hears
+// Reads one message. An idle connection waits for one byte, which fits in the string itself
+// (no buffer of its own); the rest of a message is then taken in growing steps, mostly from
+// what the WebSocket has read already. Frames are measured here so the client hears
 // frame_too_large.
 template <typename Stream>
 awaitable<std::tuple<boost::system::error_code>> WsTransport<Stream>::readable() {
-  constexpr std::size_t kIdleRead = 512, kBusyRead = 16384;
+  constexpr std::size_t kIdleRead = 1, kRead = 512, kBusyRead = 16384;
   using Result = std::tuple<boost::system::error_code>;
   std::string message;
   auto into = asio::dynamic_buffer(message);
-  for (std::size_t want = kIdleRead;; want = kBusyRead) {
+  for (std::size_t want = kIdleRead;; want = want == kIdleRead ? kRead : kBusyRead) {
     const auto [ec, n] = co_await ws_.async_read_some(into, want, tuple_awaitable);
     if (ec == websocket::error::closed) co_return Result{asio::error::eof};  // a clean close frame
     if (ec) co_return Result{ec};

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "chat/core/hub.hpp"
+#include "server/send_ring.hpp"
 #include "sockit/chat/store/store.hpp"
 
 namespace sockit::chat {
@@ -52,6 +53,11 @@ void traffic(Page& page, const Hub& hub, const ChatStats& stats) {
   page.sample("sockit_chat_messages_received_total", stats.messages_in.load(std::memory_order_relaxed));
   page.family("sockit_chat_deliveries_total", "counter", "Messages queued to their recipients.");
   page.sample("sockit_chat_deliveries_total", hub.deliveries());
+  page.family("sockit_io_uring_submits_total", "counter",
+              "io_uring_enter calls that sent a loop turn's writes (--io-uring).");
+  page.sample("sockit_io_uring_submits_total", server::SendRing::submits());
+  page.family("sockit_io_uring_sends_total", "counter", "Writes sent through those calls.");
+  page.sample("sockit_io_uring_sends_total", server::SendRing::sends());
 }
 
 void failures(Page& page, const ChatStats& stats) {

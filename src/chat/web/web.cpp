@@ -146,12 +146,14 @@ void answer(const HttpRequest& req, Reply& r, const WebContext& ctx) {
 }
 
 // The /ws upgrade (Origin and key checked already): the handshake, then a chat session over
-// the WebSocket, with the same protocol and limits as TCP.
+// the WebSocket, with the same protocol and limits as TCP. The request is dropped once
+// answered: an idle user keeps only its session.
 template <typename Stream>
-awaitable<void> upgrade(Stream& stream, const Address& peer, const HttpRequest& req, const WebContext& ctx) {
+awaitable<void> upgrade(Stream& stream, const Address& peer, HttpRequest req, const WebContext& ctx) {
   WebSocketOver<Stream> ws(stream);
   configure_chat_websocket<Stream>(ws, ctx.ws_idle);
   const auto [ec] = co_await ws.async_accept(req, tuple_awaitable);
+  req = {};
   if (ec) {
     log_debug("{} WebSocket handshake failed: {}", peer.to_string(), ec.message());
     co_return;
@@ -174,7 +176,7 @@ http::Routes<Stream> routes(const WebContext& ctx, const Address& peer) {
             }
             return false;
           },
-          [&ctx, &peer](Stream& stream, const HttpRequest& req) { return upgrade(stream, peer, req, ctx); }};
+          [&ctx, &peer](Stream& stream, HttpRequest req) { return upgrade(stream, peer, std::move(req), ctx); }};
 }
 
 awaitable<void> serve_web(server::AsyncStream& socket, const Address& peer, server::Reusable& reusable,
