@@ -140,12 +140,7 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "event-loop threads (0: one per core)")
       ->capture_default_str();
-  cmd->add_option("--io-uring", args->io_uring,
-                  "auto|on|off: each loop's writes of a turn in one io_uring submission (auto: where the "
-                  "kernel allows it); off: one sendmsg a connection (or set SOCKIT_IO_URING)")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->envname("SOCKIT_IO_URING")
-      ->capture_default_str();
+  add_io_uring_option(*cmd, args->io_uring);
   cmd->add_option("--max-clients", l.max_clients, "connections at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
       ->capture_default_str();

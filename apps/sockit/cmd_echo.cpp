@@ -9,6 +9,7 @@
 #include "signals.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/echo/echo.hpp"
+#include "sockit/server/send_path.hpp"
 #include "sockit/socket/factories.hpp"
 #include "sockit/socket/socket_file.hpp"
 
@@ -22,6 +23,7 @@ struct EchoServeArgs {
   std::string model = "threading";
   std::string reply;
   bool has_reply = false;
+  std::string io_uring = "auto";
   ServerLimitArgs limits;
 };
 
@@ -32,6 +34,7 @@ int run_echo_serve(const EchoServeArgs& args) {
   echo::EchoOptions options;
   if (args.has_reply) options.reply = args.reply;
   options.limits = args.limits.message_limits();
+  server::use_send_path(*server::parse_send_path(args.io_uring));  // (checked by the option)
   echo::EchoServer server(endpoint, args.udp, config, options);
   serve_until_signal(server, [&] {
     fmt::print("sockit echo: listening on {} ({}, {})\n", server.local_address().to_string(),
@@ -86,6 +89,7 @@ void add_echo_serve(CLI::App& echo, Action& action) {
   cmd->add_option("--unix", args->unix_path, "listen on a Unix socket at PATH instead");
   cmd->add_flag("--udp", args->udp, "datagrams (UDP, or Unix datagrams with --unix)");
   add_model_option(*cmd, args->model);
+  add_io_uring_option(*cmd, args->io_uring);
   cmd->add_option("--reply", args->reply,
                   "answer each message with TEXT instead of echoing it (e.g. 服务器已经收到你的信息)");
   args->limits.add_to(*cmd);

@@ -45,6 +45,15 @@ void add_model_option(CLI::App& cmd, std::string& model) {
       ->capture_default_str();
 }
 
+void add_io_uring_option(CLI::App& cmd, std::string& path) {
+  cmd.add_option("--io-uring", path,
+                 "auto|on|off: each loop's writes of a turn in one io_uring submission (auto: where the "
+                 "kernel allows it); off: one sendmsg a connection (or set SOCKIT_IO_URING)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->envname("SOCKIT_IO_URING")
+      ->capture_default_str();
+}
+
 void ServerLimitArgs::add_to(CLI::App& cmd) {
   cmd.add_option("--max-clients", max_clients, "clients served at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))

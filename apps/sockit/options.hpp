@@ -34,6 +34,8 @@ CLI::Option* add_tls_profile_option(CLI::App& cmd, TlsProfile& profile);
 
 /// --model sequential|threading|forking|async.
 void add_model_option(CLI::App& cmd, std::string& model);
+/// --io-uring auto|on|off (or $SOCKIT_IO_URING): how a server's loops write (SendPath).
+void add_io_uring_option(CLI::App& cmd, std::string& path);
 
 /// The limit flags every line-based server takes.
 struct ServerLimitArgs {

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/core.h>
 
+#include "server/batched_write.hpp"
 #include "sockit/core/line_framer.hpp"
 #include "sockit/core/log.hpp"
 #include "sockit/echo/echo.hpp"
@@ -123,8 +124,7 @@ awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusabl
     auto [ec, n] = co_await read_idle(socket, buffer, reusable);
     if (ec) co_return;
     deadline = std::chrono::steady_clock::now() + idle;
-    auto [wec, wn] =
-        co_await asio::async_write(socket, asio::buffer(buffer.data(), n), tuple_awaitable);
+    auto [wec, wn] = co_await server::batched_write(socket, asio::buffer(buffer.data(), n));
     if (wec) co_return;
     if (n >= kStreaming) {
       boost::system::error_code nb;
