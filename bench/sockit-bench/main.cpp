@@ -66,6 +66,39 @@ int print_conns(const ConnsResult& r, bool json) {
   return r.errors == 0 && r.opened > 0 ? 0 : 1;
 }
 
+// The most requests/s whose round-trip p99 stays within `bound_ms`: ping-pong from
+// config.connections, 1.5× the connections a run of config.duration, until p99 passes the bound
+// or a connection fails (more connections in flight is more load for a closed loop).
+int ramp_echo(EchoConfig config, double bound_ms, bool json) {
+  Result held;
+  std::size_t held_connections = 0;
+  int steps = 0;
+  for (;; config.connections = config.connections * 3 / 2 + 1) {
+    ++steps;
+    const auto r = run_echo(config);
+    const double p99_ms = static_cast<double>(r.latency.percentile(0.99)) / 1e6;
+    const bool kept = r.errors == 0 && r.latency.count() > 0 && p99_ms <= bound_ms;
+    if (!json) fmt::print("{:>6} connections: {:>10.0f} requests/s, p99 {:.2f} ms{}\n", config.connections, r.rate(),
+                          p99_ms, kept ? "" : " (past the bound)");
+    if (kept && r.rate() > held.rate()) {
+      held = r;
+      held_connections = config.connections;
+    }
+    if (!kept || config.connections >= 20000) break;
+  }
+  const auto us = [&](double q) { return static_cast<double>(held.latency.percentile(q)) / 1000.0; };
+  if (json) {
+    fmt::print(R"({{"scenario":"echo-bound","bound_ms":{:.1f},"steps":{},"connections":{},"rate":{:.1f},)"
+               R"("requests":{},"p50_us":{:.1f},"p99_us":{:.1f},"server_cpu_us":{:.3f},"errors":0}})" "\n",
+               bound_ms, steps, held_connections, held.rate(), held.latency.count(), us(0.5), us(0.99),
+               held.server_cpu_us_per_op());
+  } else {
+    fmt::print("held within p99 {:.1f} ms: {:.0f} requests/s with {} connections\n", bound_ms, held.rate(),
+               held_connections);
+  }
+  return held_connections > 0 ? 0 : 1;
+}
+
 void add_echo(CLI::App& app, Run& run) {
   auto c = std::make_shared<EchoConfig>();
   auto seconds = std::make_shared<double>(5);
@@ -81,9 +114,16 @@ void add_echo(CLI::App& app, Run& run) {
   e->add_option("--pid", c->server_pids,
                 "the server's process id: report its CPU time per operation (repeatable: summed)");
   e->add_flag("--bulk", *bulk, "stream writes and read the echo at once; report bytes/s")->excludes("--redis-ping");
-  e->callback([c, seconds, bulk, &run] {
+  auto bound = std::make_shared<double>(0);
+  e->add_option("--bound-ms", *bound,
+                "ramp the connections (from -c, 1.5× a run of -d seconds) and report the most requests/s "
+                "whose round-trip p99 stays within this many ms")
+      ->check(CLI::PositiveNumber)
+      ->excludes("--bulk");
+  e->callback([c, seconds, bulk, bound, &run] {
     c->duration = ms(*seconds);
-    run = [c, bulk](bool json) {
+    run = [c, bulk, bound](bool json) {
+      if (*bound > 0) return ramp_echo(*c, *bound, json);
       return *bulk ? print_bulk(run_bulk(*c), json) : print_latency("echo", run_echo(*c), json);
     };
   });
