@@ -5,34 +5,24 @@
 
 #include <string>
 
+#include "support/e2e_script.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
 
+constexpr const char* kNoRedis = "redis-server is not installed (make test installs it)";
+
 void scenario(const std::string& name, const std::string& expected, std::chrono::seconds timeout) {
-  if (!has_tool("redis-server")) GTEST_SKIP() << "redis-server is not installed (make test installs it)";
-  TempDir dir("sockit-cluster");
-  const auto r = run({"python3", std::string(SOCKIT_TEST_DIR) + "/e2e/chat_cluster.py", SOCKIT_BINARY,
-                      name, dir.path().string()},
-                     {}, timeout);
-  EXPECT_FALSE(r.timed_out) << r.out << r.err;
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(expected), std::string::npos) << r.out << r.err;
-  ::testing::Test::RecordProperty(name, r.out);
+  if (!has_tool("redis-server")) GTEST_SKIP() << kNoRedis;
+  expect_script("chat_cluster.py", {name, "WORK"}, expected, timeout, name);
 }
 
 // tests/e2e/chat_private_rooms.py's whole story with each user on another of three nodes.
 TEST(ChatCluster, PrivateRoomsOnThreeNodesLeakNothingAndAKickHoldsOnEveryNode) {
-  if (!has_tool("redis-server")) GTEST_SKIP() << "redis-server is not installed (make test installs it)";
-  TempDir dir("sockit-cluster");
-  const auto r = run({"python3", std::string(SOCKIT_TEST_DIR) + "/e2e/chat_private_rooms.py", SOCKIT_BINARY,
-                      dir.path().string(), "--cluster"},
-                     {}, std::chrono::seconds(150));
-  EXPECT_FALSE(r.timed_out) << r.out << r.err;
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("private rooms on three cluster nodes: ok"), std::string::npos) << r.out << r.err;
+  if (!has_tool("redis-server")) GTEST_SKIP() << kNoRedis;
+  expect_script("chat_private_rooms.py", {"WORK", "--cluster"}, "private rooms on three cluster nodes: ok",
+                std::chrono::seconds(150), "private_rooms_cluster");
 }
 
 TEST(ChatCluster, ThreeNodesShareWhoRoomsMessagesDirectNicknamesAndHistory) {

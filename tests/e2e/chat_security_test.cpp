@@ -7,21 +7,14 @@
 
 #include <string>
 
+#include "support/e2e_script.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
 namespace sockit::test {
 namespace {
 
 void script(const std::string& name, const std::string& done) {
-  TempDir dir("sockit-" + name);
-  const auto r = run({"python3", std::string(SOCKIT_TEST_DIR) + "/e2e/chat_" + name + ".py",
-                      SOCKIT_BINARY, dir.path().string()},
-                     {}, std::chrono::seconds(150));
-  EXPECT_FALSE(r.timed_out) << r.out << r.err;
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(done), std::string::npos) << r.out << r.err;
-  ::testing::Test::RecordProperty(name, r.out);
+  expect_script("chat_" + name + ".py", {"WORK"}, done, std::chrono::seconds(150), name);
 }
 
 TEST(ChatTls, BothPortsSpeakTlsAndSighupRenewsTheCertificate) { script("tls", "tls: ok"); }
