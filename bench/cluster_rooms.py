@@ -29,6 +29,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from harness import free_port  # noqa: E402  (the tests' loopback helpers)
+
 as_json = sys.argv[1:2] == ["--json"]
 args = sys.argv[2:] if as_json else sys.argv[1:]
 sockit = args[0]
@@ -37,14 +40,6 @@ node_count = int(args[2]) if len(args) > 2 else 4
 ROOMS = 4
 WINDOW = 20
 TEXT = "x" * 100
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_port(port, timeout=10):

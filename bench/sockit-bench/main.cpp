@@ -66,6 +66,18 @@ int print_conns(const ConnsResult& r, bool json) {
   return r.errors == 0 && r.opened > 0 ? 0 : 1;
 }
 
+// A ramp's answer: the last run that held within the bound, with what was raised (`knob`) at
+// `value`; `text` says the same for a terminal.
+void print_held(const std::string& scenario, double bound_ms, int steps, const std::string& knob, double value,
+                const Result& held, bool json, const std::string& text) {
+  const auto us = [&](double q) { return static_cast<double>(held.latency.percentile(q)) / 1000.0; };
+  if (!json) return fmt::print("held within p99 {:g} ms: {}\n", bound_ms, text);
+  fmt::print(R"({{"scenario":"{}","bound_ms":{:.1f},"steps":{},"{}":{:g},"rate":{:.1f},)"
+             R"("requests":{},"p50_us":{:.1f},"p99_us":{:.1f},"server_cpu_us":{:.3f},"errors":0}})" "\n",
+             scenario, bound_ms, steps, knob, value, held.rate(), held.latency.count(), us(0.5), us(0.99),
+             held.server_cpu_us_per_op());
+}
+
 // The most requests/s whose round-trip p99 stays within `bound_ms`: ping-pong from
 // config.connections, 1.5× the connections a run of config.duration, until p99 passes the bound
 // or a connection fails (more connections in flight is more load for a closed loop).
@@ -86,16 +98,8 @@ int ramp_echo(EchoConfig config, double bound_ms, bool json) {
     }
     if (!kept || config.connections >= 20000) break;
   }
-  const auto us = [&](double q) { return static_cast<double>(held.latency.percentile(q)) / 1000.0; };
-  if (json) {
-    fmt::print(R"({{"scenario":"echo-bound","bound_ms":{:.1f},"steps":{},"connections":{},"rate":{:.1f},)"
-               R"("requests":{},"p50_us":{:.1f},"p99_us":{:.1f},"server_cpu_us":{:.3f},"errors":0}})" "\n",
-               bound_ms, steps, held_connections, held.rate(), held.latency.count(), us(0.5), us(0.99),
-               held.server_cpu_us_per_op());
-  } else {
-    fmt::print("held within p99 {:.1f} ms: {:.0f} requests/s with {} connections\n", bound_ms, held.rate(),
-               held_connections);
-  }
+  print_held("echo-bound", bound_ms, steps, "connections", static_cast<double>(held_connections), held, json,
+             fmt::format("{:.0f} requests/s with {} connections", held.rate(), held_connections));
   return held_connections > 0 ? 0 : 1;
 }
 
@@ -148,15 +152,8 @@ int ramp_chat(FanoutConfig config, double bound_ms, bool json) {
     held = r;
     held_rate = config.rate;
   }
-  const auto us = [&](double q) { return static_cast<double>(held.latency.percentile(q)) / 1000.0; };
-  if (json) {
-    fmt::print(R"({{"scenario":"chat-bound","bound_ms":{:.1f},"steps":{},"messages_per_s":{:.1f},"rate":{:.1f},)"
-               R"("requests":{},"p50_us":{:.1f},"p99_us":{:.1f},"server_cpu_us":{:.3f},"errors":0}})" "\n",
-               bound_ms, steps, held_rate, held.rate(), held.latency.count(), us(0.5), us(0.99),
-               held.server_cpu_us_per_op());
-  } else {
-    fmt::print("held within p99 {:.0f} ms: {:.0f} messages/s, {:.0f} deliveries/s\n", bound_ms, held_rate, held.rate());
-  }
+  print_held("chat-bound", bound_ms, steps, "messages_per_s", held_rate, held, json,
+             fmt::format("{:.0f} messages/s, {:.0f} deliveries/s", held_rate, held.rate()));
   return held_rate > 0 ? 0 : 1;
 }
 
