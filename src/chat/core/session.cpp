@@ -201,17 +201,9 @@ void Session::flush() {
 
 // The same write, batched with the loop's other connections' (one io_uring_enter for all).
 void Session::flush(server::SendRing& ring) {
-  const int fd = transport_.native_handle();
-  if (queued_ || writing_ || finished_ || ended_ || head_ >= out_.size() || fd < 0) return flush();
-  thread_local std::vector<iovec> buffers;
-  buffers.clear();
-  auto offset = offset_;
-  for (auto i = head_; i < out_.size() && buffers.size() < server::SendRing::kMaxBuffers; ++i) {
-    buffers.push_back(iovec{const_cast<char*>(out_[i]->data()) + offset, out_[i]->size() - offset});
-    offset = 0;
-  }
-  queued_ = true;
-  ring.queue(fd, buffers, *this);
+  if (queued_ || writing_ || finished_ || ended_ || head_ >= out_.size()) return flush();
+  queued_ = transport_.queue_write(ring, std::span(out_).subspan(head_), offset_, *this);
+  if (!queued_) flush();  // a transport that writes through its stream
 }
 
 // The ring's submit reports (before any other work of the loop: nothing touched the queue).

@@ -1,5 +1,6 @@
 #include "chat/transport/tcp_transport.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/asio/as_tuple.hpp>
@@ -75,10 +76,12 @@ std::size_t Transport::try_write(std::span<const Encoded>, std::size_t,
 }
 
 namespace {
-void gather(std::vector<asio::const_buffer>& out, std::span<const Encoded> batch, std::size_t offset) {
+// The messages as buffers (asio::const_buffer or iovec), the first from `offset` on.
+template <typename Buffer>
+void gather(std::vector<Buffer>& out, std::span<const Encoded> batch, std::size_t offset) {
   out.clear();
   for (const auto& m : batch) {
-    out.emplace_back(asio::buffer(*m) + offset);
+    out.push_back(Buffer{const_cast<char*>(m->data()) + offset, m->size() - offset});
     offset = 0;
   }
 }
@@ -105,6 +108,16 @@ std::size_t TcpTransport::try_write(std::span<const Encoded> batch, std::size_t 
     return 0;
   }
   return socket_.write_some(buffers, ec);
+}
+
+// The same write as try_write's, made by the loop's ring with the turn's others.
+bool TcpTransport::queue_write(server::SendRing& ring, std::span<const Encoded> batch, std::size_t offset,
+                               server::SendRing::Completion& done) {
+  if (!socket_.is_open()) return false;
+  thread_local std::vector<iovec> buffers;
+  gather(buffers, batch.first(std::min({batch.size(), kMaxGather, server::SendRing::kMaxBuffers})), offset);
+  ring.queue(socket_.native_handle(), buffers, done);
+  return true;
 }
 
 awaitable<void> TcpTransport::finish(DisconnectReason /*reason*/) {

@@ -19,7 +19,8 @@ class TcpTransport final : public Transport {
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> write(
       const std::vector<Encoded>& batch, std::size_t offset) override;
   bool can_try_write() const noexcept override { return true; }
-  int native_handle() noexcept override { return socket_.is_open() ? socket_.native_handle() : -1; }
+  bool queue_write(server::SendRing& ring, std::span<const Encoded> batch, std::size_t offset,
+                   server::SendRing::Completion& done) override;
   std::size_t try_write(std::span<const Encoded> batch, std::size_t offset,
                         boost::system::error_code& ec) noexcept override;
   boost::asio::awaitable<void> finish(DisconnectReason reason) override;

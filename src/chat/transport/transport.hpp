@@ -17,6 +17,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "chat/core/disconnect.hpp"
+#include "server/send_ring.hpp"
 
 namespace sockit::chat {
 
@@ -56,9 +57,14 @@ class Transport {
       const std::vector<Encoded>& batch, std::size_t offset) = 0;
   /// Whether try_write() can write without waiting (a byte stream can; a WebSocket cannot).
   virtual bool can_try_write() const noexcept { return false; }
-  /// The socket to send to directly (a batched sendmsg of the loop's, server/send_ring.hpp);
-  /// -1 when bytes must go through the transport (TLS, WebSocket).
-  virtual int native_handle() noexcept { return -1; }
+  /// Queues a write of (the start of) `batch` — `offset` bytes of its first message sent
+  /// before — in `ring`, the loop's batched sends (server/send_ring.hpp), which tells `done`.
+  /// False, queuing nothing, where bytes must go through the transport (TLS, WebSocket).
+  virtual bool queue_write(server::SendRing& ring, std::span<const Encoded> batch, std::size_t offset,
+                           server::SendRing::Completion& done) {
+    (void)ring, (void)batch, (void)offset, (void)done;
+    return false;
+  }
   /// Writes what the connection takes now of `batch` (from `offset` in batch[0]) in one
   /// non-blocking call; returns the bytes written. `ec` is would_block when it took nothing.
   /// Not while a write() is in progress.
