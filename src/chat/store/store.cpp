@@ -306,7 +306,7 @@ struct ChatStore::Impl {
       while (cursor.step()) {
         page.push_back(StoredMessage{std::string(room), cursor.integer(0), cursor.integer(1),
                                      cursor.integer(2), cursor.text(3), cursor.text(4),
-                                     cursor.text(5)});
+                                     cursor.text(5), {}, {}});  // (a page carries no send ids)
       }
       std::reverse(page.begin(), page.end());
       return page;
