@@ -298,16 +298,21 @@ def http_section(t, a, out):
              "`worker_processes auto` (one per core), `sendfile on`, no access log, serving the same "
              "files; keep-alive unless a new connection per request (`Connection: close`); HTTPS "
              "with the same RSA 2048 certificate on both. Server CPU is the server's own time per "
-             "request (nginx: master and workers), which does not depend on wrk sharing the cores.", "",
-             "| load | sockit req/s | nginx req/s | sockit p99 ms | nginx p99 ms | CPU µs/req sockit / nginx | vs nginx |",
-             "|---|---|---|---|---|---|---|"]
+             "request (nginx: master and workers), which does not depend on wrk sharing the cores; "
+             "so are its system calls per request (`perf stat -e raw_syscalls:sys_enter`). "
+             "sockit batches a loop turn's answers through io_uring; the last row is the same "
+             "server with `--io-uring off` (one sendmsg an answer).", "",
+             "| load | sockit req/s | nginx req/s | sockit p99 ms | nginx p99 ms | CPU µs/req sockit / nginx "
+             "| syscalls/req sockit / nginx | vs nginx |",
+             "|---|---|---|---|---|---|---|---|"]
     ratios, rows = {}, []
-    for key, label, prefix in HTTP_ROWS:
-        s, n = f"{prefix}-sockit", f"{prefix}-nginx"
+    for key, label, prefix in HTTP_ROWS + [("sendmsg", "1 KiB, 64 connections, sockit --io-uring off", "http-1k")]:
+        s, n = (f"{prefix}-sockit", f"{prefix}-nginx") if key != "sendmsg" else ("http-1k-sockit-sendmsg", "http-1k-nginx")
         ratios[key] = t.med(s, "rate") / t.med(n, "rate")
         lines.append(f"| {label} | {t.spread(s, 'rate')} | {t.spread(n, 'rate')} | "
                      f"{t.med(s, 'p99_us') / 1000:.2f} | {t.med(n, 'p99_us') / 1000:.2f} | "
-                     f"{cpu(t, s, 'cpu_us_per_req')} / {cpu(t, n, 'cpu_us_per_req')} | {ratios[key]:.2f} |")
+                     f"{cpu(t, s, 'cpu_us_per_req')} / {cpu(t, n, 'cpu_us_per_req')} | "
+                     f"{syscalls(t, s)} / {syscalls(t, n)} | {ratios[key]:.2f} |")
         rows.append((key, ratios[key], ratios[key], ratios[key]))
     lines += ["", bar_chart(out, "http", "HTTP requests/s, sockit / nginx (1.0 = parity)", "ratio",
                             rows)]
@@ -388,7 +393,9 @@ def main():
            f"its own rooms' traffic | {rooms_ratio:.2f} | lower (1.0 ideal) |",
            f"| durable ack p99, vs ping p99 on the same server | {ack_ratio:.2f} | lower |",
            f"| idle connection memory vs Redis | {conns_ratio:.2f} | lower |",
-           *[f"| HTTP {label} vs nginx | {http_ratios[key]:.2f} | higher |" for key, label, _ in HTTP_ROWS], "",
+           *[f"| HTTP {label} vs nginx | {http_ratios[key]:.2f} | higher |" for key, label, _ in HTTP_ROWS],
+           f"| HTTP 1 KiB, 64 connections, io_uring / --io-uring off | "
+           f"{http_ratios['1k'] / http_ratios['sendmsg']:.2f} | higher |", "",
            "## Machine", "", machine_facts(a.versions.replace("\\n", "\n")), "",
            "Reproduce: `make bench` (or `bench/run`; `ROUNDS`, `SECS`, `CONNS`, `SUBSCRIBERS`, "
            "`CHAT_RATE`, `IDLE` override the defaults). Peers are Debian's packages, started on "

@@ -32,6 +32,22 @@ const std::string& current_http_date() {
   return text;
 }
 
+boost::system::error_code serialize_head(const Head& head, std::string& out) {
+  bhttp::response_serializer<bhttp::empty_body> sr(head);
+  sr.split(true);
+  boost::system::error_code ec;
+  do {
+    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      const std::size_t n = boost::asio::buffer_size(buffers);
+      const std::size_t at = out.size();
+      out.resize(at + n);
+      boost::asio::buffer_copy(boost::asio::buffer(out.data() + at, n), buffers);
+      sr.consume(n);
+    });
+  } while (!ec && !sr.is_header_done());
+  return ec;
+}
+
 void start_reply(Reply& r, unsigned version) {
   r.head.version(version);
   r.head.set(bhttp::field::server, "sockit");

@@ -32,6 +32,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server/batched_write.hpp"
 #include "sockit/http/ranges.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/reusable.hpp"
@@ -183,6 +184,9 @@ boost::asio::awaitable<bool> send_parts(Connection<Stream>& c, Reply& r) {
   co_return !ec;
 }
 
+// An answer's head, serialized for a plain socket's gathered write (into `out`).
+boost::system::error_code serialize_head(const Head& head, std::string& out);
+
 template <class Stream>
 boost::asio::awaitable<bool> send(Connection<Stream>& c, Reply& r, bool head_only, bool keep_alive) {
   r.head.keep_alive(keep_alive);
@@ -191,19 +195,28 @@ boost::asio::awaitable<bool> send(Connection<Stream>& c, Reply& r, bool head_onl
   r.head.content_length(r.length);
   if (!has_body) r.head.erase(bhttp::field::content_length);
   c.allow(c.options.idle_timeout);
-  if (!head_only && has_body && (r.cached || r.fd < 0)) {
-    // An answer held in memory goes out in one write, head and body together.
-    const char* data = r.cached ? r.cached->data() + r.offset : r.body.data();
+  // An answer held in memory goes out in one write, head and body together.
+  const bool in_memory = !head_only && has_body && (r.cached || r.fd < 0);
+  const char* data = r.cached ? r.cached->data() + r.offset : r.body.data();
+  if constexpr (kPlainSocket<Stream>) {
+    // Gathered, and joined with the other answers of the loop's turn (server/batched_write.hpp).
+    std::string head;
+    if (serialize_head(r.head, head)) co_return false;
+    const std::array<boost::asio::const_buffer, 2> pieces{
+        boost::asio::buffer(head), boost::asio::buffer(data, in_memory ? static_cast<std::size_t>(r.length) : 0)};
+    if (const auto [ec, n] = co_await server::batched_write(c.stream, pieces); ec) co_return false;
+  } else if (in_memory) {
     bhttp::response<bhttp::span_body<const char>> whole(std::move(r.head.base()));
     whole.body() = {data, static_cast<std::size_t>(r.length)};
     const auto [ec, n] = co_await bhttp::async_write(c.stream, whole, tuple_awaitable);
     co_return !ec;
+  } else {
+    bhttp::response_serializer<bhttp::empty_body> sr(r.head);
+    if (const auto [ec, n] = co_await bhttp::async_write_header(c.stream, sr, tuple_awaitable); ec) {
+      co_return false;
+    }
   }
-  bhttp::response_serializer<bhttp::empty_body> sr(r.head);
-  if (const auto [ec, n] = co_await bhttp::async_write_header(c.stream, sr, tuple_awaitable); ec) {
-    co_return false;
-  }
-  if (head_only || !has_body) co_return true;
+  if (in_memory || head_only || !has_body) co_return true;
   if (!r.multipart.parts.empty()) co_return co_await send_parts(c, r);
   co_return co_await send_file_range(c, r.fd, r.offset, r.length);
 }

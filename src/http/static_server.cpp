@@ -30,14 +30,14 @@ struct Root {
   int fd = -1;
 };
 
-namespace {
-
 // What every answer needs of the server: where files are, and how to send them.
 struct Site {
   const Root& root;
   FileCache& cache;
   std::size_t max_ranges;
 };
+
+namespace {
 
 // The fast way to a regular file: one openat2(2) below the root's descriptor, which the kernel
 // refuses if any step — a `..` or a symlink — would leave the root. False when it does not
@@ -183,8 +183,10 @@ struct StaticServer::Impl {
   server::AsyncServer server;
 };
 
-StaticServer::StaticServer(const Endpoint& endpoint, StaticOptions options)
-    : impl_(std::make_unique<Impl>(endpoint, std::move(options))) {}
+StaticServer::StaticServer(const Endpoint& endpoint, StaticOptions options) {
+  server::use_send_path(options.send_path);
+  impl_ = std::make_unique<Impl>(endpoint, std::move(options));
+}
 
 StaticServer::~StaticServer() { stop_before_destruction(); }
 

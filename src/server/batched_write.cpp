@@ -1,6 +1,7 @@
 #include "batched_write.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <memory>
 #include <span>
@@ -64,34 +65,53 @@ void submit_later(SendRing& ring, const asio::any_io_executor& executor) {
 struct Queue {
   SendRing& ring;
   AsyncStream& socket;
-  const iovec& buffer;
+  std::span<const iovec> buffers;
   Waiter& waiter;
   template <typename Handler>
   void operator()(Handler&& handler) const {
     waiter.wait_with(std::forward<Handler>(handler));
-    ring.queue(socket.native_handle(), std::span(&buffer, 1), waiter);
+    ring.queue(socket.native_handle(), buffers, waiter);
     submit_later(ring, socket.get_executor());
   }
 };
 
+// What is left of `data` after its first `sent` bytes, into `rest`; returns how many buffers.
+std::size_t after(std::span<const asio::const_buffer> data, std::size_t sent,
+                  std::array<asio::const_buffer, kMaxPieces>& rest) {
+  std::size_t count = 0;
+  for (const auto& piece : data) {
+    const std::size_t skip = std::min(sent, piece.size());
+    sent -= skip;
+    if (skip < piece.size()) rest[count++] = piece + skip;
+  }
+  return count;
+}
+
 }  // namespace batched
 
-asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> batched_write(AsyncStream& socket,
-                                                                                 asio::const_buffer data) {
+asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> batched_write(
+    AsyncStream& socket, std::span<const asio::const_buffer> data) {
+  data = data.first(std::min(data.size(), kMaxPieces));
+  const std::size_t total = asio::buffer_size(data);
   SendRing* ring = SendRing::this_thread();
-  if (!ring || data.size() == 0 || !socket.is_open()) {
+  if (!ring || total == 0 || !socket.is_open()) {
     co_return co_await asio::async_write(socket, data, tuple_awaitable);
   }
   batched::Waiter waiter(socket.get_executor());
-  const iovec buffer{const_cast<void*>(data.data()), data.size()};
+  std::array<iovec, kMaxPieces> buffers;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    buffers[i] = {const_cast<void*>(data[i].data()), data[i].size()};
+  }
   const int result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(int)>(
-      batched::Queue{*ring, socket, buffer, waiter}, asio::use_awaitable);
+      batched::Queue{*ring, socket, std::span(buffers.data(), data.size()), waiter}, asio::use_awaitable);
   if (result < 0 && result != -EAGAIN) {
     co_return std::tuple{boost::system::error_code(-result, boost::system::system_category()), std::size_t{0}};
   }
   const auto sent = static_cast<std::size_t>(std::max(result, 0));
-  if (sent == data.size()) co_return std::tuple{boost::system::error_code{}, sent};
-  auto [ec, n] = co_await asio::async_write(socket, data + sent, tuple_awaitable);
+  if (sent == total) co_return std::tuple{boost::system::error_code{}, sent};
+  std::array<asio::const_buffer, kMaxPieces> rest;
+  const std::size_t left = batched::after(data, sent, rest);
+  auto [ec, n] = co_await asio::async_write(socket, std::span(rest.data(), left), tuple_awaitable);
   co_return std::tuple{ec, sent + n};
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "sockit/server/send_path.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/socket/address.hpp"
 #include "sockit/socket/endpoint.hpp"
@@ -33,6 +34,8 @@ struct StaticOptions {
   std::string tls_cert;                    ///< PEM certificate chain: HTTPS; empty: plain HTTP
   std::string tls_key;                     ///< PEM private key of tls_cert
   TlsProfile tls_profile = TlsProfile::intermediate;  ///< HTTPS versions and ciphers
+  /// How each loop's answers over plain HTTP reach the kernel (process-wide).
+  server::SendPath send_path = server::SendPath::automatic;
 };
 
 /// The static server, embeddable: bound when constructed, serving `options.root` on its own
