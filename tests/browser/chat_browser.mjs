@@ -96,7 +96,11 @@ const PASSWORD = 'correct horse battery';
 
 async function login(page, nick) {
   await page.fill('#nickname', nick);
-  if (tls && nick === 'alice' && await page.locator('#password').isVisible()) {
+  if (tls && nick === 'alice') {
+    // The page shows the field once its fetch of /auth has answered (accounts are on with
+    // --tls here): wait for it, as a slow machine answers after the nickname is typed.
+    const password = page.locator('#password');
+    await password.waitFor({ state: 'visible', timeout: STEP_MS });
     await page.fill('#password', PASSWORD);
   }
   await page.press('#nickname', 'Enter');
