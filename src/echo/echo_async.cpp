@@ -124,7 +124,8 @@ awaitable<void> echo_loop(server::AsyncStream& socket, server::Reusable& reusabl
     auto [ec, n] = co_await read_idle(socket, buffer, reusable);
     if (ec) co_return;
     deadline = std::chrono::steady_clock::now() + idle;
-    auto [wec, wn] = co_await server::batched_write(socket, asio::buffer(buffer.data(), n));
+    const asio::const_buffer echo = asio::buffer(buffer.data(), n);
+    auto [wec, wn] = co_await server::batched_write(socket, std::span(&echo, 1));
     if (wec) co_return;
     if (n >= kStreaming) {
       boost::system::error_code nb;

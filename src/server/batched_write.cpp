@@ -91,10 +91,9 @@ std::size_t after(std::span<const asio::const_buffer> data, std::size_t sent,
 
 asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> batched_write(
     AsyncStream& socket, std::span<const asio::const_buffer> data) {
-  data = data.first(std::min(data.size(), kMaxPieces));
   const std::size_t total = asio::buffer_size(data);
   SendRing* ring = SendRing::this_thread();
-  if (!ring || total == 0 || !socket.is_open()) {
+  if (!ring || total == 0 || data.size() > kMaxPieces || !socket.is_open()) {
     co_return co_await asio::async_write(socket, data, tuple_awaitable);
   }
   batched::Waiter waiter(socket.get_executor());

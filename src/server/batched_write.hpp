@@ -11,26 +11,20 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "sockit/server/async_server.hpp"
 
 namespace sockit::server {
 
-/// Writes all of `data` (at most kMaxPieces buffers, in order) to `socket`: through the loop's
-/// SendRing when there is one, and what the ring could not send at once (a full socket, part
-/// of a large write) with async_write; on the sendmsg path (SendPath, or io_uring refused) with
-/// async_write alone. The buffers and their bytes must stay valid until it returns. On the
-/// socket's loop.
+/// Writes all of `data` (its buffers in order) to `socket`: through the loop's SendRing when
+/// there is one, and what the ring could not send at once (a full socket, part of a large
+/// write) with async_write; on the sendmsg path (SendPath, or io_uring refused), or for more
+/// than kMaxPieces buffers, with async_write alone. The buffers and their bytes must stay
+/// valid until it returns. On the socket's loop.
 boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> batched_write(
     AsyncStream& socket, std::span<const boost::asio::const_buffer> data);
-/// The most buffers one batched_write takes.
-inline constexpr std::size_t kMaxPieces = 4;
 
-/// One buffer (held in this coroutine's frame, as the call above is started only when awaited).
-inline boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> batched_write(
-    AsyncStream& socket, boost::asio::const_buffer data) {
-  co_return co_await batched_write(socket, std::span<const boost::asio::const_buffer>(&data, 1));
-}
+/// The most buffers one batched_write sends through the ring.
+inline constexpr std::size_t kMaxPieces = 4;
 
 }  // namespace sockit::server
