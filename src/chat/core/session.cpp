@@ -85,8 +85,11 @@ bool Session::take_input() {
 }
 
 void Session::input_ended(const boost::system::error_code& ec) {
-  end_with(peer_left(ec) || ec == asio::error::operation_aborted ? DisconnectReason::client_closed
-                                                                 : DisconnectReason::error);
+  if (peer_left(ec) || ec == asio::error::operation_aborted) {
+    end_with(DisconnectReason::client_closed);
+  } else {
+    end_with_error(ec);
+  }
   stop_reading_ = true;
 }
 
@@ -103,15 +106,21 @@ awaitable<void> Session::end() {
   head_ = 0;
   settle_budget();
   hub_.budget().leave();
-  log_info("{} disconnected ({}{})", peer_.to_string(),
+  log_info("{} disconnected ({}{}{})", peer_.to_string(),
            member_.id() ? fmt::format("{}({}), ", member_.nickname(), member_.id()) : std::string(),
-           disconnect_reason_name(reason()));
+           disconnect_reason_name(reason()), error_ ? ": " + error_.message() : std::string());
 }
 
 // No more requests; what is queued is still written. The first reason given is the one kept.
 void Session::end_with(DisconnectReason why) {
   closing_ = true;
   if (!reason_) reason_ = why;
+}
+
+// A read or write failed in a way no peer ends a connection: the error goes in the log line.
+void Session::end_with_error(const boost::system::error_code& ec) {
+  if (!reason_) error_ = ec;
+  end_with(DisconnectReason::error);
 }
 
 // The writer gets kFinalFlush to write what is owed and end the transport; then the
@@ -329,7 +338,11 @@ void Session::drained() {
 
 // A write failed: the connection ends, and what it owed can no longer be sent.
 void Session::output_failed(const boost::system::error_code& ec) {
-  end_with(peer_left(ec) ? DisconnectReason::client_closed : DisconnectReason::error);
+  if (peer_left(ec)) {
+    end_with(DisconnectReason::client_closed);
+  } else {
+    end_with_error(ec);
+  }
   drop_owed();
 }
 

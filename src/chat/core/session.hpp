@@ -72,6 +72,7 @@ class Session final : public Outbox,
   void dispatch(const Request& request, const std::string& req);
   void on_login(const Login& login, const std::string& req);
   void end_with(DisconnectReason why);
+  void end_with_error(const boost::system::error_code& ec);
   void start_writer();
   void take_chunk(std::vector<Encoded>& batch);
   void write_now();
@@ -106,6 +107,7 @@ class Session final : public Outbox,
   std::chrono::steady_clock::time_point last_drained_{};     // a write completed; {}: owes nothing
 
   std::optional<DisconnectReason> reason_;  // set once: the first cause wins
+  boost::system::error_code error_;         // what ended it, when reason_ is error by a failed I/O
   bool stop_reading_ = false;
   bool closing_ = false;      // no more requests served, no more messages queued
   bool writing_ = false;      // the writer coroutine runs
