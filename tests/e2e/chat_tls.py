@@ -20,6 +20,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from chat_client import Client  # noqa: E402
 from harness import check, fail, read_until, spawn  # noqa: E402
+import prometheus  # noqa: E402
 from ws_client import WsClient  # noqa: E402
 
 SOCKIT, WORK = sys.argv[1], sys.argv[2]
@@ -137,6 +138,12 @@ def main():
     ws.send(type="broadcast", message="hello over wss", req=2)
     m = bob.recv_type("broadcast")
     check(m["message"] == "hello over wss", "wss to TLS: %r" % m)
+    gone = WsClient(web, tls=trusting())
+    gone.login("gone")
+    gone.sock.close()  # no close_notify (Python sends none on close), as browsers often do
+    left = disconnects(web)
+    check(left.get("client_closed") == 1 and left.get("error", 0) == 0,
+          "a wss client gone without close_notify has left, not ended by an error: %r" % left)
     alpn = trusting()
     alpn.set_alpn_protocols(["http/1.1"])
     with alpn.wrap_socket(socket.create_connection(("127.0.0.1", web), timeout=10),
@@ -165,6 +172,21 @@ def main():
     # A slow reader over TLS (whole lines, then slow_consumer) is tested in process:
     # tests/unit/chat_tls_session_test.cpp.
     print("tls: ok")
+
+
+def disconnects(web):
+    """sockit_chat_disconnects_total by reason, from the TLS web port, once a departure other
+    than a logout has been counted (the server counts it a moment after the client goes) or
+    after 10 s."""
+    deadline = time.time() + 10
+    while True:
+        with urllib.request.urlopen("https://127.0.0.1:%d/metrics" % web, context=trusting(), timeout=10) as m:
+            samples = prometheus.parse(m.read().decode())
+        got = {dict(labels).get("reason"): v for (name, labels), v in samples.items()
+               if name == "sockit_chat_disconnects_total" and v}
+        if set(got) - {"logout"} or time.time() > deadline:
+            return got
+        time.sleep(0.05)
 
 
 def get(port, target, token=None):

@@ -5,7 +5,8 @@
 // transport hands the stream whole messages), so whatever the reader gets is whole lines, and
 // if it catches up the last of them is slow_consumer. (When the whole backlog was once in
 // flight, the reader got a truncated line and no error.) Moved from tests/e2e/chat_tls.py,
-// which ran it against the binary with a Python reader sleeping between reads.
+// which ran it against the binary with a Python reader sleeping between reads. And a client
+// that leaves without a close_notify.
 #include <sys/socket.h>
 
 #include <chrono>
@@ -178,6 +179,16 @@ TEST_F(ChatTlsSession, ASlowReaderThatStaysSlowGetsWholeLinesOnly) {
   start_reading();
   ASSERT_TRUE(run_until([&] { return client_ended; }));
   whole_lines();
+}
+
+// The client closes its socket without a close_notify, as browsers do: it left, and the server
+// counts it so (not as an error).
+TEST_F(ChatTlsSession, AClientThatClosesWithoutCloseNotifyHasLeft) {
+  boost::system::error_code ignored;
+  client.next_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+  ASSERT_TRUE(run_until([&] { return server_ended; }));
+  EXPECT_EQ(hub.stats().disconnects(DisconnectReason::client_closed), 1U);
+  EXPECT_EQ(hub.stats().disconnects(DisconnectReason::error), 0U);
 }
 
 }  // namespace
