@@ -55,7 +55,7 @@ awaitable<std::tuple<boost::system::error_code>> TlsTransport::readable() {
   const auto [ec, n] = co_await tls_.async_read_some(asio::buffer(buffer_), tuple_awaitable);
   framer_.feed(std::string_view(buffer_.data(), n));
   take_frames(framer_, arrived_);
-  if (ec) ended_ = ec == asio::ssl::error::stream_truncated ? asio::error::eof : ec;
+  if (ec) ended_ = tls_read_end(ec);
   co_return Result{arrived_.empty() ? ended_ : boost::system::error_code{}};
 }
 

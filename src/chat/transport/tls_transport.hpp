@@ -7,7 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
 #include "sockit/chat/protocol/framing.hpp"
@@ -16,6 +18,13 @@
 #include "chat/transport/transport.hpp"
 
 namespace sockit::chat {
+
+/// How a read's end over TLS reaches the session: a peer that closed without its close_notify
+/// has left (eof), as browsers and many clients close; any other error as it is. For every
+/// transport over TLS (this one, WsTransport<TlsStream>).
+inline boost::system::error_code tls_read_end(const boost::system::error_code& ec) {
+  return ec == boost::asio::ssl::error::stream_truncated ? boost::asio::error::eof : ec;
+}
 
 /// Not thread safe (see Transport). `socket` must outlive the transport, which keeps the
 /// context it was made with alive. Every read goes through the TLS stream, so a connection

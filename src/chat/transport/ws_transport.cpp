@@ -11,6 +11,7 @@
 
 #include "sockit/core/log.hpp"
 #include "chat/transport/tcp_transport.hpp"
+#include "chat/transport/tls_transport.hpp"
 #include "sockit/server/with_timeout.hpp"
 
 namespace sockit::chat {
@@ -66,10 +67,7 @@ awaitable<std::tuple<boost::system::error_code>> WsTransport<Stream>::readable()
   for (std::size_t want = kIdleRead;; want = want == kIdleRead ? kRead : kBusyRead) {
     const auto [ec, n] = co_await ws_.async_read_some(into, want, tuple_awaitable);
     if (ec == websocket::error::closed) co_return Result{asio::error::eof};  // a clean close frame
-    // A TLS peer gone without its close_notify has left too, as over TlsTransport: browsers
-    // often close that way.
-    if (ec == asio::ssl::error::stream_truncated) co_return Result{asio::error::eof};
-    if (ec) co_return Result{ec};
+    if (ec) co_return Result{tls_read_end(ec)};  // (over plain TCP, no TLS error comes)
     if (message.size() > max_frame_bytes_) {
       arrived_.emplace(Inbound{Inbound::Kind::too_large, {}});
       co_return Result{};
