@@ -85,10 +85,10 @@ bool Session::take_input() {
 }
 
 void Session::input_ended(const boost::system::error_code& ec) {
-  if (peer_left(ec) || ec == asio::error::operation_aborted) {
+  if (ec == asio::error::operation_aborted) {
     end_with(DisconnectReason::client_closed);
   } else {
-    end_with_error(ec);
+    ended_by(ec);
   }
   stop_reading_ = true;
 }
@@ -117,8 +117,10 @@ void Session::end_with(DisconnectReason why) {
   if (!reason_) reason_ = why;
 }
 
-// A read or write failed in a way no peer ends a connection: the error goes in the log line.
-void Session::end_with_error(const boost::system::error_code& ec) {
+// A read or write ended the connection with `ec`: the peer left, or an error, which the log
+// line names.
+void Session::ended_by(const boost::system::error_code& ec) {
+  if (peer_left(ec)) return end_with(DisconnectReason::client_closed);
   if (!reason_) error_ = ec;
   end_with(DisconnectReason::error);
 }
@@ -201,11 +203,8 @@ void Session::close_with(Errc code, std::string_view message) {
 // are the writer coroutine's.
 void Session::flush() {
   if (queued_) return;  // the ring's submit reports, then does the rest (sent())
-  if (!writing_ && !finished_) {
-    if (head_ < out_.size() && transport_.can_try_write()) write_now();
-    if (head_ < out_.size() || (closing_ && !ended_)) start_writer();
-  }
-  settle_budget();
+  if (!writing_ && !finished_ && head_ < out_.size() && transport_.can_try_write()) write_now();
+  rest_to_writer();
 }
 
 // The same write, batched with the loop's other connections' (one io_uring_enter for all).
@@ -221,6 +220,12 @@ void Session::sent(int result) {
   if (result >= 0) took(static_cast<std::size_t>(result));
   wrote(result >= 0 ? boost::system::error_code{}
                     : boost::system::error_code(-result, boost::system::system_category()));
+  rest_to_writer();
+}
+
+// What a write that needs no waiting left — bytes still owed, or the end of the connection —
+// is the writer coroutine's; then the budget is settled for the turn.
+void Session::rest_to_writer() {
   if (!writing_ && !finished_ && (head_ < out_.size() || (closing_ && !ended_))) start_writer();
   settle_budget();
 }
@@ -338,11 +343,7 @@ void Session::drained() {
 
 // A write failed: the connection ends, and what it owed can no longer be sent.
 void Session::output_failed(const boost::system::error_code& ec) {
-  if (peer_left(ec)) {
-    end_with(DisconnectReason::client_closed);
-  } else {
-    end_with_error(ec);
-  }
+  ended_by(ec);
   drop_owed();
 }
 

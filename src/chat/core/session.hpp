@@ -72,8 +72,9 @@ class Session final : public Outbox,
   void dispatch(const Request& request, const std::string& req);
   void on_login(const Login& login, const std::string& req);
   void end_with(DisconnectReason why);
-  void end_with_error(const boost::system::error_code& ec);
+  void ended_by(const boost::system::error_code& ec);
   void start_writer();
+  void rest_to_writer();
   void take_chunk(std::vector<Encoded>& batch);
   void write_now();
   void sent(int result) override;  // a batched write's result (SendRing::Completion)
