@@ -1,10 +1,10 @@
 #include "chat/core/shard.hpp"
 
-#include "server/send_ring.hpp"
-
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
+
+#include "server/send_ring.hpp"
 
 namespace sockit::chat {
 
@@ -165,14 +165,7 @@ void Shard::mark_urgent(Outbox& out) {
 
 void Shard::flush_urgent() {
   urgent_flush_due_ = false;
-  auto* ring = server::SendRing::this_thread();
-  for (std::size_t i = 0; i < urgent_.size(); ++i) {
-    Outbox* out = urgent_[i];
-    out->urgent_due_ = false;
-    ring ? out->flush(*ring) : out->flush();
-  }
-  urgent_.clear();
-  if (ring) ring->submit();
+  flush_all(urgent_, &Outbox::urgent_due_);
 }
 
 void Shard::mark(Outbox& out) {
@@ -202,16 +195,21 @@ void Shard::stop() noexcept { pacer_.reset(); }
 void Shard::flush_marked() {
   flush_due_ = false;
   last_flush_ = Clock::now();
-  // flush() may close a connection, but never detaches it: detach runs in its session's
-  // coroutine, which cannot resume during this loop (nor during the ring's submit, which
-  // writes to the sockets of the outboxes that queued and reports back to them).
+  flush_all(marked_, &Outbox::flush_due_);
+}
+
+// Writes each outbox of `outs` (its `due` flag cleared), their sends in one submit of the
+// loop's ring where there is one. flush() may close a connection, but never detaches it:
+// detach runs in its session's coroutine, which cannot resume during this loop (nor during the
+// ring's submit, which writes to the sockets of the outboxes that queued and reports to them).
+void Shard::flush_all(std::vector<Outbox*>& outs, bool Outbox::*due) {
   auto* ring = server::SendRing::this_thread();
-  for (std::size_t i = 0; i < marked_.size(); ++i) {
-    Outbox* out = marked_[i];
-    out->flush_due_ = false;
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    Outbox* out = outs[i];
+    out->*due = false;
     ring ? out->flush(*ring) : out->flush();
   }
-  marked_.clear();
+  outs.clear();
   if (ring) ring->submit();
 }
 

@@ -111,6 +111,7 @@ class Shard {
   void flush_urgent();
   void schedule_flush();
   void flush_marked();
+  void flush_all(std::vector<Outbox*>& outs, bool Outbox::*due);
   void count(std::size_t n) noexcept {
     deliveries_.store(deliveries_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
