@@ -29,7 +29,7 @@ struct ChatServeArgs {
   std::string data = "./sockit-data";
   bool data_given = false;  // --data on the command line (its default is not used with --cluster)
   std::size_t threads = 0;
-  std::string io_uring = "auto";
+  server::SendPath send_path = server::SendPath::automatic;
   double login_timeout_s = 10;
   double grace_s = 2;
   double soft_queue_s = 10;
@@ -65,7 +65,7 @@ int run_chat_serve(ChatServeArgs args) {
   if (!args.metrics.empty()) options.metrics = parse_endpoint(args.metrics, 9100);
   options.cluster.node_ttl = std::chrono::seconds(args.node_ttl_s);
   options.threads = args.threads;
-  options.send_path = *server::parse_send_path(args.io_uring);  // (checked by the option)
+  options.send_path = args.send_path;
   if (args.http != "none") options.http = parse_endpoint(args.http, 8080);
   options.allow_origins = args.allow_origins;
   options.ws_idle = std::chrono::seconds(static_cast<long>(args.ws_idle_s));
@@ -140,7 +140,7 @@ void add_chat_serve(CLI::App& chat_cmd, Action& action) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "event-loop threads (0: one per core)")
       ->capture_default_str();
-  add_io_uring_option(*cmd, args->io_uring);
+  add_io_uring_option(*cmd, args->send_path);
   cmd->add_option("--max-clients", l.max_clients, "connections at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
       ->capture_default_str();

@@ -23,7 +23,7 @@ struct EchoServeArgs {
   std::string model = "threading";
   std::string reply;
   bool has_reply = false;
-  std::string io_uring = "auto";
+  server::SendPath send_path = server::SendPath::automatic;
   ServerLimitArgs limits;
 };
 
@@ -34,7 +34,7 @@ int run_echo_serve(const EchoServeArgs& args) {
   echo::EchoOptions options;
   if (args.has_reply) options.reply = args.reply;
   options.limits = args.limits.message_limits();
-  server::use_send_path(*server::parse_send_path(args.io_uring));  // (checked by the option)
+  server::use_send_path(args.send_path);
   echo::EchoServer server(endpoint, args.udp, config, options);
   serve_until_signal(server, [&] {
     fmt::print("sockit echo: listening on {} ({}, {})\n", server.local_address().to_string(),
@@ -89,7 +89,7 @@ void add_echo_serve(CLI::App& echo, Action& action) {
   cmd->add_option("--unix", args->unix_path, "listen on a Unix socket at PATH instead");
   cmd->add_flag("--udp", args->udp, "datagrams (UDP, or Unix datagrams with --unix)");
   add_model_option(*cmd, args->model);
-  add_io_uring_option(*cmd, args->io_uring);
+  add_io_uring_option(*cmd, args->send_path);
   cmd->add_option("--reply", args->reply,
                   "answer each message with TEXT instead of echoing it (e.g. 服务器已经收到你的信息)");
   args->limits.add_to(*cmd);

@@ -21,7 +21,6 @@ struct HttpServeArgs {
   bool quiet = false;
   double idle_s = 30;
   double header_s = 10;
-  std::string io_uring = "auto";
   http::StaticOptions options;
 };
 
@@ -31,7 +30,6 @@ int run_http_serve(HttpServeArgs args) {
   args.options.access_log = !args.quiet;
   args.options.idle_timeout = seconds_to_ms(args.idle_s);
   args.options.header_timeout = seconds_to_ms(args.header_s);
-  args.options.send_path = *server::parse_send_path(args.io_uring);  // (checked by the option)
   std::optional<http::StaticServer> server;
   try {
     server.emplace(endpoint, args.options);
@@ -61,7 +59,7 @@ void add_http_serve(CLI::App& http_cmd, Action& action) {
       ->capture_default_str();
   cmd->add_option("--threads", args->options.threads, "event loops (0: one per core)")
       ->capture_default_str();
-  add_io_uring_option(*cmd, args->io_uring);
+  add_io_uring_option(*cmd, args->options.send_path);
   cmd->add_option("--idle-timeout", args->idle_s, "seconds a keep-alive connection may idle")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

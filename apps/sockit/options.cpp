@@ -45,13 +45,14 @@ void add_model_option(CLI::App& cmd, std::string& model) {
       ->capture_default_str();
 }
 
-void add_io_uring_option(CLI::App& cmd, std::string& path) {
-  cmd.add_option("--io-uring", path,
-                 "auto|on|off: each loop's writes of a turn in one io_uring submission (auto: where the "
-                 "kernel allows it); off: one sendmsg a connection (or set SOCKIT_IO_URING)")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
+void add_io_uring_option(CLI::App& cmd, server::SendPath& path) {
+  cmd.add_option_function<std::string>(
+         "--io-uring", [&path](const std::string& text) { path = *server::parse_send_path(text); },
+         "auto|on|off: each loop's writes of a turn in one io_uring submission (auto: where the "
+         "kernel allows it); off: one sendmsg a connection (or set SOCKIT_IO_URING)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))  // (so the parse above always answers)
       ->envname("SOCKIT_IO_URING")
-      ->capture_default_str();
+      ->default_str("auto");
 }
 
 void ServerLimitArgs::add_to(CLI::App& cmd) {

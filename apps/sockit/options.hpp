@@ -8,6 +8,7 @@
 
 #include "sockit/server/config.hpp"
 #include "sockit/server/message_reader.hpp"
+#include "sockit/server/send_path.hpp"
 #include "sockit/socket/endpoint.hpp"
 #include "sockit/socket/tls_profile.hpp"
 
@@ -35,7 +36,7 @@ CLI::Option* add_tls_profile_option(CLI::App& cmd, TlsProfile& profile);
 /// --model sequential|threading|forking|async.
 void add_model_option(CLI::App& cmd, std::string& model);
 /// --io-uring auto|on|off (or $SOCKIT_IO_URING): how a server's loops write (SendPath).
-void add_io_uring_option(CLI::App& cmd, std::string& path);
+void add_io_uring_option(CLI::App& cmd, server::SendPath& path);
 
 /// The limit flags every line-based server takes.
 struct ServerLimitArgs {
